@@ -1,0 +1,258 @@
+"""The command line: `python -m indicators COMMAND`. A thin layer over the core.
+
+Exit status: 0 success, 1 input rejected (nothing written), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from . import format, metrics, periods
+from .demo import load_demo
+from .export import export_bytes
+from .ingest import import_file
+from .ingest.units_file import parse_units_file
+from .store import Store, StoreError, default_path
+from .template import build_template
+
+OK, REJECTED, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _period(text: str) -> str:
+    period = periods.parse_period(text)
+    if period is None:
+        raise argparse.ArgumentTypeError(f"kỳ báo cáo không hợp lệ: {text!r} (dạng YYYY-MM)")
+    return period
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m indicators",
+        description="Theo dõi chỉ tiêu chuyển đổi số theo Nghị quyết 57-NQ/TW.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=None, help=f"tệp DuckDB (mặc định $CDS_DB hoặc {default_path()})")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", parents=[common], help="tạo cơ sở dữ liệu và danh mục chỉ tiêu")
+
+    units = sub.add_parser("units", parents=[common], help="danh mục đơn vị")
+    units_sub = units.add_subparsers(dest="units_command", required=True)
+    units_import = units_sub.add_parser("import", parents=[common], help="nhập đơn vị từ CSV")
+    units_import.add_argument("file")
+    units_sub.add_parser("list", parents=[common], help="liệt kê đơn vị")
+
+    demo = sub.add_parser("demo", parents=[common], help="nạp dữ liệu mẫu (hoặc --remove để xóa)")
+    demo.add_argument("--remove", action="store_true", help="xóa toàn bộ dữ liệu mẫu")
+    demo.add_argument("--if-empty", action="store_true", help="chỉ nạp khi cơ sở dữ liệu còn trống")
+
+    imp = sub.add_parser("import", parents=[common], help="nhập tệp số liệu CSV/XLSX")
+    imp.add_argument("files", nargs="+")
+    imp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
+    imp.add_argument("--user", default="dòng lệnh", help="người nhập")
+
+    summary = sub.add_parser("summary", parents=[common], help="tóm tắt chỉ tiêu của một tháng")
+    summary.add_argument("--period", type=_period, required=True)
+    summary.add_argument("--unit", default=None, help="mã đơn vị (mặc định: đơn vị cao nhất)")
+    summary.add_argument("--json", action="store_true")
+
+    sub.add_parser("history", parents=[common], help="các lô đã nhập")
+
+    revert = sub.add_parser("revert", parents=[common], help="hoàn tác một lô nhập")
+    revert.add_argument("batch", type=int)
+    revert.add_argument("--user", default="dòng lệnh")
+
+    template = sub.add_parser("template", parents=[common], help="tạo biểu mẫu Excel")
+    template.add_argument("--period", type=_period, required=True, action="append")
+    template.add_argument("--out", required=True)
+    template.add_argument("--unit", default=None, help="mã xã (mặc định: đơn vị cao nhất)")
+
+    export = sub.add_parser("export", parents=[common], help="xuất số liệu một tháng")
+    export.add_argument("--period", type=_period, required=True)
+    export.add_argument("--out", required=True)
+    return parser
+
+
+def top_unit(store: Store, requested: str | None = None) -> str:
+    """The unit a command is about: the one asked for, the home unit, or the top of the tree."""
+    units = {unit.code: unit for unit in store.units()}
+    if requested:
+        if requested not in units:
+            raise UsageError(f"không có đơn vị mã {requested!r}")
+        return requested
+    home = store.settings().home_unit
+    if home in units:
+        return home
+    tops = [unit for unit in units.values() if not unit.parent]
+    if not tops:
+        raise UsageError("chưa có đơn vị nào: hãy chạy `units import FILE` hoặc `demo` trước")
+    order = {"city": 0, "commune": 1, "hamlet": 2}
+    return sorted(tops, key=lambda unit: (order[unit.level], unit.code))[0].code
+
+
+def _print_report(report, out) -> None:
+    print(report.summary(), file=out)
+    for issue in sorted(report.issues, key=lambda i: (i.severity != "error", i.sheet, i.row or 0)):
+        sheet = f"[{issue.sheet}] " if issue.sheet and issue.sheet != report.file_name else ""
+        print(f"  - {sheet}{issue.text()}", file=out)
+
+
+def _json_number(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, 4)
+
+
+def run(args: argparse.Namespace, out=sys.stdout) -> int:
+    store = Store(args.db or default_path())
+    try:
+        return _dispatch(store, args, out)
+    finally:
+        store.close()
+
+
+def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
+    command = args.command
+    if command == "init":
+        print(f"Cơ sở dữ liệu sẵn sàng: {store.path} (phiên bản lược đồ {store.schema_version()}).", file=out)
+        return OK
+    if command == "units":
+        if args.units_command == "list":
+            for unit in store.units():
+                state = "" if unit.active else " (ngừng hoạt động)"
+                print(f"{unit.code}\t{unit.label}\t{unit.parent or ''}{state}", file=out)
+            return OK
+        data = Path(args.file).read_bytes()
+        units, issues = parse_units_file(Path(args.file).name, data, store)
+        if issues:
+            print(f"Tệp đơn vị bị từ chối: {len(issues)} lỗi. Chưa ghi gì.", file=out)
+            for issue in issues:
+                print(f"  - {issue.text()}", file=out)
+            return REJECTED
+        store.save_units(units)
+        print(f"Đã cập nhật {len(units)} đơn vị.", file=out)
+        return OK
+    if command == "demo":
+        if args.remove:
+            removed = store.remove_demo()
+            print(f"Đã xóa dữ liệu mẫu ({removed} lô nhập).", file=out)
+            return OK
+        if args.if_empty and (store.units() or store.periods_with_data()):
+            print("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.", file=out)
+            return OK
+        counts = load_demo(store)
+        print(
+            f"Đã nạp DỮ LIỆU MẪU (không phải số liệu thật) của xã Bình Giang: "
+            f"{counts['batches']} lô, {format.number(counts['rows'])} số liệu. "
+            "Xóa bằng: python -m indicators demo --remove",
+            file=out,
+        )
+        return OK
+    if command == "import":
+        status = OK
+        for name in args.files:
+            path = Path(name)
+            if not path.is_file():
+                print(f"Không tìm thấy tệp {name}.", file=out)
+                status = REJECTED
+                continue
+            report = import_file(store, path.name, path.read_bytes(), args.user, dry_run=args.dry_run)
+            _print_report(report, out)
+            if not report.ok:
+                status = REJECTED
+        return status
+    if command == "summary":
+        root = top_unit(store, args.unit)
+        table = metrics.commune_summary(store, args.period, root)
+        if args.json:
+            payload = {
+                "period": args.period,
+                "unit": root,
+                "indicators": [
+                    {
+                        "code": r.indicator_code,
+                        "name": r.name_vi,
+                        "kind": r.kind,
+                        "value": _json_number(r.value),
+                        "target": _json_number(r.target),
+                        "progress": _json_number(r.progress),
+                        "projection": _json_number(r.projection),
+                        "status": r.status,
+                    }
+                    for r in table.itertuples()
+                ],
+            }
+            print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
+            return OK
+        print(f"{format.month(args.period)} — đơn vị {root}", file=out)
+        for r in table.itertuples():
+            print(
+                f"{r.indicator_code:<26} {format.indicator_value(r.value, r.kind):>10}  "
+                f"mục tiêu {format.indicator_value(r.target, r.kind):>8}  "
+                f"tiến độ {format.percent(r.progress * 100 if r.progress == r.progress else None):>7}  "
+                f"{metrics.STATUS_VI[r.status]}",
+                file=out,
+            )
+        return OK
+    if command == "history":
+        batches = store.batches()
+        if batches.empty:
+            print("Chưa có lô nhập nào.", file=out)
+        for b in batches.itertuples():
+            state = f"đã hoàn tác {format.timestamp(b.reverted_at)}" if b.reverted_by else "hiệu lực"
+            print(
+                f"#{b.id}\t{format.timestamp(b.created_at)}\t{b.user_name}\t{b.file_name}\t"
+                f"{b.rows_new} mới, {b.rows_changed} sửa\t{len(b.warnings)} cảnh báo\t{state}",
+                file=out,
+            )
+        return OK
+    if command == "revert":
+        try:
+            rows = store.revert_batch(args.batch, args.user)
+        except StoreError as exc:
+            print(str(exc), file=out)
+            return REJECTED
+        print(f"Đã hoàn tác lô {args.batch} ({rows} số liệu); giá trị trước đó có hiệu lực lại.", file=out)
+        return OK
+    if command == "template":
+        root = top_unit(store, args.unit)
+        units = [u for u in metrics.reporting_units(store, root)]
+        if not units:
+            raise UsageError("đơn vị này chưa có thôn nào")
+        Path(args.out).write_bytes(build_template(units, args.period))
+        print(f"Đã tạo biểu mẫu {args.out}.", file=out)
+        return OK
+    if command == "export":
+        fmt = Path(args.out).suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise UsageError("tệp xuất phải có đuôi .csv hoặc .xlsx")
+        Path(args.out).write_bytes(export_bytes(store, args.period, fmt))
+        print(f"Đã xuất số liệu {format.month(args.period)} ra {args.out}.", file=out)
+        return OK
+    raise UsageError(f"lệnh không rõ: {command}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return run(args)
+    except UsageError as exc:
+        print(f"Lỗi cách dùng: {exc}", file=sys.stderr)
+        return USAGE
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return REJECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

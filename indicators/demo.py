@@ -1,0 +1,199 @@
+"""Deterministic, realistic demo data for xã Bình Giang: clearly marked, removable in one command.
+
+Every figure goes through the real import (one CSV per unit and month), so the demo has batches,
+late and missing submissions, corrections and warnings exactly as real use would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from . import periods
+from .ingest import import_file
+from .store import Store
+from .units import OrgUnit
+
+DEMO_USER = "dữ liệu mẫu"
+COMMUNE = OrgUnit(
+    code="01310", name="Bình Giang", level="commune", households=10020, population=32925
+)
+# Hamlet names from public sources (Cậy … Bì Đổ) and invented ones: demo data, not the official list.
+HAMLETS = [
+    ("BG01", "Cậy", 820), ("BG02", "Bá Thủy", 640), ("BG03", "Bá Hợp", 590),
+    ("BG04", "Cam Xá", 760), ("BG05", "Hạ Bì", 700), ("BG06", "Ô Xuyên", 510),
+    ("BG07", "Bì Đổ", 680), ("BG08", "Long Xuyên", 900), ("BG09", "Tân Việt", 850),
+    ("BG10", "Hồng Khê", 730), ("BG11", "Cổ Bì", 620), ("BG12", "Vĩnh Hồng", 1100),
+    ("BG13", "Phú Khê", 540), ("BG14", "An Cường", 630),
+]  # fmt: skip
+
+
+def demo_units() -> list[OrgUnit]:
+    hamlets = [
+        OrgUnit(code=code, name=name, parent=COMMUNE.code, level="hamlet", households=households,
+                population=round(households * 3.25))
+        for code, name, households in HAMLETS
+    ]  # fmt: skip
+    return [COMMUNE, *hamlets]
+
+
+def _curve(rng: random.Random, start: float, end: float) -> Callable[[int], float]:
+    """A monthly path from `start` (January) to `end` (December) with a little noise."""
+    wobble = rng.uniform(0.3, 1.2)
+
+    def at(month: int) -> float:
+        base = start + (end - start) * (month - 1) / 11
+        return base + rng.uniform(-wobble, wobble)
+
+    return at
+
+
+class _Hamlet:
+    """One hamlet's underlying population and its pace on each indicator."""
+
+    def __init__(self, unit: OrgUnit, rng: random.Random, strength: float):
+        self.unit = unit
+        self.rng = rng
+        households = unit.households or 600
+        population = unit.population or households * 3
+        self.base = {
+            "households": households,
+            "adults": round(population * 0.71),
+            "citizens14": round(population * 0.80),
+            "people15": round(population * 0.78),
+            "population": population,
+            "businesses": max(12, round(households * 0.07)),
+        }
+        self.strength = strength  # 0.75 (lagging) … 1.1 (leading)
+        self.paths: dict[str, Callable[[int], float]] = {}
+        self.switch_month = {
+            "HT_PHU_SONG_5G": rng.choice([1, 1, 2, 4, 6, 9, 13]),
+            "NL_TO_CONG_NGHE_SO": rng.choice([1, 1, 1, 3, 5, 13]),
+        }
+        self.phones_2g = rng.randint(25, 70)
+        self.reached: dict[str, int] = {}
+
+    def rate(self, code: str, start: float, end: float, month: int) -> float:
+        if code not in self.paths:
+            s = start * self.rng.uniform(0.85, 1.1)
+            e = min(100.0, end * self.strength * self.rng.uniform(0.95, 1.05))
+            self.paths[code] = _curve(self.rng, s, e)
+        return max(0.0, min(100.0, self.paths[code](month)))
+
+
+# (denominator base, January rate %, December rate %) for the hamlet ratios
+_HAMLET_RATIOS = {
+    "TT_HO_DUOC_HUONG_DAN": ("households", 55, 98),
+    "HT_CAP_QUANG": ("households", 78, 96),
+    "HT_DIEN_THOAI_THONG_MINH": ("adults", 80, 95),
+    "NL_BINH_DAN_HOC_VU_SO": ("adults", 8, 52),
+    "CQ_VNEID_MUC_2": ("citizens14", 70, 92),
+    "CQ_CHU_KY_SO": ("adults", 22, 55),
+    "CQ_SO_SUC_KHOE": ("population", 40, 82),
+    "DN_TAI_KHOAN_THANH_TOAN": ("people15", 68, 84),
+    "DN_KHONG_TIEN_MAT": ("businesses", 45, 82),
+}
+
+
+def _hamlet_rows(h: _Hamlet, month: int) -> list[tuple[str, float | None, float | None, float | None]]:
+    rng = h.rng
+    rows = []
+    for code, (base, start, end) in _HAMLET_RATIOS.items():
+        den = h.base[base] + (month - 1) * rng.randint(0, 2)
+        # these are stocks: what was reached stays reached
+        num = max(round(den * h.rate(code, start, end, month) / 100), h.reached.get(code, 0))
+        h.reached[code] = num = min(num, den)
+        rows.append((code, num, den, None))
+    # fully-online dossiers: a monthly flow of dossiers, the share grows
+    dossiers = max(8, round(h.base["population"] / 110 * rng.uniform(0.8, 1.2)))
+    online = round(dossiers * h.rate("CQ_DVC_TOAN_TRINH", 55, 84, month) / 100)
+    rows.append(("CQ_DVC_TOAN_TRINH", online, dossiers, None))
+    for code, first in h.switch_month.items():
+        rows.append((code, 1 if month >= first else 0, 1, None))
+    h.phones_2g = max(0, h.phones_2g - rng.randint(1, 6))
+    rows.append(("HT_MAY_2G", None, None, h.phones_2g))
+    rows.append(("TT_TIN_BAI", None, None, rng.choice([0, 0, 0, 1])))
+    rows.append(("HT_AN_TOAN_THONG_TIN", None, None, rng.choice([0, 0, 0, 0, 0, 1])))
+    shops = min(4, round(h.strength * month / 4 + rng.random()))
+    rows.append(("DN_THUONG_MAI_DIEN_TU", None, None, shops))
+    return rows
+
+
+def _commune_rows(rng: random.Random, month: int) -> list[tuple[str, float | None, float | None, float | None]]:
+    def ratio(code: str, den: int, start: float, end: float) -> tuple:
+        share = start + (end - start) * (month - 1) / 11 + rng.uniform(-1.5, 1.5)
+        return (code, round(den * max(0, min(100, share)) / 100), den, None)
+
+    tasks_due = 8 + 2 * month
+    return [
+        ("TC_VAN_BAN", None, None, rng.choice([0, 1, 1, 2])),
+        ratio("TC_NHIEM_VU_DUNG_HAN", tasks_due, 80, 94),
+        ratio("NL_CBCC_KY_NANG_SO", 46, 40, 96),
+        ratio("CQ_THANH_TOAN_TRUC_TUYEN", rng.randint(100, 140), 38, 62),
+        ratio("CQ_SO_HOA_HO_SO", rng.randint(360, 430), 84, 99),
+        ratio("CQ_HO_SO_DUNG_HAN", rng.randint(340, 410), 95, 99.5),
+        ratio("CQ_VAN_BAN_KY_SO", rng.randint(130, 170), 96, 100),
+        ("DN_NEN_TANG_SO", None, None, 11 + round(month * 1.4)),
+        ("HTAC_CHUONG_TRINH", None, None, rng.choice([0, 0, 1])),
+        ("HTAC_SU_KIEN", None, None, rng.choice([0, 1, 1, 2])),
+    ]
+
+
+def _csv(period: str, unit: OrgUnit, rows: list[tuple]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["ky_bao_cao", "don_vi", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "ghi_chu"])
+    for code, num, den, value in rows:
+        writer.writerow([period, unit.code, code, *("" if v is None else int(v) for v in (num, den, value)), ""])
+    return out.getvalue().encode("utf-8")
+
+
+def load_demo(store: Store, today: date | None = None, seed: int = 57) -> dict[str, int]:
+    """Load the demo: units, then every month from January 2026 to the latest closed month."""
+    today = today or date.today()
+    deadline_day = store.settings().deadline_day
+    last = periods.latest_closed_period(today, deadline_day)
+    rng = random.Random(seed)
+    units = demo_units()
+    store.save_units(units, is_demo=True)
+    strengths = [1.08, 1.05, 0.98, 1.02, 0.8, 1.0, 0.95, 1.1, 0.9, 0.85, 1.03, 0.97, 0.76, 1.0]
+    hamlets = [_Hamlet(u, random.Random(seed * 100 + i), s) for i, (u, s) in
+               enumerate(zip(units[1:], strengths))]  # fmt: skip
+    counts = {"batches": 0, "rows": 0}
+    for period in periods.months_between("2026-01", last) if last >= "2026-01" else []:
+        month = periods.month_number(period)
+        start = datetime(int(period[:4]), month, 8, 8, 0)
+        for i, hamlet in enumerate(hamlets):
+            rows = _hamlet_rows(hamlet, month)
+            # a few hamlets are habitually late; one misses October; one forgets half in a month
+            if hamlet.unit.code == "BG13" and month == 10:
+                continue
+            if hamlet.unit.code == "BG06" and month == 7:
+                rows = rows[: len(rows) // 2]
+            late = hamlet.unit.code in {"BG05", "BG13"} and month % 3 != 1
+            day_offset = rng.randint(11, 16) if late else rng.randint(0, 9)
+            received = start + timedelta(days=day_offset, hours=rng.randint(0, 8), minutes=i)
+            counts["batches"] += _load(store, f"{hamlet.unit.code}_{period}.csv", period,
+                                       hamlet.unit, rows, received, counts)  # fmt: skip
+            # an occasional correction a few days later
+            if rng.random() < 0.06:
+                fixed = [(c, n + 1 if n is not None and d is not None and n < d else n, d, v)
+                         for c, n, d, v in rows]  # fmt: skip
+                counts["batches"] += _load(store, f"{hamlet.unit.code}_{period}_sua.csv", period,
+                                           hamlet.unit, fixed, received + timedelta(days=3), counts)  # fmt: skip
+        received = start + timedelta(days=rng.randint(5, 10))
+        counts["batches"] += _load(store, f"xa_{period}.csv", period, COMMUNE,
+                                   _commune_rows(rng, month), received, counts)  # fmt: skip
+    return counts
+
+
+def _load(store, name, period, unit, rows, received, counts) -> int:
+    report = import_file(store, name, _csv(period, unit, rows), DEMO_USER, now=received, is_demo=True)
+    if report.status == "rejected":  # a bug in the generator, not a user error
+        raise RuntimeError(report.issues_frame().to_string())
+    counts["rows"] += report.count("new") + report.count("changed")
+    return int(report.status == "imported")
+

@@ -1,0 +1,53 @@
+"""Current figures of a month as a file that imports back unchanged (long layout)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from .ingest.columns import LONG_COLUMNS
+from .store import Store
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> object:
+    """Neutralise spreadsheet formulas in text a user controls (CSV/Excel injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def period_frame(store: Store, period: str) -> pd.DataFrame:
+    """The canonical long table of a month's current figures."""
+    current = store.current_submissions(periods=[period])
+    frame = pd.DataFrame(
+        {
+            "ky_bao_cao": current["period"],
+            "don_vi": current["unit_code"],
+            "ma_chi_tieu": current["indicator_code"],
+            "tu_so": current["numerator"],
+            "mau_so": current["denominator"],
+            # ratios are rebuilt from their parts; only counts carry a value
+            "gia_tri": current["value"].where(current["numerator"].isna()),
+            "ghi_chu": current["note"].fillna("").map(safe_text),
+        },
+        columns=list(LONG_COLUMNS),
+    )
+    for column in ("tu_so", "mau_so", "gia_tri"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def export_bytes(store: Store, period: str, fmt: str) -> bytes:
+    """CSV (UTF-8 with BOM, so Excel shows the accents) or .xlsx bytes."""
+    frame = period_frame(store, period)
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode("utf-8-sig")
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            frame.to_excel(writer, index=False, sheet_name=period)
+        return buffer.getvalue()
+    raise ValueError(f"unknown export format {fmt!r}")

@@ -1,0 +1,187 @@
+"""Importing submission files: read, lay out, validate, compare, then write all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import pandas as pd
+
+from .. import format, periods
+from ..models import Issue
+from ..store import Store
+from .layout import sheet_records
+from .read import ReadError, read_tables
+from .validate import Context, compare_with_store, validate_records
+
+Status = Literal["rejected", "dry_run", "imported", "duplicate", "unchanged"]
+
+ISSUE_COLUMNS_VI = {
+    "severity": "Mức độ",
+    "sheet": "Trang tính",
+    "row": "Dòng",
+    "column": "Cột",
+    "message": "Nội dung",
+}
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    sha256: str
+    status: Status
+    issues: list[Issue] = field(default_factory=list)
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    batch_id: int | None = None
+    duplicate_of: int | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "rejected"
+
+    def count(self, change: str) -> int:
+        if self.rows.empty or "change" not in self.rows:
+            return 0
+        return int((self.rows["change"] == change).sum())
+
+    @property
+    def periods(self) -> list[str]:
+        return sorted(self.rows["period"].unique()) if not self.rows.empty else []
+
+    def summary(self) -> str:
+        """One Vietnamese sentence saying what happened."""
+        name = f"“{self.file_name}”"
+        if self.status == "rejected":
+            return (
+                f"Tệp {name} bị từ chối: {len(self.errors)} lỗi cần sửa. "
+                "Chưa có số liệu nào được ghi."
+            )
+        months = ", ".join(format.month(p) for p in self.periods)
+        counts = (
+            f"{self.count('new')} số liệu mới, {self.count('changed')} sửa đổi, "
+            f"{self.count('unchanged')} không đổi"
+        )
+        warn = f"; {len(self.warnings)} cảnh báo" if self.warnings else ""
+        if self.status == "duplicate":
+            return f"Tệp {name} đã được nhập trước đó (lô số {self.duplicate_of}): không có gì thay đổi."
+        if self.status == "unchanged":
+            return f"Tệp {name} ({months}) không có số liệu nào khác với dữ liệu hiện có: không ghi gì."
+        if self.status == "dry_run":
+            return f"Kiểm tra thử tệp {name} ({months}): {counts}{warn}. Chưa ghi vào cơ sở dữ liệu."
+        return f"Đã nhập tệp {name} ({months}) thành lô số {self.batch_id}: {counts}{warn}."
+
+    def issues_frame(self) -> pd.DataFrame:
+        """Issues as a table with Vietnamese headers, errors first."""
+        rows = [
+            {
+                "severity": "Lỗi" if i.severity == "error" else "Cảnh báo",
+                "sheet": i.sheet,
+                "row": i.row,
+                "column": i.column,
+                "message": i.message,
+            }
+            for i in sorted(self.issues, key=lambda i: (i.severity != "error", i.sheet, i.row or 0))
+        ]
+        frame = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS_VI))
+        frame["row"] = frame["row"].astype("Int64")
+        return frame.rename(columns=ISSUE_COLUMNS_VI)
+
+
+def import_file(
+    store: Store,
+    file_name: str,
+    data: bytes,
+    user: str,
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    is_demo: bool = False,
+) -> ImportReport:
+    """Validate a file and, unless it has errors or `dry_run`, write it as one batch.
+
+    `now` is the moment the file was received (the import time by default): it decides lateness.
+    """
+    now = now or datetime.now()
+    sha = hashlib.sha256(data).hexdigest()
+    report = ImportReport(file_name=file_name, sha256=sha, status="rejected")
+    try:
+        sheets = read_tables(file_name, data)
+    except ReadError as exc:
+        report.issues.append(Issue("error", str(exc)))
+        return report
+
+    records = []
+    recognised = False
+    for sheet in sheets:
+        found = sheet_records(sheet)
+        if found is not None:
+            recognised = True
+            records += found
+    if not recognised:
+        report.issues.append(
+            Issue(
+                "error",
+                "Không tìm thấy dòng tiêu đề. Tệp dạng dài cần các cột ky_bao_cao, don_vi, "
+                "ma_chi_tieu, tu_so, mau_so, gia_tri (hoặc “Kỳ báo cáo”, “Thôn”, “Mã chỉ tiêu”…); "
+                "hoặc dùng biểu mẫu Excel tải về từ ứng dụng.",
+            )
+        )
+        return report
+    if not records:
+        report.issues.append(Issue("error", "Tệp có tiêu đề nhưng không có dòng số liệu nào."))
+        return report
+
+    ctx = Context(units=store.units(), settings=store.settings(), now=now)
+    frame, issues = validate_records(records, ctx)
+    report.issues = issues
+    if report.errors:
+        report.rows = frame
+        return report
+
+    file_periods = sorted(frame["period"].unique())
+    wanted = sorted(set(file_periods) | {periods.previous(p) for p in file_periods})
+    current = store.current_submissions(periods=wanted)
+    rows, warnings = compare_with_store(frame, current, ctx)
+    report.rows = rows
+    report.issues += warnings
+
+    duplicate = store.batch_by_sha(sha)
+    if duplicate is not None and (rows["change"] == "unchanged").all():
+        report.status, report.duplicate_of = "duplicate", duplicate
+        return report
+    if dry_run:
+        report.status = "dry_run"
+        return report
+    if (rows["change"] == "unchanged").all():
+        report.status = "unchanged"
+        return report
+
+    to_write = rows[rows["change"] != "unchanged"].copy()
+    to_write["received_at"] = now
+    batch = {
+        "file_name": file_name,
+        "sha256": sha,
+        "user_name": user,
+        "created_at": now,
+        "periods": file_periods,
+        "rows_total": len(rows),
+        "rows_new": report.count("new"),
+        "rows_changed": report.count("changed"),
+        "rows_unchanged": report.count("unchanged"),
+        "warnings": [issue.text() for issue in report.warnings],
+        "outcome": "imported",
+        "is_demo": is_demo,
+    }
+    report.batch_id = store.insert_batch(batch, to_write)
+    report.status = "imported"
+    return report

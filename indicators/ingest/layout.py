@@ -1,0 +1,184 @@
+"""Sheets of raw cells -> records: one per (period, unit, indicator), each cell with its position.
+
+Finds the header row below any title rows, recognises the long layout (one row per figure) and the
+wide layout of the product's Excel template (one row per unit), and skips empty rows and columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.utils import get_column_letter
+
+from .. import catalog
+from ..periods import parse_period
+from ..text import fold
+from .columns import (
+    COLUMN_VI,
+    PART_VI,
+    WIDE_PERIOD_LABEL,
+    WIDE_UNIT_CODE,
+    WIDE_UNIT_NAME,
+    long_column,
+    parse_wide_header,
+)
+from .read import Sheet
+
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass
+class Cell:
+    value: object
+    column: str  # as the user sees it: "C (Mã chỉ tiêu)"
+
+
+@dataclass
+class Record:
+    sheet: str
+    row: int  # Excel row number
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    def value(self, column: str) -> object:
+        cell = self.cells.get(column)
+        return None if cell is None else cell.value
+
+    def column(self, column: str) -> str:
+        cell = self.cells.get(column)
+        return cell.column if cell else COLUMN_VI.get(column, column)
+
+
+class LayoutError(Exception):
+    pass
+
+
+def _ref(index: int, header: object) -> str:
+    return f"{get_column_letter(index + 1)} ({header})"
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _long_header(row: list[object]) -> dict[int, str] | None:
+    found = {i: long_column(cell) for i, cell in enumerate(row) if not _empty(cell)}
+    found = {i: col for i, col in found.items() if col}
+    columns = set(found.values())
+    if len(columns) >= 3 and "ma_chi_tieu" in columns and "don_vi" in columns:
+        return found
+    return None
+
+
+def _wide_header(row: list[object]) -> tuple[int, dict[int, tuple[str, str]], int | None] | None:
+    parts = {i: parse_wide_header(cell) for i, cell in enumerate(row) if not _empty(cell)}
+    parts = {i: part for i, part in parts.items() if part}
+    others = sum(1 for i, cell in enumerate(row) if not _empty(cell) and i not in parts)
+    # a header row is mostly indicator columns, beside unit, name, period and note
+    if not parts or others > 4:
+        return None
+    unit_col = None
+    for i, cell in enumerate(row):
+        if _empty(cell):
+            continue
+        key = fold(str(cell))
+        if key == fold(WIDE_UNIT_CODE):
+            unit_col = i
+            break
+        if unit_col is None and (key == fold(WIDE_UNIT_NAME) or long_column(cell) == "don_vi"):
+            unit_col = i
+    if unit_col is None:
+        return None
+    note_col = next((i for i, cell in enumerate(row) if long_column(cell) == "ghi_chu"), None)
+    return unit_col, parts, note_col  # type: ignore[return-value]
+
+
+def _wide_period(sheet: Sheet, header_row: int) -> Cell | None:
+    """The period written above the header ("Kỳ báo cáo: 2026-03"), else the sheet's name."""
+    for r in range(header_row):
+        row = sheet.rows[r]
+        for i, cell in enumerate(row):
+            if _empty(cell) or not fold(str(cell)).startswith(fold(WIDE_PERIOD_LABEL)):
+                continue
+            inline = str(cell).split(":", 1)
+            if len(inline) == 2 and inline[1].strip():
+                return Cell(inline[1].strip(), f"{get_column_letter(i + 1)}{r + 1}")
+            for j in range(i + 1, len(row)):
+                if not _empty(row[j]):
+                    return Cell(row[j], f"{get_column_letter(j + 1)}{r + 1} ({WIDE_PERIOD_LABEL})")
+    if parse_period(sheet.name):
+        return Cell(sheet.name, f"tên trang tính “{sheet.name}”")
+    return None
+
+
+def sheet_records(sheet: Sheet) -> list[Record] | None:
+    """Records of one sheet, or None when the sheet holds no recognisable table."""
+    for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        long = _long_header(row)
+        if long:
+            return _long_records(sheet, r, long)
+        wide = _wide_header(row)
+        if wide:
+            return _wide_records(sheet, r, *wide)
+    return None
+
+
+def _long_records(sheet: Sheet, header_row: int, columns: dict[int, str]) -> list[Record]:
+    header = sheet.rows[header_row]
+    records = []
+    for r in range(header_row + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        if all(_empty(row[i]) for i in columns if i < len(row)):
+            continue
+        record = Record(sheet=sheet.name, row=r + 1)
+        for i, column in columns.items():
+            value = row[i] if i < len(row) else None
+            record.cells[column] = Cell(value, _ref(i, header[i]))
+        records.append(record)
+    return records
+
+
+def _only_prefill(code: str, values: dict[str, object]) -> bool:
+    """The template prefills the denominator 1 of yes/no indicators: alone, it is no answer."""
+    return (
+        catalog.indicator(code).is_yes_no
+        and _empty(values.get("tu_so"))
+        and values.get("mau_so") in (1, 1.0, "1")
+    )
+
+
+def _wide_records(
+    sheet: Sheet,
+    header_row: int,
+    unit_col: int,
+    parts: dict[int, tuple[str, str]],
+    note_col: int | None,
+) -> list[Record]:
+    header = sheet.rows[header_row]
+    period_col = next((i for i, cell in enumerate(header) if long_column(cell) == "ky_bao_cao"), None)
+    period_cell = None if period_col is not None else _wide_period(sheet, header_row)
+    by_indicator: dict[str, dict[str, int]] = {}
+    for i, (code, part) in parts.items():
+        by_indicator.setdefault(code, {})[part] = i
+    records = []
+    for r in range(header_row + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        unit = row[unit_col] if unit_col < len(row) else None
+        for code, columns in by_indicator.items():
+            values = {part: (row[i] if i < len(row) else None) for part, i in columns.items()}
+            if all(_empty(v) for v in values.values()) or _only_prefill(code, values):
+                continue  # this unit did not report this indicator
+            record = Record(sheet=sheet.name, row=r + 1)
+            record.cells["don_vi"] = Cell(unit, _ref(unit_col, header[unit_col]))
+            if period_col is not None:
+                value = row[period_col] if period_col < len(row) else None
+                record.cells["ky_bao_cao"] = Cell(value, _ref(period_col, header[period_col]))
+            else:
+                record.cells["ky_bao_cao"] = period_cell or Cell(None, COLUMN_VI["ky_bao_cao"])
+            first = min(columns.values())
+            record.cells["ma_chi_tieu"] = Cell(code, _ref(first, header[first]))
+            for part, i in columns.items():
+                record.cells[part] = Cell(values[part], _ref(i, header[i] or PART_VI[part]))
+            if note_col is not None and note_col < len(row):
+                record.cells["ghi_chu"] = Cell(row[note_col], _ref(note_col, header[note_col]))
+            records.append(record)
+    return records

@@ -1,0 +1,164 @@
+"""Bytes as they arrive from offices -> sheets of raw cells, positions kept as Excel shows them.
+
+Handles UTF-8 (with or without BOM), UTF-16, Windows-1258 and Windows-1252 text; comma,
+semicolon, tab or bar separators; and .xlsx workbooks. Everything a user may see is NFC.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+
+from ..text import nfc
+
+MAX_ROWS = 2_000_000
+
+
+class ReadError(Exception):
+    """The file is not a readable table; the message says why, in Vietnamese."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[object]] = field(default_factory=list)  # rows[i] is Excel row i + 1
+    encoding: str = ""
+
+
+def _vietnamese_letters() -> frozenset[str]:
+    letters = set("đĐ")
+    for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY":
+        for mark in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
+            letters.add(unicodedata.normalize("NFC", base + mark))
+    return frozenset(letters)
+
+
+_VIETNAMESE = _vietnamese_letters()
+
+
+def _score(text: str) -> int:
+    """How Vietnamese the non-ASCII characters of a decoding look."""
+    score = 0
+    for ch in text:
+        if ord(ch) < 128:
+            continue
+        score += 1 if ch in _VIETNAMESE else -2
+    return score
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text as NFC, encoding name) for the bytes of a text file."""
+    if data.startswith(codecs.BOM_UTF8):
+        return unicodedata.normalize("NFC", data[3:].decode("utf-8", errors="replace")), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return unicodedata.normalize("NFC", data.decode("utf-16", errors="replace")), "utf-16"
+    sample = data[:4000]
+    if len(sample) >= 4:
+        # UTF-16 without a BOM: ASCII characters leave a zero byte beside each one
+        if sample[1::2].count(0) > len(sample) // 4:
+            return unicodedata.normalize("NFC", data.decode("utf-16-le", errors="replace")), "utf-16-le"
+        if sample[0::2].count(0) > len(sample) // 4:
+            return unicodedata.normalize("NFC", data.decode("utf-16-be", errors="replace")), "utf-16-be"
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Windows-1258 writes tone marks as combining characters: NFC composes them
+    candidates = []
+    for encoding in ("cp1258", "cp1252"):
+        text = unicodedata.normalize("NFC", data.decode(encoding, errors="replace"))
+        candidates.append((_score(text), encoding == "cp1258", text, encoding))
+    best = max(candidates)
+    return best[2], best[3]
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    bad = sum(1 for ch in sample if (unicodedata.category(ch) == "Cc" and ch not in "\t\r\n"))
+    bad += sample.count("\ufffd")
+    return bad > max(3, len(sample) // 100)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator that splits the first lines into the most consistent number of fields."""
+    lines = [line for line in text.splitlines()[:60] if line.strip()]
+    best, best_score = ",", (-1, -1)
+    for delimiter in (",", ";", "\t", "|"):
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        many = [count for count in counts if count > 1]
+        if not many:
+            continue
+        mode = max(set(many), key=many.count)
+        score = (many.count(mode), mode)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        value = nfc(value)
+        return value or None
+    return value
+
+
+def read_csv_text(text: str, name: str, encoding: str = "") -> Sheet:
+    delimiter = sniff_delimiter(text)
+    rows = []
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        rows.append([_clean(cell) for cell in row])
+        if len(rows) > MAX_ROWS:
+            raise ReadError(f"Tệp có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần nhập.".replace(",", "."))
+    return Sheet(name=name, rows=rows, encoding=encoding)
+
+
+def read_xlsx(data: bytes, name: str) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ReadError(
+            f"Không đọc được tệp Excel “{name}”: tệp hỏng hoặc không phải định dạng .xlsx ({exc})."
+        ) from exc
+    sheets = []
+    try:
+        for worksheet in workbook.worksheets:
+            if worksheet.sheet_state != "visible":
+                continue
+            rows = []
+            # explicit bounds: a sheet's stored dimension may start after A1
+            for row in worksheet.iter_rows(min_row=1, min_col=1, values_only=True):
+                rows.append([_clean(cell) for cell in row])
+                if len(rows) > MAX_ROWS:
+                    raise ReadError(f"Trang tính “{worksheet.title}” có quá nhiều dòng.")
+            sheets.append(Sheet(name=nfc(worksheet.title), rows=rows, encoding="xlsx"))
+    finally:
+        workbook.close()
+    return sheets
+
+
+def read_tables(file_name: str, data: bytes) -> list[Sheet]:
+    """Every visible sheet of a workbook, or the one table of a text file."""
+    if not data or not data.strip():
+        raise ReadError(f"Tệp “{file_name}” rỗng: không có dữ liệu.")
+    if data[:4] == b"PK\x03\x04":
+        return read_xlsx(data, file_name)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ReadError(
+            f"Tệp “{file_name}” là Excel 97-2003 (.xls). Hãy mở bằng Excel và lưu lại dưới dạng "
+            "“Excel Workbook (.xlsx)” hoặc CSV UTF-8 rồi tải lên lại."
+        )
+    text, encoding = decode_text(data)
+    if _looks_binary(text):
+        raise ReadError(
+            f"Tệp “{file_name}” không phải bảng dữ liệu (CSV hoặc Excel .xlsx). Hãy dùng biểu mẫu "
+            "tải về từ ứng dụng."
+        )
+    return [read_csv_text(text, file_name, encoding)]

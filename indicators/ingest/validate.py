@@ -1,0 +1,317 @@
+"""Records -> validated rows and issues. Errors reject the file; warnings import but are kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from .. import catalog, format, periods
+from ..catalog import LEVEL_VI
+from ..models import Issue, SubmissionRow
+from ..settings import Settings
+from ..text import nfc
+from ..units import OrgUnit, UnitMatcher
+from .columns import COLUMN_VI
+from .layout import Record
+from .numbers import NumberProblem, parse_number
+
+ROW_COLUMNS = [
+    "period", "unit_code", "indicator_code", "numerator", "denominator", "value", "note",
+    "sheet", "source_row",
+]  # fmt: skip
+
+
+@dataclass
+class Context:
+    units: list[OrgUnit]
+    settings: Settings
+    now: datetime
+
+    def __post_init__(self) -> None:
+        self.matcher = UnitMatcher(self.units)
+        self.by_code = {unit.code: unit for unit in self.units}
+
+
+def _suggest(names: list[str]) -> str:
+    return f" Có phải: {', '.join(names)}?" if names else ""
+
+
+def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame, list[Issue]]:
+    """Every record checked; every problem reported, not just the first."""
+    issues: list[Issue] = []
+    rows: list[dict] = []
+    current_period = periods.period_of(ctx.now.date())
+
+    def error(record: Record, column: str, message: str) -> None:
+        issues.append(Issue("error", message, record.row, record.column(column), record.sheet))
+
+    for record in records:
+        ok = True
+        raw_period = record.value("ky_bao_cao")
+        period = periods.parse_period(raw_period)
+        if raw_period is None:
+            error(record, "ky_bao_cao", "Thiếu kỳ báo cáo (ví dụ 2026-03 hoặc 3/2026).")
+            ok = False
+        elif period is None:
+            error(
+                record, "ky_bao_cao",
+                f"Kỳ báo cáo “{raw_period}” không hợp lệ: viết dạng 2026-03, 3/2026 hoặc Tháng 3/2026.",
+            )  # fmt: skip
+            ok = False
+        elif period > current_period:
+            error(
+                record, "ky_bao_cao",
+                f"Kỳ báo cáo {format.month(period)} chưa tới (hôm nay là {format.day(ctx.now)}).",
+            )  # fmt: skip
+            ok = False
+
+        unit = None
+        raw_unit = record.value("don_vi")
+        if raw_unit is None:
+            error(record, "don_vi", "Thiếu tên hoặc mã đơn vị (thôn).")
+            ok = False
+        else:
+            found = ctx.matcher.candidates(str(raw_unit))
+            if not found:
+                names = [ctx.by_code[c].label for c in ctx.matcher.suggestions(str(raw_unit))]
+                error(record, "don_vi", f"Không có đơn vị “{raw_unit}” trong danh mục.{_suggest(names)}")
+                ok = False
+            elif len(found) > 1:
+                labels = ", ".join(f"{ctx.by_code[c].label} (mã {c})" for c in found)
+                error(record, "don_vi", f"Tên “{raw_unit}” trùng nhiều đơn vị: {labels}. Hãy ghi mã.")
+                ok = False
+            else:
+                unit = ctx.by_code[found[0]]
+                if not unit.active:
+                    error(record, "don_vi", f"{unit.label} đã ngừng hoạt động (sáp nhập hoặc chia tách).")
+                    ok = False
+
+        item = None
+        raw_code = record.value("ma_chi_tieu")
+        if raw_code is None:
+            error(record, "ma_chi_tieu", "Thiếu mã chỉ tiêu.")
+            ok = False
+        else:
+            code = catalog.match_indicator(str(raw_code))
+            if code is None:
+                near = catalog.indicator_suggestions(str(raw_code))
+                error(record, "ma_chi_tieu", f"Không có chỉ tiêu “{raw_code}”.{_suggest(near)}")
+                ok = False
+            else:
+                item = catalog.indicator(code)
+
+        if unit is not None and item is not None and unit.level != item.level:
+            error(
+                record, "don_vi",
+                f"Chỉ tiêu {item.code} do cấp {LEVEL_VI[item.level].lower()} báo cáo, "
+                f"không phải {unit.label}.",
+            )  # fmt: skip
+            ok = False
+
+        amounts: dict[str, float | None] = {}
+        for column in ("tu_so", "mau_so", "gia_tri"):
+            try:
+                amounts[column] = parse_number(record.value(column))
+            except NumberProblem as problem:
+                ok = False
+                raw = record.value(column)
+                if problem.kind == "percent" and (item is None or item.is_ratio):
+                    error(
+                        record, column,
+                        f"“{raw}” là tỷ lệ phần trăm. Chỉ tiêu tỷ lệ cần tử số và mẫu số "
+                        "(số đếm được), ứng dụng tự tính tỷ lệ.",
+                    )  # fmt: skip
+                else:
+                    error(record, column, f"“{raw}” không phải là số.")
+        if not ok:
+            continue
+        assert item is not None and unit is not None and period is not None
+        if item.is_ratio and amounts["tu_so"] is None and amounts["mau_so"] is None:
+            if amounts["gia_tri"] is not None:
+                error(
+                    record, "gia_tri",
+                    f"{item.code} là chỉ tiêu tỷ lệ: cần nhập tử số ({item.numerator_vi}) và mẫu số "
+                    f"({item.denominator_vi}), không nhập giá trị hay tỷ lệ %.",
+                )  # fmt: skip
+                continue
+        note = record.value("ghi_chu")
+        try:
+            row = SubmissionRow(
+                period=period,
+                unit_code=unit.code,
+                indicator_code=item.code,
+                numerator=amounts["tu_so"],
+                denominator=amounts["mau_so"],
+                value=amounts["gia_tri"],
+                note=nfc(note) if note is not None else "",
+            )
+        except ValidationError as exc:
+            for problem in exc.errors():
+                error(record, problem["type"], problem["msg"])
+            continue
+        rows.append({**row.model_dump(), "sheet": record.sheet, "source_row": record.row})
+
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    issues += _duplicates(frame, records)
+    if any(issue.severity == "error" for issue in issues):
+        return frame, issues
+    frame = frame.drop_duplicates(["period", "unit_code", "indicator_code"], keep="first")
+    return frame.reset_index(drop=True), issues
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None or (isinstance(a, float) and np.isnan(a)):
+        return (a is None or (isinstance(a, float) and np.isnan(a))) and (
+            b is None or (isinstance(b, float) and np.isnan(b))
+        )
+    return abs(a - b) < 1e-9
+
+
+def _duplicates(frame: pd.DataFrame, records: list[Record]) -> list[Issue]:
+    """Identical repeated rows are a warning (kept once); conflicting ones an error."""
+    issues: list[Issue] = []
+    key = ["period", "unit_code", "indicator_code"]
+    dup = frame[frame.duplicated(key, keep=False)]
+    for (period, unit, code), group in dup.groupby(key, sort=False):
+        first = group.iloc[0]
+        where = ", ".join(str(r) for r in group["source_row"])
+        conflict = any(
+            not (_same(r.numerator, first.numerator) and _same(r.denominator, first.denominator)
+                 and _same(r.value, first.value))
+            for r in group.itertuples()
+        )  # fmt: skip
+        for r in group.iloc[1:].itertuples():
+            if conflict:
+                message = (
+                    f"{code} của đơn vị {unit}, {format.month(period)} xuất hiện nhiều lần với số "
+                    f"liệu khác nhau (dòng {where}). Hãy giữ một dòng đúng."
+                )
+                issues.append(Issue("error", message, r.source_row, COLUMN_VI["ma_chi_tieu"], r.sheet))
+            else:
+                message = f"Dòng trùng lặp với dòng {first.source_row}; chỉ nhập một lần."
+                issues.append(Issue("warning", message, r.source_row, "", r.sheet))
+    return issues
+
+
+def compare_with_store(
+    frame: pd.DataFrame, current: pd.DataFrame, ctx: Context
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """Mark rows new/changed/unchanged against current values and collect the warnings.
+
+    `current` holds the current values of the file's periods and of the months before them.
+    """
+    issues: list[Issue] = []
+    key = ["period", "unit_code", "indicator_code"]
+    cur = current[key + ["numerator", "denominator", "value"]].rename(
+        columns={"numerator": "cur_numerator", "denominator": "cur_denominator", "value": "cur_value"}
+    )
+    out = frame.merge(cur, on=key, how="left")
+    out["prev_period"] = out["period"].map(periods.previous)
+    prev = cur.rename(
+        columns={
+            "period": "prev_period",
+            "cur_numerator": "prev_numerator",
+            "cur_denominator": "prev_denominator",
+            "cur_value": "prev_value",
+        }
+    )
+    out = out.merge(prev, on=["prev_period", "unit_code", "indicator_code"], how="left")
+    exists = out["cur_value"].notna() | out["cur_numerator"].notna() | out["cur_denominator"].notna()
+    same = (
+        _eq(out["numerator"], out["cur_numerator"])
+        & _eq(out["denominator"], out["cur_denominator"])
+        & _eq(out["value"], out["cur_value"])
+    )
+    out["change"] = np.where(~exists, "new", np.where(same, "unchanged", "changed"))
+
+    # late: received after the deadline of the reporting month itself
+    for period in sorted(out["period"].unique()):
+        due = periods.deadline(period, ctx.settings.deadline_day)
+        if ctx.now > due:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"Số liệu {format.month(period)} nộp sau hạn {format.day(due)}: ghi nhận là nộp muộn.",
+                )
+            )
+    issues += _jumps(out, ctx)
+    issues += _identical_to_last_month(out)
+    return out, issues
+
+
+def _eq(a: pd.Series, b: pd.Series) -> pd.Series:
+    both_missing = a.isna() & b.isna()
+    return both_missing | ((a - b).abs() < 1e-9).fillna(False)
+
+
+def _modified_z(values: pd.Series) -> pd.Series:
+    median = values.median()
+    mad = (values - median).abs().median()
+    if not mad or np.isnan(mad):
+        return pd.Series(0.0, index=values.index)
+    return 0.6745 * (values - median) / mad
+
+
+def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
+    """Big month-on-month changes, and stocks that went down."""
+    issues: list[Issue] = []
+    has_prev = out[out["prev_value"].notna() & out["value"].notna()].copy()
+    if has_prev.empty:
+        return issues
+    has_prev["delta"] = has_prev["value"] - has_prev["prev_value"]
+    has_prev["robust_z"] = has_prev.groupby(["period", "indicator_code"])["delta"].transform(
+        lambda s: _modified_z(s) if len(s) >= 5 else pd.Series(0.0, index=s.index)
+    )
+    settings = ctx.settings
+    for r in has_prev.itertuples():
+        item = catalog.indicator(r.indicator_code)
+        big = abs(r.delta) >= settings.jump_min_change
+        relative = abs(r.delta) / r.prev_value * 100 if r.prev_value else float("inf")
+        if big and (relative > settings.jump_threshold_pct or abs(r.robust_z) > settings.jump_robust_z):
+            issues.append(
+                Issue(
+                    "warning",
+                    f"{item.code} của {ctx.by_code[r.unit_code].label} thay đổi bất thường so với tháng trước: "
+                    f"{format.indicator_value(r.prev_value, item.kind)} → "
+                    f"{format.indicator_value(r.value, item.kind)}. Hãy kiểm tra lại.",
+                    int(r.source_row), "", r.sheet,
+                )  # fmt: skip
+            )
+        if item.aggregation == "latest" and item.direction == "up":
+            before = r.prev_numerator if item.is_ratio else r.prev_value
+            after = r.numerator if item.is_ratio else r.value
+            if before is not None and after is not None and after < before:
+                what = "tử số" if item.is_ratio else "giá trị"
+                issues.append(
+                    Issue(
+                        "warning",
+                        f"{item.code} là số lũy kế nhưng {what} của {ctx.by_code[r.unit_code].label} giảm so với tháng "
+                        f"trước ({format.number(before)} → {format.number(after)}).",
+                        int(r.source_row), "", r.sheet,
+                    )  # fmt: skip
+                )
+    return issues
+
+
+def _identical_to_last_month(out: pd.DataFrame) -> list[Issue]:
+    """A whole file equal to last month's figures is usually last month's file sent again."""
+    if len(out) < 3 or (out["prev_value"].isna() & out["prev_numerator"].isna()).any():
+        return []
+    same = (
+        _eq(out["numerator"], out["prev_numerator"])
+        & _eq(out["denominator"], out["prev_denominator"])
+        & _eq(out["value"], out["prev_value"])
+    )
+    if not same.all():
+        return []
+    months = ", ".join(format.month(p) for p in sorted(out["period"].unique()))
+    return [
+        Issue(
+            "warning",
+            f"Toàn bộ số liệu của {months} giống hệt tháng trước: có thể đã gửi nhầm tệp cũ.",
+        )
+    ]

@@ -1,0 +1,381 @@
+"""Roll-ups, progress, projection, status and reporting completeness.
+
+Rules, written once:
+- A unit's value aggregates every submission in its subtree. Ratios: sum of numerators over sum
+  of denominators (never the mean of percentages). Counts: sum of values.
+- Over months, `latest` indicators (stocks) take the month itself; `sum` indicators (flows) add the
+  months of the year up to the chosen month, and their target is the yearly total.
+- A month without a submission is missing, not carried forward: completeness shows the gap.
+- Progress (0 = nothing, 1 = target met): for `up`, value / target; for `down` (a ceiling), how far
+  the value has come from the year's first month towards the target.
+- Projection to December: flows extrapolate the year-to-date pace; stocks follow the least-squares
+  line through this year's months (one month alone projects flat).
+- Status: "achieved" when the value meets the target now; otherwise by projected progress:
+  "on_track" ≥ 100 %, "at_risk" ≥ 90 %, "behind" below; "no_data" without a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import catalog, periods
+from .store import Store
+from .text import fold
+from .units import OrgUnit
+
+STATUSES = ("achieved", "on_track", "at_risk", "behind", "no_data")
+STATUS_VI = {
+    "achieved": "Đã đạt",
+    "on_track": "Đúng tiến độ",
+    "at_risk": "Có nguy cơ",
+    "behind": "Chậm",
+    "no_data": "Chưa có số liệu",
+}
+ON_TRACK = 1.0
+AT_RISK = 0.9
+
+SUBMISSION_STATUS_VI = {
+    "on_time": "Đúng hạn",
+    "late": "Muộn",
+    "partial": "Chưa đủ",
+    "missing": "Chưa nộp",
+}
+
+
+def status_for(progress: float | None, projected_progress: float | None) -> str:
+    """The status rule (see the module docstring)."""
+    if progress is None or pd.isna(progress):
+        return "no_data"
+    if progress >= 1.0 - 1e-9:
+        return "achieved"
+    ahead = progress if projected_progress is None or pd.isna(projected_progress) else projected_progress
+    if ahead >= ON_TRACK - 1e-9:
+        return "on_track"
+    if ahead >= AT_RISK - 1e-9:
+        return "at_risk"
+    return "behind"
+
+
+def progress_for(value: float | None, target: float | None, direction: str, baseline: float | None) -> float:
+    """Progress towards the target as a fraction (may exceed 1); NaN when unknown."""
+    if value is None or target is None or pd.isna(value) or pd.isna(target):
+        return float("nan")
+    if direction == "up":
+        if target <= 0:
+            return 1.0
+        return max(0.0, value / target)
+    if value <= target:
+        return 1.0
+    if baseline is None or pd.isna(baseline) or baseline <= target:
+        return 0.0
+    return max(0.0, (baseline - value) / (baseline - target))
+
+
+def projection_for(months: list[int], values: list[float], kind: str, aggregation: str, upto: int) -> float:
+    """Year-end value projected from the months of this year reported so far."""
+    if not values:
+        return float("nan")
+    if aggregation == "sum":
+        return sum(values) * 12 / upto
+    if len(values) < 2:
+        projected = values[-1]
+    else:
+        slope, intercept = np.polyfit(months, values, 1)
+        projected = float(slope * 12 + intercept)
+    projected = max(projected, 0.0)
+    return min(projected, 100.0) if kind == "ratio" else projected
+
+
+def ancestry(units: Iterable[OrgUnit]) -> pd.DataFrame:
+    """(unit_code, rollup_code) for every unit and each of its ancestors, itself included."""
+    parent = {unit.code: unit.parent for unit in units}
+    rows = []
+    for code in parent:
+        node: str | None = code
+        seen = set()
+        while node is not None and node not in seen:
+            rows.append((code, node))
+            seen.add(node)
+            node = parent.get(node)
+    return pd.DataFrame(rows, columns=["unit_code", "rollup_code"])
+
+
+def _indicator_frame() -> pd.DataFrame:
+    return pd.DataFrame([item.model_dump() for item in catalog.indicators()]).rename(
+        columns={"code": "indicator_code"}
+    )
+
+
+def monthly_values(store: Store, year: int, up_to: str, units: list[OrgUnit] | None = None) -> pd.DataFrame:
+    """Value of every unit (rolled up over its subtree) per indicator and month.
+
+    Covers December of the year before (for January's change) to `up_to`.
+    """
+    units = units if units is not None else store.units()
+    months = periods.months_between(f"{year - 1}-12", up_to)
+    current = store.current_submissions(periods=months)
+    columns = ["rollup_code", "indicator_code", "period", "numerator", "denominator", "value", "reporters"]
+    if current.empty:
+        return pd.DataFrame(columns=columns)
+    merged = current.merge(ancestry(units), on="unit_code")
+    grouped = (
+        merged.groupby(["rollup_code", "indicator_code", "period"], as_index=False)
+        .agg(
+            numerator=("numerator", lambda s: s.sum(min_count=1)),
+            denominator=("denominator", lambda s: s.sum(min_count=1)),
+            count_value=("value", "sum"),
+            reporters=("unit_code", "nunique"),
+        )
+    )
+    kinds = grouped["indicator_code"].map(lambda c: catalog.indicator(c).kind)
+    ratio = kinds == "ratio"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100 * grouped["numerator"] / grouped["denominator"].where(grouped["denominator"] > 0)
+    grouped["value"] = np.where(ratio, pct, grouped["count_value"])
+    return grouped[columns]
+
+
+@dataclass
+class Scope:
+    """What a dashboard looks at: a period and the unit whose subtree is rolled up."""
+
+    period: str
+    root: str
+
+    @property
+    def year(self) -> int:
+        return periods.year_of(self.period)
+
+
+def indicator_status(store: Store, period: str, unit_codes: list[str] | None = None) -> pd.DataFrame:
+    """One row per (unit, indicator) for `period`: value, change, target, progress, projection, status.
+
+    `unit_codes` limits the units (default: all). Columns include `value` (0–100 for ratios),
+    `monthly_value` (the month alone; differs from `value` for flows), `change` (against the
+    previous month), `target`, `progress`, `projection`, `projected_progress`, `status`.
+    """
+    year = periods.year_of(period)
+    units = store.units()
+    monthly = monthly_values(store, year, period, units)
+    targets = store.targets(year)
+    codes = unit_codes if unit_codes is not None else [u.code for u in units]
+    items = catalog.indicators()
+    grid = pd.MultiIndex.from_product(
+        [codes, [i.code for i in items]], names=["unit_code", "indicator_code"]
+    ).to_frame(index=False)
+    monthly = monthly[monthly["rollup_code"].isin(codes)].rename(columns={"rollup_code": "unit_code"})
+    previous = periods.previous(period)
+    this_year = monthly[(monthly["period"] >= f"{year}-01") & (monthly["period"] <= period)]
+    upto = periods.month_number(period)
+    rows = []
+    by_key = {key: frame for key, frame in this_year.groupby(["unit_code", "indicator_code"])}
+    prev_by_key = {
+        (r.unit_code, r.indicator_code): r
+        for r in monthly[monthly["period"] == previous].itertuples(index=False)
+    }
+    for unit_code, code in grid.itertuples(index=False):
+        item = catalog.indicator(code)
+        frame = by_key.get((unit_code, code))
+        row = {"unit_code": unit_code, "indicator_code": code, "target": targets.get(code)}
+        if frame is None or frame.empty:
+            rows.append(row)
+            continue
+        frame = frame.sort_values("period")
+        now = frame[frame["period"] == period]
+        month_value = float(now["value"].iloc[0]) if len(now) else float("nan")
+        if item.aggregation == "sum":
+            if item.is_ratio:
+                den = frame["denominator"].sum()
+                value = 100 * frame["numerator"].sum() / den if den else float("nan")
+            else:
+                value = float(frame["value"].sum())
+        else:
+            value = month_value
+        prev = prev_by_key.get((unit_code, code))
+        prev_value = float(prev.value) if prev is not None and pd.notna(prev.value) else float("nan")
+        baseline = float(frame["value"].iloc[0])
+        months = [periods.month_number(p) for p in frame["period"]]
+        values = [float(v) for v in frame["value"]]
+        projection = projection_for(months, values, item.kind, item.aggregation, upto)
+        target = targets.get(code)
+        progress = progress_for(value, target, item.direction, baseline)
+        projected_progress = progress_for(projection, target, item.direction, baseline)
+        row.update(
+            value=value,
+            monthly_value=month_value,
+            numerator=float(now["numerator"].iloc[0]) if len(now) else float("nan"),
+            denominator=float(now["denominator"].iloc[0]) if len(now) else float("nan"),
+            reporters=int(now["reporters"].iloc[0]) if len(now) else 0,
+            previous_value=prev_value,
+            change=month_value - prev_value,
+            baseline=baseline,
+            projection=projection,
+            progress=progress,
+            projected_progress=projected_progress,
+        )
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for column in ("value", "monthly_value", "numerator", "denominator", "previous_value", "change",
+                   "baseline", "projection", "progress", "projected_progress"):  # fmt: skip
+        if column not in out:
+            out[column] = np.nan
+        out[column] = out[column].astype(float)
+    out["reporters"] = out.get("reporters", pd.Series(0, index=out.index)).fillna(0).astype(int)
+    out["status"] = [status_for(p, q) for p, q in zip(out["progress"], out["projected_progress"])]
+    out["target"] = out["target"].astype(float)
+    return out.merge(_indicator_frame(), on="indicator_code", how="left")
+
+
+def commune_summary(store: Store, period: str, root: str) -> pd.DataFrame:
+    """Every indicator for one unit (the commune by default), in catalog order."""
+    table = indicator_status(store, period, [root])
+    return table.reset_index(drop=True)
+
+
+def group_progress(store: Store, period: str, root: str) -> pd.DataFrame:
+    """The seven task groups: mean progress (each indicator capped at 100 %) and a status."""
+    table = commune_summary(store, period, root)
+    rows = []
+    for group in catalog.task_groups():
+        part = table[table["task_group"] == group.number]
+        with_data = part[part["progress"].notna()]
+        progress = with_data["progress"].clip(upper=1).mean() if len(with_data) else float("nan")
+        projected = (
+            with_data["projected_progress"].clip(upper=1).mean() if len(with_data) else float("nan")
+        )
+        counts = part["status"].value_counts()
+        rows.append(
+            {
+                "task_group": group.number,
+                "name_vi": group.name_vi,
+                "indicators": len(part),
+                "with_data": len(with_data),
+                "progress": progress,
+                "projected_progress": projected,
+                "status": status_for(progress, projected),
+                **{f"n_{status}": int(counts.get(status, 0)) for status in STATUSES},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def children(store: Store, root: str, level: str | None = None, active_only: bool = True) -> list[OrgUnit]:
+    """Units directly below `root` (optionally of one level), ordered by name."""
+    found = [
+        unit
+        for unit in store.units()
+        if unit.parent == root and (level is None or unit.level == level)
+        and (unit.active or not active_only)
+    ]  # fmt: skip
+    return sorted(found, key=lambda unit: fold(unit.name))
+
+
+def reporting_units(store: Store, root: str) -> list[OrgUnit]:
+    """Active units in `root`'s subtree that submit figures (hamlets and communes)."""
+    units = store.units()
+    members = set(ancestry(units).query("rollup_code == @root")["unit_code"])
+    return [u for u in units if u.code in members and u.active and u.level in ("hamlet", "commune")]
+
+
+def hamlet_table(store: Store, period: str, root: str) -> pd.DataFrame:
+    """(hamlet, indicator) rows for the hamlets below `root`, hamlet-level indicators only."""
+    hamlets = [u for u in reporting_units(store, root) if u.level == "hamlet"]
+    table = indicator_status(store, period, [u.code for u in hamlets])
+    table = table[table["level"] == "hamlet"]
+    names = {u.code: u.label for u in hamlets}
+    table.insert(1, "unit_name", table["unit_code"].map(names))
+    return table.reset_index(drop=True)
+
+
+def hamlets_behind(store: Store, period: str, root: str, limit: int = 5) -> pd.DataFrame:
+    """Hamlets furthest behind: lowest mean progress (capped at 100 %) over their indicators."""
+    table = hamlet_table(store, period, root)
+    if table.empty:
+        return pd.DataFrame(columns=["unit_code", "unit_name", "progress", "behind", "at_risk"])
+    table = table.assign(capped=table["progress"].clip(upper=1))
+    out = table.groupby(["unit_code", "unit_name"], as_index=False).agg(
+        progress=("capped", "mean"),
+        behind=("status", lambda s: int((s == "behind").sum())),
+        at_risk=("status", lambda s: int((s == "at_risk").sum())),
+    )
+    out = out[out["progress"].notna()]
+    return out.sort_values(["progress", "unit_name"]).head(limit).reset_index(drop=True)
+
+
+def series(store: Store, indicator_code: str, year: int, up_to: str, unit_codes: list[str]) -> pd.DataFrame:
+    """Monthly values of one indicator for some units, over `year` up to `up_to`.
+
+    `cumulative` is the year-to-date value for flows and equals `value` for stocks.
+    """
+    item = catalog.indicator(indicator_code)
+    monthly = monthly_values(store, year, up_to)
+    part = monthly[
+        (monthly["indicator_code"] == indicator_code)
+        & monthly["rollup_code"].isin(unit_codes)
+        & (monthly["period"] >= f"{year}-01")
+    ].rename(columns={"rollup_code": "unit_code"})
+    part = part.sort_values(["unit_code", "period"]).reset_index(drop=True)
+    if item.aggregation == "sum":
+        part["cumulative"] = part.groupby("unit_code")["value"].cumsum()
+    else:
+        part["cumulative"] = part["value"]
+    return part
+
+
+def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
+    """Per reporting unit below `root`: expected, submitted, on time, late, missing, and a status.
+
+    Timeliness uses the first time each figure arrived (a later correction keeps it on time).
+    """
+    settings = store.settings()
+    due = periods.deadline(period, settings.deadline_day)
+    units = reporting_units(store, root)
+    current = store.current_submissions(periods=[period])
+    rows = []
+    for unit in sorted(units, key=lambda u: (u.level != "hamlet", fold(u.name))):
+        expected = {i.code for i in catalog.indicators_at_level(unit.level)}  # type: ignore[arg-type]
+        mine = current[(current["unit_code"] == unit.code) & current["indicator_code"].isin(expected)]
+        on_time = int((mine["first_received_at"] <= due).sum())
+        late = len(mine) - on_time
+        missing = len(expected) - len(mine)
+        if len(mine) == 0:
+            status = "missing"
+        elif missing:
+            status = "partial"
+        elif late:
+            status = "late"
+        else:
+            status = "on_time"
+        last = mine["first_received_at"].max() if len(mine) else pd.NaT
+        rows.append(
+            {
+                "unit_code": unit.code,
+                "unit_name": unit.label,
+                "level": unit.level,
+                "expected": len(expected),
+                "submitted": len(mine),
+                "on_time": on_time,
+                "late": late,
+                "missing": missing,
+                "status": status,
+                "last_received_at": last,
+                "missing_codes": sorted(expected - set(mine["indicator_code"])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def completeness_grid(store: Store, root: str, first: str, last: str) -> pd.DataFrame:
+    """Month × unit submission status, for the submission-status page."""
+    frames = []
+    for period in periods.months_between(first, last):
+        part = completeness(store, period, root)
+        if part.empty:
+            continue
+        part.insert(0, "period", period)
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,19 @@
+"""Settings a commune can change without touching code, declared once."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    # The plan: units submit by the 18th of the reporting month itself; the commune reports by the 20th.
+    deadline_day: int = Field(default=18, ge=1, le=28)
+    report_day: int = Field(default=20, ge=1, le=28)
+    # A month-on-month change beyond this share of the previous value is flagged as a jump
+    jump_threshold_pct: float = Field(default=50.0, gt=0)
+    # ... unless it is smaller than this (percentage points for ratios, units for counts)
+    jump_min_change: float = Field(default=10.0, ge=0)
+    # Modified z-score above which a hamlet's change stands out from the other hamlets' changes
+    jump_robust_z: float = Field(default=3.5, gt=0)
+    # The unit whose figures the dashboards and reports show first (empty: the top unit)
+    home_unit: str = ""

@@ -1,0 +1,420 @@
+"""The DuckDB store: one connection per process, a cursor per call, writes serialised.
+
+Every SQL statement of the product lives here as a named function. Submissions are append-only
+revisions; reverting a batch appends a row to `batch_reverts`, so nothing is overwritten in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import catalog
+from .settings import Settings
+from .units import OrgUnit
+
+DEFAULT_DB = "data/cds.duckdb"
+
+
+class StoreError(Exception):
+    """A store problem explained in Vietnamese for the user."""
+
+
+class StoreLockedError(StoreError):
+    pass
+
+
+def default_path() -> str:
+    return os.environ.get("CDS_DB") or DEFAULT_DB
+
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema
+    """
+    CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    CREATE TABLE units (
+        code VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        parent VARCHAR,
+        level VARCHAR NOT NULL,
+        households INTEGER,
+        population INTEGER,
+        active BOOLEAN NOT NULL DEFAULT TRUE,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE,
+        updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE targets (
+        indicator_code VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        value DOUBLE NOT NULL,
+        basis VARCHAR,
+        set_by VARCHAR,
+        set_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (indicator_code, year)
+    );
+    CREATE SEQUENCE batch_ids START 1;
+    CREATE SEQUENCE submission_ids START 1;
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        user_name VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        periods VARCHAR NOT NULL,
+        rows_total INTEGER NOT NULL,
+        rows_new INTEGER NOT NULL,
+        rows_changed INTEGER NOT NULL,
+        rows_unchanged INTEGER NOT NULL,
+        warnings VARCHAR NOT NULL,
+        outcome VARCHAR NOT NULL,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE TABLE batch_reverts (
+        batch_id INTEGER PRIMARY KEY,
+        reverted_at TIMESTAMP NOT NULL,
+        reverted_by VARCHAR NOT NULL
+    );
+    CREATE TABLE submissions (
+        id BIGINT PRIMARY KEY,
+        batch_id INTEGER NOT NULL,
+        period VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL,
+        indicator_code VARCHAR NOT NULL,
+        numerator DOUBLE,
+        denominator DOUBLE,
+        value DOUBLE,
+        note VARCHAR,
+        received_at TIMESTAMP NOT NULL,
+        source_row INTEGER
+    );
+    CREATE INDEX submissions_key ON submissions (period, unit_code, indicator_code);
+    CREATE VIEW live_submissions AS
+        SELECT s.* FROM submissions s
+        WHERE s.batch_id NOT IN (SELECT batch_id FROM batch_reverts);
+    CREATE VIEW current_submissions AS
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT *,
+                row_number() OVER (PARTITION BY period, unit_code, indicator_code ORDER BY id DESC)
+                    AS rn,
+                min(received_at) OVER (PARTITION BY period, unit_code, indicator_code)
+                    AS first_received_at,
+                count(*) OVER (PARTITION BY period, unit_code, indicator_code) AS revisions
+            FROM live_submissions
+        ) WHERE rn = 1;
+    """,
+]
+
+SUBMISSION_COLUMNS = [
+    "period", "unit_code", "indicator_code", "numerator", "denominator", "value", "note",
+    "received_at", "source_row",
+]  # fmt: skip
+
+_connections: dict[str, Store] = {}
+_connections_lock = threading.Lock()
+
+
+def open_store(path: str | os.PathLike | None = None) -> Store:
+    """The process-wide store for `path` (default: $CDS_DB or data/cds.duckdb), migrated."""
+    key = str(Path(path or default_path()).resolve()) if str(path) != ":memory:" else ":memory:"
+    with _connections_lock:
+        store = _connections.get(key)
+        if store is None:
+            store = Store(path or default_path())
+            if key != ":memory:":
+                _connections[key] = store
+        return store
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike = ":memory:"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = duckdb.connect(self.path)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(
+                    f"Tệp dữ liệu {self.path} đang được một chương trình khác sử dụng "
+                    "(có thể ứng dụng đang chạy). Hãy dùng ứng dụng đang mở, hoặc dừng nó rồi "
+                    "thử lại."
+                ) from exc
+            raise StoreError(f"Không mở được tệp dữ liệu {self.path}: {exc}") from exc
+        self._write_lock = threading.RLock()
+        self.migrate()
+
+    # --- plumbing -------------------------------------------------------------------------
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One serialised write transaction: all of it lands, or none of it."""
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def query_df(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, list(params or [])).df()
+
+    def close(self) -> None:
+        self._conn.close()
+        with _connections_lock:
+            for key, store in list(_connections.items()):
+                if store is self:
+                    del _connections[key]
+
+    def schema_version(self) -> int:
+        with self.cursor() as cur:
+            exists = cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+            ).fetchone()[0]
+            if not exists:
+                return 0
+            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; a new database also gets the catalog's 2026 targets."""
+        with self.transaction() as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+            )
+            done = cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+            for version, sql in enumerate(MIGRATIONS, start=1):
+                if version <= done:
+                    continue
+                cur.execute(sql)
+                cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, datetime.now()])
+                if version == 1:
+                    self._seed_targets(cur)
+
+    @staticmethod
+    def _seed_targets(cur: duckdb.DuckDBPyConnection) -> None:
+        now = datetime.now()
+        cur.executemany(
+            "INSERT INTO targets VALUES (?, 2026, ?, ?, 'hệ thống', ?)",
+            [[item.code, item.target_2026, item.target_basis, now] for item in catalog.indicators()],
+        )
+
+    # --- settings -------------------------------------------------------------------------
+    def settings(self) -> Settings:
+        with self.cursor() as cur:
+            row = cur.execute("SELECT value FROM settings WHERE key = 'settings'").fetchone()
+        return Settings.model_validate_json(row[0]) if row else Settings()
+
+    def save_settings(self, settings: Settings) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO settings VALUES ('settings', ?)", [settings.model_dump_json()]
+            )
+
+    # --- org units ------------------------------------------------------------------------
+    def units(self, include_inactive: bool = True) -> list[OrgUnit]:
+        sql = "SELECT code, name, parent, level, households, population, active FROM units"
+        if not include_inactive:
+            sql += " WHERE active"
+        with self.cursor() as cur:
+            rows = cur.execute(sql + " ORDER BY code").fetchall()
+        keys = ["code", "name", "parent", "level", "households", "population", "active"]
+        return [OrgUnit(**dict(zip(keys, row))) for row in rows]
+
+    def save_units(self, units: Iterable[OrgUnit], is_demo: bool = False) -> None:
+        """Add or update units (units are never deleted: history refers to them)."""
+        now = datetime.now()
+        rows = [
+            [u.code, u.name, u.parent, u.level, u.households, u.population, u.active, is_demo, now]
+            for u in units
+        ]
+        if not rows:
+            return
+        with self.transaction() as cur:
+            cur.executemany(
+                """INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent,
+                    level = excluded.level, households = excluded.households,
+                    population = excluded.population, active = excluded.active,
+                    updated_at = excluded.updated_at""",
+                rows,
+            )
+
+    # --- targets --------------------------------------------------------------------------
+    def targets(self, year: int) -> dict[str, float]:
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT indicator_code, value FROM targets WHERE year = ?", [year]
+            ).fetchall()
+        return dict(rows)
+
+    def target_rows(self) -> pd.DataFrame:
+        return self.query_df(
+            "SELECT indicator_code, year, value, basis, set_by, set_at FROM targets "
+            "ORDER BY year, indicator_code"
+        )
+
+    def set_target(self, code: str, year: int, value: float, basis: str, user: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO targets VALUES (?, ?, ?, ?, ?, ?)",
+                [code, year, value, basis, user, datetime.now()],
+            )
+
+    # --- submissions and batches ----------------------------------------------------------
+    def insert_batch(self, batch: dict, rows: pd.DataFrame) -> int:
+        """Write one import batch and its rows in one transaction; returns the batch id."""
+        with self.transaction() as cur:
+            batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
+            cur.execute(
+                "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    batch_id, batch["file_name"], batch["sha256"], batch["user_name"],
+                    batch["created_at"], ",".join(batch["periods"]), batch["rows_total"],
+                    batch["rows_new"], batch["rows_changed"], batch["rows_unchanged"],
+                    json.dumps(batch["warnings"], ensure_ascii=False), batch["outcome"],
+                    batch.get("is_demo", False),
+                ],
+            )  # fmt: skip
+            if len(rows):
+                frame = rows[SUBMISSION_COLUMNS].copy()
+                frame.insert(0, "batch_id", batch_id)
+                cur.register("incoming", frame)
+                cur.execute(
+                    "INSERT INTO submissions SELECT nextval('submission_ids'), batch_id, period, "
+                    "unit_code, indicator_code, numerator, denominator, value, note, "
+                    "received_at, source_row FROM incoming"
+                )
+                cur.unregister("incoming")
+        return batch_id
+
+    def batches(self) -> pd.DataFrame:
+        df = self.query_df(
+            """SELECT b.*, r.reverted_at, r.reverted_by
+            FROM batches b LEFT JOIN batch_reverts r ON r.batch_id = b.id ORDER BY b.id DESC"""
+        )
+        df["warnings"] = df["warnings"].map(json.loads)
+        return df
+
+    def batch_by_sha(self, sha256: str) -> int | None:
+        """The live batch that imported a file with these exact bytes, if any."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT id FROM batches WHERE sha256 = ? AND id NOT IN "
+                "(SELECT batch_id FROM batch_reverts) ORDER BY id DESC LIMIT 1",
+                [sha256],
+            ).fetchone()
+        return row[0] if row else None
+
+    def revert_batch(self, batch_id: int, user: str) -> int:
+        """Mark a batch reverted; the earlier revisions count again. Returns rows affected."""
+        with self.transaction() as cur:
+            exists = cur.execute("SELECT count(*) FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
+            if not exists:
+                raise StoreError(f"Không có lô nhập số {batch_id}.")
+            if cur.execute(
+                "SELECT count(*) FROM batch_reverts WHERE batch_id = ?", [batch_id]
+            ).fetchone()[0]:
+                raise StoreError(f"Lô nhập số {batch_id} đã được hoàn tác trước đó.")
+            cur.execute("INSERT INTO batch_reverts VALUES (?, ?, ?)", [batch_id, datetime.now(), user])
+            return cur.execute(
+                "SELECT count(*) FROM submissions WHERE batch_id = ?", [batch_id]
+            ).fetchone()[0]
+
+    def current_submissions(
+        self, periods: Iterable[str] | None = None, up_to: str | None = None
+    ) -> pd.DataFrame:
+        """The value that counts for each (period, unit, indicator): its latest live revision."""
+        sql = "SELECT * FROM current_submissions"
+        params: list = []
+        clauses = []
+        if periods is not None:
+            periods = list(periods)
+            if not periods:
+                return self.query_df(sql + " WHERE false")
+            clauses.append(f"period IN ({', '.join('?' * len(periods))})")
+            params += periods
+        if up_to is not None:
+            clauses.append("period <= ?")
+            params.append(up_to)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return self.query_df(sql + " ORDER BY period, unit_code, indicator_code", params)
+
+    def revisions(
+        self, indicator_code: str | None = None, period: str | None = None
+    ) -> pd.DataFrame:
+        """Every submitted revision, reverted ones included, newest first."""
+        sql = """SELECT s.*, b.file_name, b.user_name, r.reverted_at IS NOT NULL AS reverted
+            FROM submissions s JOIN batches b ON b.id = s.batch_id
+            LEFT JOIN batch_reverts r ON r.batch_id = s.batch_id WHERE true"""
+        params: list = []
+        if indicator_code:
+            sql += " AND s.indicator_code = ?"
+            params.append(indicator_code)
+        if period:
+            sql += " AND s.period = ?"
+            params.append(period)
+        return self.query_df(sql + " ORDER BY s.period, s.unit_code, s.id DESC", params)
+
+    def periods_with_data(self) -> list[str]:
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT period FROM current_submissions ORDER BY period"
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def has_demo(self) -> bool:
+        with self.cursor() as cur:
+            return bool(
+                cur.execute(
+                    "SELECT (SELECT count(*) FROM batches WHERE is_demo) "
+                    "+ (SELECT count(*) FROM units WHERE is_demo)"
+                ).fetchone()[0]
+            )
+
+    def remove_demo(self) -> int:
+        """Delete the demo data (the one deletion the product makes: it was never official)."""
+        with self.transaction() as cur:
+            ids = [r[0] for r in cur.execute("SELECT id FROM batches WHERE is_demo").fetchall()]
+            if ids:
+                marks = ", ".join("?" * len(ids))
+                cur.execute(f"DELETE FROM submissions WHERE batch_id IN ({marks})", ids)
+                cur.execute(f"DELETE FROM batch_reverts WHERE batch_id IN ({marks})", ids)
+                cur.execute(f"DELETE FROM batches WHERE id IN ({marks})", ids)
+            cur.execute("DELETE FROM units WHERE is_demo")
+            return len(ids)
+
+    def content_snapshot(self) -> dict[str, list[tuple]]:
+        """Every row of every table, sorted: to compare the content of two states."""
+        out = {}
+        with self.cursor() as cur:
+            tables = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_type = 'BASE TABLE' ORDER BY table_name"
+                ).fetchall()
+            ]
+            for table in tables:
+                out[table] = sorted(
+                    cur.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr
+                )
+        return out

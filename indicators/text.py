@@ -1,0 +1,25 @@
+"""Text normalisation shared by every place that matches what a person typed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """NFC-normalise and trim: the form every stored string takes."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def fold(text: str) -> str:
+    """A key for forgiving comparison: no diacritics, lower case, single spaces.
+
+    "Thôn  Cậy", "THON CAY" and an NFD "Thôn Cậy" all fold to "thon cay".
+    """
+    decomposed = unicodedata.normalize("NFD", str(text))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    stripped = stripped.replace("đ", "d").replace("Đ", "D")
+    stripped = re.sub(r"[_\-–—.,:;/()]+", " ", stripped)
+    return _SPACES.sub(" ", stripped).strip().lower()

@@ -1,0 +1,117 @@
+"""Org units (city → commune → hamlet) and forgiving matching of the names people type."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .text import fold, nfc
+
+UnitLevel = Literal["city", "commune", "hamlet"]
+
+# Prefixes that may or may not stand before a unit's name in a file
+_PREFIX = re.compile(
+    r"^(thon|to dan pho|tdp|khu pho|ap|ban|xom|xa|phuong|dac khu|thanh pho|tp|tinh)\s+"
+)
+
+
+class OrgUnit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = Field(min_length=1, max_length=120)
+    parent: str | None = None
+    level: UnitLevel = "hamlet"
+    households: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0)
+    active: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return nfc(value)
+
+    @property
+    def label(self) -> str:
+        """How the unit is shown: "Thôn Cậy", "Xã Bình Giang"."""
+        prefix = {"hamlet": "Thôn", "commune": "Xã", "city": "Thành phố"}[self.level]
+        if fold(self.name).startswith(fold(prefix) + " "):
+            return self.name
+        return f"{prefix} {self.name}"
+
+
+def bare(text: str) -> str:
+    """Folded name without a leading "Thôn"/"Xã"/… prefix."""
+    return _PREFIX.sub("", fold(text))
+
+
+def nearest(text: str, candidates: dict[str, Iterable[str]], limit: int = 3) -> list[str]:
+    """Keys of `candidates` whose names are closest to `text` (for "did you mean")."""
+    target = bare(text)
+    scored: dict[str, float] = {}
+    for key, names in candidates.items():
+        for name in names:
+            score = difflib.SequenceMatcher(None, target, bare(name)).ratio()
+            scored[key] = max(scored.get(key, 0.0), score)
+    ranked = sorted(scored, key=lambda key: -scored[key])
+    return [key for key in ranked[:limit] if scored[key] >= 0.4]
+
+
+class UnitMatcher:
+    """Finds a unit by code or name, any case, with or without diacritics or prefix."""
+
+    def __init__(self, units: Iterable[OrgUnit]):
+        self.units = {unit.code: unit for unit in units}
+        self._keys: dict[str, set[str]] = {}
+        for unit in self.units.values():
+            for key in {fold(unit.code), fold(unit.name), bare(unit.name), fold(unit.label)}:
+                self._keys.setdefault(key, set()).add(unit.code)
+
+    def candidates(self, text: str) -> list[str]:
+        """Every unit code `text` may mean (more than one means the name is ambiguous)."""
+        key = fold(text)
+        found = self._keys.get(key) or self._keys.get(bare(text)) or set()
+        # an exact code wins over a name that happens to look like it
+        exact = [code for code in found if fold(code) == key]
+        return exact or sorted(found)
+
+    def suggestions(self, text: str, limit: int = 3) -> list[str]:
+        return nearest(text, {code: [unit.name, unit.code] for code, unit in self.units.items()}, limit)
+
+
+def descendants(units: Iterable[OrgUnit], root: str) -> list[str]:
+    """Codes of `root` and every unit below it."""
+    children: dict[str | None, list[str]] = {}
+    for unit in units:
+        children.setdefault(unit.parent, []).append(unit.code)
+    out, stack = [], [root]
+    while stack:
+        code = stack.pop()
+        out.append(code)
+        stack.extend(children.get(code, []))
+    return out
+
+
+def infer_levels(parents: dict[str, str | None]) -> dict[str, UnitLevel]:
+    """Level by position: units with grandchildren are cities, with children communes, else hamlets.
+
+    A top unit without children is a commune whose hamlets are not loaded yet.
+    """
+    children: dict[str, list[str]] = {}
+    for code, parent in parents.items():
+        if parent:
+            children.setdefault(parent, []).append(code)
+    levels: dict[str, UnitLevel] = {}
+    for code, parent in parents.items():
+        kids = children.get(code, [])
+        if any(children.get(kid) for kid in kids):
+            levels[code] = "city"
+        elif kids or not parent:
+            levels[code] = "commune"
+        else:
+            levels[code] = "hamlet"
+    return levels
