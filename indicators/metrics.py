@@ -311,8 +311,12 @@ def series(store: Store, indicator_code: str, year: int, up_to: str, unit_codes:
 
     `cumulative` is the year-to-date value for flows and equals `value` for stocks.
     """
+    return series_from(monthly_values(store, year, up_to), indicator_code, year, unit_codes)
+
+
+def series_from(monthly: pd.DataFrame, indicator_code: str, year: int, unit_codes: list[str]) -> pd.DataFrame:
+    """`series` over an already computed `monthly_values` frame (one query for many charts)."""
     item = catalog.indicator(indicator_code)
-    monthly = monthly_values(store, year, up_to)
     part = monthly[
         (monthly["indicator_code"] == indicator_code)
         & monthly["rollup_code"].isin(unit_codes)

@@ -381,6 +381,19 @@ class Store:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def data_version(self) -> tuple:
+        """Changes whenever anything a dashboard shows changes: a cache key for the UI."""
+        with self.cursor() as cur:
+            return cur.execute(
+                """SELECT (SELECT coalesce(max(id), 0) FROM batches),
+                    (SELECT count(*) FROM batch_reverts),
+                    (SELECT coalesce(max(set_at), TIMESTAMP '2000-01-01') FROM targets),
+                    (SELECT count(*) FROM targets),
+                    (SELECT coalesce(max(updated_at), TIMESTAMP '2000-01-01') FROM units),
+                    (SELECT count(*) FROM units),
+                    (SELECT coalesce(max(value), '') FROM settings)"""
+            ).fetchone()
+
     def has_demo(self) -> bool:
         with self.cursor() as cur:
             return bool(

@@ -1,0 +1,99 @@
+"""Streamlit helpers shared by the pages: the store, URL-backed filters, status badges.
+
+Pages stay thin: they pick filters here, make one call into `indicators`, and render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from indicators import catalog, dashboard, format
+from indicators.charts import STATUS_COLORS, STATUS_SYMBOLS
+from indicators.metrics import STATUS_VI
+from indicators.store import Store, default_path, open_store
+
+CURRENT_USER = "cán bộ xã"  # until accounts exist (issue: accounts, roles and audit)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return open_store(path)
+
+
+def store() -> Store:
+    """The one store of this process (shared by every session)."""
+    return _store(default_path())
+
+
+def chart(fig) -> None:
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "locale": "vi"})
+
+
+def url_select(label: str, options: Sequence[str], param: str, default: str | None = None,
+               format_func: Callable[[str], str] = str, where=st) -> str | None:  # fmt: skip
+    """A selectbox whose value lives in the URL (?param=value), so a link opens the same view.
+
+    An unknown value in the URL is reported and replaced by the default, never a traceback.
+    """
+    options = list(options)
+    if not options:
+        return None
+    wanted = st.query_params.get(param)
+    if wanted is not None and wanted not in options:
+        st.warning(f"Giá trị “{wanted}” trong đường dẫn không hợp lệ cho “{label}”; đang hiển thị mặc định.")
+        wanted = None
+    chosen = wanted or (default if default in options else options[0])
+    value = where.selectbox(label, options, index=options.index(chosen), format_func=format_func,
+                            key=f"url_{param}")  # fmt: skip
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
+    return value
+
+
+def period_select(where=st) -> str | None:
+    """The month filter (?ky=YYYY-MM), default the latest month with data."""
+    months = store().periods_with_data()
+    return url_select("Kỳ báo cáo", list(reversed(months)), "ky", dashboard.default_period(store()),
+                      format.month, where)  # fmt: skip
+
+
+def indicator_select(where=st, codes: Sequence[str] | None = None) -> str:
+    codes = list(codes or [i.code for i in catalog.indicators()])
+    return url_select("Chỉ tiêu", codes, "chi_tieu", codes[0],
+                      lambda c: f"{c} – {catalog.indicator(c).name_vi}", where)  # fmt: skip
+
+
+def status_badge(status: str) -> str:
+    """Coloured, symbol-led status text (colour is never the only cue)."""
+    return (
+        f"<span style='background:{STATUS_COLORS[status]};color:white;padding:2px 8px;"
+        f"border-radius:10px;font-weight:600;white-space:nowrap'>"
+        f"{STATUS_SYMBOLS[status]} {STATUS_VI[status]}</span>"
+    )
+
+
+def empty_state() -> bool:
+    """On an empty database, explain how to start; returns True when the page should stop."""
+    s = store()
+    if s.units() and s.periods_with_data():
+        return False
+    st.info(
+        "Chưa có số liệu. Để bắt đầu:\n\n"
+        "1. **Danh mục** → nạp danh sách thôn (tệp CSV: code,name,parent,households,population);\n"
+        "2. **Nộp số liệu** → tải biểu mẫu Excel, điền và tải lên;\n"
+        "3. hoặc nạp **dữ liệu mẫu** để xem thử ứng dụng."
+    )
+    if st.button("Nạp dữ liệu mẫu (xã Bình Giang – minh họa)", type="primary", key="load_demo"):
+        from indicators.demo import load_demo
+
+        with st.spinner("Đang nạp dữ liệu mẫu…"):
+            load_demo(s)
+        st.rerun()
+    return True
+
+
+def demo_banner() -> None:
+    if store().has_demo():
+        st.caption("⚠️ Đang dùng **dữ liệu mẫu** (minh họa, không phải số liệu thật).")

@@ -1,0 +1,56 @@
+"""Tổng quan: headline cards, trends with targets, completeness and the hamlets behind."""
+
+import streamlit as st
+
+from indicators import catalog, charts, dashboard, format
+from pages._shared import chart, empty_state, period_select, status_badge, store
+
+st.title("Tổng quan chuyển đổi số")
+if empty_state():
+    st.stop()
+
+root = dashboard.root_unit(store())
+period = period_select(st.sidebar)
+view = dashboard.overview(store(), period, root)
+st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {store().settings().deadline_day} hằng tháng")
+
+cols = st.columns(3)
+for i, row in enumerate(view.headline.itertuples()):
+    with cols[i % 3].container(border=True):
+        st.metric(
+            catalog.HEADLINE[row.indicator_code],
+            format.indicator_value(row.value, row.kind),
+            delta=None if row.change != row.change else format.indicator_change(row.change, row.kind),
+            delta_color="normal" if row.direction == "up" else "inverse",
+            help=row.name_vi,
+        )
+        st.markdown(
+            f"{status_badge(row.status)} &nbsp; Mục tiêu 2026: **{format.indicator_value(row.target, row.kind)}**",
+            unsafe_allow_html=True,
+        )
+
+left, right = st.columns([2, 1])
+with left:
+    code = st.selectbox(
+        "Xu hướng chỉ tiêu", list(catalog.HEADLINE_CODES),
+        format_func=lambda c: catalog.indicator(c).name_vi, key="trend_code",
+    )  # fmt: skip
+    item = catalog.indicator(code)
+    target = view.indicators.set_index("indicator_code").loc[code, "target"]
+    chart(charts.trend(view.series[code], item, target, {root.code: root.label}))
+with right:
+    st.subheader("Nộp số liệu")
+    st.metric(
+        "Thôn đã nộp đúng hạn",
+        f"{view.hamlets_on_time}/{view.hamlets_total} thôn",
+        help="Nộp đủ các chỉ tiêu của thôn trước hết ngày hạn nộp.",
+    )
+    st.write(f"{view.hamlets_submitted}/{view.hamlets_total} thôn đã nộp số liệu {format.month(period)}.")
+    st.subheader("Thôn chậm nhất")
+    if view.behind.empty:
+        st.write("Chưa có số liệu theo thôn.")
+    for row in view.behind.itertuples():
+        st.markdown(f"- **{row.unit_name}**: tiến độ bình quân {format.percent(row.progress * 100)}, "
+                    f"{row.behind} chỉ tiêu chậm")  # fmt: skip
+
+chart(charts.group_bars(view.groups, period))
