@@ -77,5 +77,5 @@ def overview(store: Store, period: str, root: OrgUnit) -> Overview:
         series=series,
         completeness=metrics.completeness(store, period, root.code),
         behind=metrics.hamlets_behind(store, period, root.code),
-        groups=metrics.group_progress(store, period, root.code),
+        groups=metrics.group_progress(store, period, root.code, table),
     )

@@ -116,21 +116,10 @@ def monthly_values(store: Store, year: int, up_to: str, units: list[OrgUnit] | N
     Covers December of the year before (for January's change) to `up_to`.
     """
     units = units if units is not None else store.units()
-    months = periods.months_between(f"{year - 1}-12", up_to)
-    current = store.current_submissions(periods=months)
     columns = ["rollup_code", "indicator_code", "period", "numerator", "denominator", "value", "reporters"]
-    if current.empty:
+    grouped = store.rolled_up(ancestry(units), f"{year - 1}-12", up_to)
+    if grouped.empty:
         return pd.DataFrame(columns=columns)
-    merged = current.merge(ancestry(units), on="unit_code")
-    grouped = (
-        merged.groupby(["rollup_code", "indicator_code", "period"], as_index=False)
-        .agg(
-            numerator=("numerator", lambda s: s.sum(min_count=1)),
-            denominator=("denominator", lambda s: s.sum(min_count=1)),
-            count_value=("value", "sum"),
-            reporters=("unit_code", "nunique"),
-        )
-    )
     kinds = grouped["indicator_code"].map(lambda c: catalog.indicator(c).kind)
     ratio = kinds == "ratio"
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -236,9 +225,12 @@ def commune_summary(store: Store, period: str, root: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def group_progress(store: Store, period: str, root: str) -> pd.DataFrame:
-    """The seven task groups: mean progress (each indicator capped at 100 %) and a status."""
-    table = commune_summary(store, period, root)
+def group_progress(store: Store, period: str, root: str, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The seven task groups: mean progress (each indicator capped at 100 %) and a status.
+
+    `table` may pass an already computed `commune_summary` of the same period and root.
+    """
+    table = commune_summary(store, period, root) if table is None else table
     rows = []
     for group in catalog.task_groups():
         part = table[table["task_group"] == group.number]

@@ -358,6 +358,27 @@ class Store:
             sql += " WHERE " + " AND ".join(clauses)
         return self.query_df(sql + " ORDER BY period, unit_code, indicator_code", params)
 
+    def rolled_up(self, ancestry: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+        """Current figures summed per (ancestor, indicator, period) from `first` to `last`.
+
+        `ancestry` maps each unit_code to every rollup_code above it (itself included). Sums of
+        numerators and denominators, not of percentages; NULL when nothing was submitted.
+        """
+        with self.cursor() as cur:
+            cur.register("ancestry", ancestry)
+            try:
+                return cur.execute(
+                    """SELECT a.rollup_code, c.indicator_code, c.period,
+                        sum(c.numerator) AS numerator, sum(c.denominator) AS denominator,
+                        sum(c.value) AS count_value, count(DISTINCT c.unit_code) AS reporters
+                    FROM current_submissions c JOIN ancestry a ON a.unit_code = c.unit_code
+                    WHERE c.period BETWEEN ? AND ?
+                    GROUP BY ALL ORDER BY ALL""",
+                    [first, last],
+                ).df()
+            finally:
+                cur.unregister("ancestry")
+
     def revisions(
         self, indicator_code: str | None = None, period: str | None = None
     ) -> pd.DataFrame:

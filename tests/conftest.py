@@ -187,19 +187,87 @@ def make_long_csv() -> Callable[..., str]:
     return long_csv
 
 
+def _clean_number(value: object) -> float | None:
+    if value is None or value != value:  # None or NaN
+        return None
+    return round(float(value), 6)
+
+
+def figure(numerator: float | None, denominator: float | None, value: float | None = None) -> tuple:
+    """(numerator, denominator, value) as `current_figures` gives it; a ratio's value is derived."""
+    if numerator is not None and denominator:
+        value = 100 * numerator / denominator
+    return (_clean_number(numerator), _clean_number(denominator), _clean_number(value))
+
+
 def current_figures(store: Store) -> dict[tuple[str, str, str], tuple]:
     """{(period, unit, indicator): (numerator, denominator, value)} of the current submissions,
-    NaN turned into None, for exact comparisons."""
+    NaN turned into None and values rounded to 6 decimals, for exact comparisons."""
     out = {}
     for row in store.current_submissions().itertuples():
         out[(row.period, row.unit_code, row.indicator_code)] = tuple(
-            None if value is None or value != value else float(value)
-            for value in (row.numerator, row.denominator, row.value)
+            _clean_number(value) for value in (row.numerator, row.denominator, row.value)
         )
     return out
+
+
+def report_figures(rows) -> dict[tuple[str, str, str], tuple]:
+    """The same mapping for the rows of an ImportReport (`report.rows`)."""
+    return {
+        (row.period, row.unit_code, row.indicator_code): tuple(
+            _clean_number(value) for value in (row.numerator, row.denominator, row.value)
+        )
+        for row in rows.itertuples()
+    }
+
+
+# The eleven figures of March 2026 that most files under tests/fixtures/ carry (see
+# make_fixtures.MARCH): (unit, indicator) -> (numerator, denominator, value)
+MARCH_2026 = {
+    ("2026-03", "BG01", "CQ_VNEID_MUC_2"): figure(812, 1045),
+    ("2026-03", "BG01", "TT_TIN_BAI"): figure(None, None, 4),
+    ("2026-03", "BG01", "HT_CAP_QUANG"): figure(301, 412),
+    ("2026-03", "BG02", "CQ_VNEID_MUC_2"): figure(1234, 2000),
+    ("2026-03", "BG02", "DN_THUONG_MAI_DIEN_TU"): figure(None, None, 7),
+    ("2026-03", "BG05", "HT_PHU_SONG_5G"): figure(1, 1),
+    ("2026-03", "BG05", "NL_BINH_DAN_HOC_VU_SO"): figure(350, 1520),
+    ("2026-03", "BG06", "CQ_DVC_TOAN_TRINH"): figure(45, 60),
+    ("2026-03", "BG07", "HT_MAY_2G"): figure(None, None, 12),
+    ("2026-03", "01310", "TC_VAN_BAN"): figure(None, None, 3),
+    ("2026-03", "01310", "CQ_THANH_TOAN_TRUC_TUYEN"): figure(120, 180),
+}
+MARCH_2026_NOTES = {
+    ("2026-03", "BG01", "CQ_VNEID_MUC_2"): "Đã rà soát với công an xã",
+    ("2026-03", "BG02", "DN_THUONG_MAI_DIEN_TU"): "Gồm 2 hợp tác xã",
+    ("2026-03", "01310", "CQ_THANH_TOAN_TRUC_TUYEN"): "Số liệu từ một cửa",
+}
+
+
+@pytest.fixture(scope="session")
+def march_2026() -> dict[tuple[str, str, str], tuple]:
+    """The figures of the March 2026 fixture files, as `figures(store)` returns them."""
+    return dict(MARCH_2026)
+
+
+@pytest.fixture(scope="session")
+def march_2026_notes() -> dict[tuple[str, str, str], str]:
+    """The non-empty notes of the March 2026 fixture files (all but long_cp1252.csv)."""
+    return dict(MARCH_2026_NOTES)
+
+
+@pytest.fixture(scope="session")
+def make_figure() -> Callable[..., tuple]:
+    """`make_figure(numerator, denominator, value=None)`: an expected entry of `figures(store)`."""
+    return figure
 
 
 @pytest.fixture(scope="session")
 def figures() -> Callable[[Store], dict[tuple[str, str, str], tuple]]:
     """`figures(store)`: the current figures as {(period, unit, indicator): (num, den, value)}."""
     return current_figures
+
+
+@pytest.fixture(scope="session")
+def rows_figures() -> Callable[..., dict[tuple[str, str, str], tuple]]:
+    """`rows_figures(report.rows)`: the same mapping for the rows of an import report."""
+    return report_figures
