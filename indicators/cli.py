@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 import sys
+from datetime import date
 from pathlib import Path
 
 from . import format, metrics, periods
@@ -74,6 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--period", type=_period, required=True, action="append")
     template.add_argument("--out", required=True)
     template.add_argument("--unit", default=None, help="mã xã (mặc định: đơn vị cao nhất)")
+
+    tasks = sub.add_parser("tasks", parents=[common], help="sổ nhiệm vụ “5 rõ”")
+    tasks_sub = tasks.add_subparsers(dest="tasks_command", required=True)
+    tasks_export = tasks_sub.add_parser("export", parents=[common], help="xuất sổ nhiệm vụ ra CSV")
+    tasks_export.add_argument("--out", required=True)
+    tasks_import = tasks_sub.add_parser("import", parents=[common], help="nhập sổ nhiệm vụ từ CSV")
+    tasks_import.add_argument("file")
+    tasks_import.add_argument("--dry-run", action="store_true")
+    tasks_import.add_argument("--user", default="dòng lệnh")
+    tasks_list = tasks_sub.add_parser("list", parents=[common], help="nhiệm vụ và trạng thái hôm nay")
+    tasks_list.add_argument("--unit", default=None, help="chỉ nhiệm vụ của đơn vị chủ trì này")
+    tasks_indicator = tasks_sub.add_parser(
+        "indicator", parents=[common], help="tính chỉ tiêu TC_NHIEM_VU_DUNG_HAN từ sổ nhiệm vụ và nhập"
+    )
+    tasks_indicator.add_argument("--period", type=_period, required=True)
+    tasks_indicator.add_argument("--user", default="sổ nhiệm vụ")
 
     export = sub.add_parser("export", parents=[common], help="xuất số liệu một tháng")
     export.add_argument("--period", type=_period, required=True)
@@ -228,6 +245,8 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         Path(args.out).write_bytes(build_template(units, args.period))
         print(f"Đã tạo biểu mẫu {args.out}.", file=out)
         return OK
+    if command == "tasks":
+        return _tasks(store, args, out)
     if command == "export":
         fmt = Path(args.out).suffix.lower().lstrip(".")
         if fmt not in ("csv", "xlsx"):
@@ -236,6 +255,39 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         print(f"Đã xuất số liệu {format.month(args.period)} ra {args.out}.", file=out)
         return OK
     raise UsageError(f"lệnh không rõ: {command}")
+
+
+def _tasks(store: Store, args: argparse.Namespace, out) -> int:
+    from . import tasks
+
+    if args.tasks_command == "export":
+        Path(args.out).write_bytes(tasks.export_csv(store.tasks()))
+        print(f"Đã xuất {len(store.tasks())} nhiệm vụ ra {args.out}.", file=out)
+        return OK
+    if args.tasks_command == "import":
+        path = Path(args.file)
+        result = tasks.parse_tasks_file(path.name, path.read_bytes(), store.tasks())
+        if not result.ok:
+            print(f"Tệp nhiệm vụ bị từ chối: {len(result.issues)} lỗi. Chưa ghi gì.", file=out)
+            for issue in result.issues:
+                print(f"  - {issue.text()}", file=out)
+            return REJECTED
+        if not args.dry_run:
+            store.save_tasks(result.tasks, args.user)
+        verb = "Sẽ cập nhật" if args.dry_run else "Đã cập nhật"
+        print(f"{verb} {len(result.tasks)} nhiệm vụ; {result.unchanged} không đổi.", file=out)
+        return OK
+    if args.tasks_command == "list":
+        table = tasks.register(store.tasks(), store.task_notes(), date.today(), store.settings().deadline_day)
+        if args.unit:
+            table = table[table["unit"].map(tasks.fold) == tasks.fold(args.unit)]
+        for r in table.itertuples():
+            due = format.day(r.next_due) if r.next_due is not None else "–"
+            print(f"{r.code}\t{r.state_vi}\thạn {due}\t{r.unit}\t{r.title}", file=out)
+        return OK
+    report = tasks.import_on_time_indicator(store, args.period, args.user, top_unit(store))
+    _print_report(report, out)
+    return OK if report.ok else REJECTED
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 
 from . import periods
 from .ingest import import_file
-from .store import Store
+from .store import DEMO_AUTHOR, Store
+from .tasks import on_time_ratio
 from .units import OrgUnit
 
-DEMO_USER = "dữ liệu mẫu"
+DEMO_USER = DEMO_AUTHOR
 COMMUNE = OrgUnit(
     code="01310", name="Bình Giang", level="commune", households=10020, population=32925
 )
@@ -122,15 +123,14 @@ def _hamlet_rows(h: _Hamlet, month: int) -> list[tuple[str, float | None, float 
     return rows
 
 
-def _commune_rows(rng: random.Random, month: int) -> list[tuple[str, float | None, float | None, float | None]]:
+def _commune_rows(rng: random.Random, month: int, tasks_done: int, tasks_due: int) -> list[tuple]:
     def ratio(code: str, den: int, start: float, end: float) -> tuple:
         share = start + (end - start) * (month - 1) / 11 + rng.uniform(-1.5, 1.5)
         return (code, round(den * max(0, min(100, share)) / 100), den, None)
 
-    tasks_due = 8 + 2 * month
     return [
         ("TC_VAN_BAN", None, None, rng.choice([0, 1, 1, 2])),
-        ratio("TC_NHIEM_VU_DUNG_HAN", tasks_due, 80, 94),
+        ("TC_NHIEM_VU_DUNG_HAN", tasks_done, tasks_due, None),
         ratio("NL_CBCC_KY_NANG_SO", 46, 40, 96),
         ratio("CQ_THANH_TOAN_TRUC_TUYEN", rng.randint(100, 140), 38, 62),
         ratio("CQ_SO_HOA_HO_SO", rng.randint(360, 430), 84, 99),
@@ -163,7 +163,10 @@ def load_demo(store: Store, today: date | None = None, seed: int = 57) -> dict[s
     hamlets = [_Hamlet(u, random.Random(seed * 100 + i), s) for i, (u, s) in
                enumerate(zip(units[1:], strengths))]  # fmt: skip
     counts = {"batches": 0, "rows": 0}
-    for period in periods.months_between("2026-01", last) if last >= "2026-01" else []:
+    months = periods.months_between("2026-01", last) if last >= "2026-01" else []
+    _demo_tasks(store, rng, today, months)
+    tasks, notes = store.tasks(), store.task_notes()
+    for period in months:
         month = periods.month_number(period)
         start = datetime(int(period[:4]), month, 8, 8, 0)
         for i, hamlet in enumerate(hamlets):
@@ -185,9 +188,46 @@ def load_demo(store: Store, today: date | None = None, seed: int = 57) -> dict[s
                 counts["batches"] += _load(store, f"{hamlet.unit.code}_{period}_sua.csv", period,
                                            hamlet.unit, fixed, received + timedelta(days=3), counts)  # fmt: skip
         received = start + timedelta(days=rng.randint(5, 10))
+        done, due = on_time_ratio(tasks, notes, period)
         counts["batches"] += _load(store, f"xa_{period}.csv", period, COMMUNE,
-                                   _commune_rows(rng, month), received, counts)  # fmt: skip
+                                   _commune_rows(rng, month, done, due), received, counts)  # fmt: skip
     return counts
+
+
+def _demo_tasks(store: Store, rng: random.Random, today: date, months: list[str]) -> None:
+    """Progress on the plan's tasks: most done on time, some late or overdue, one cancelled."""
+    changed = []
+    for task in store.tasks():
+        update: dict = {}
+        if task.code == "NV5.6":
+            update = {"status": "cancelled",
+                      "cancel_reason": "Thành phố triển khai nền tảng dùng chung; xã không đầu tư riêng."}  # fmt: skip
+        elif task.recurring:
+            update = {"status": "in_progress"}
+        elif task.deadline and task.deadline < today:
+            roll = rng.random()
+            if roll < 0.75:
+                update = {"status": "done", "done_on": task.deadline - timedelta(days=rng.randint(0, 20))}
+            elif roll < 0.87 and task.deadline + timedelta(days=25) < today:
+                update = {"status": "done", "done_on": task.deadline + timedelta(days=rng.randint(5, 25))}
+            else:
+                update = {"status": "in_progress"}
+        elif rng.random() < 0.6:
+            update = {"status": "in_progress"}
+        if update:
+            changed.append(task.model_copy(update=update))
+    store.save_tasks(changed, DEMO_AUTHOR)
+    for task in store.tasks():
+        if not task.recurring or task.status == "cancelled":
+            continue
+        for period in months:
+            if rng.random() < 0.08:
+                continue  # a month without a progress note
+            due = task.due_in(period)
+            day = due + timedelta(days=rng.randint(-8, 0) if rng.random() < 0.85 else rng.randint(1, 5))
+            note = rng.choice(["Đã triển khai theo kế hoạch tháng.", "Hoàn thành nội dung tháng, báo cáo kèm theo.",
+                               "Đang thực hiện, một số thôn còn chậm.", "Đã tổ chức, kết quả đạt yêu cầu."])  # fmt: skip
+            store.add_task_note(task.code, period, note, DEMO_AUTHOR, at=datetime.combine(day, datetime.min.time()).replace(hour=9))
 
 
 def _load(store, name, period, unit, rows, received, counts) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from .settings import Settings
 from .units import OrgUnit
 
 DEFAULT_DB = "data/cds.duckdb"
+DEMO_AUTHOR = "dữ liệu mẫu"  # who the demo's batches, task revisions and notes are written by
 
 
 class StoreError(Exception):
@@ -110,12 +112,56 @@ MIGRATIONS: list[str] = [
             FROM live_submissions
         ) WHERE rn = 1;
     """,
+    # 2: the task register ("5 rõ"): append-only revisions and monthly progress notes
+    """
+    CREATE SEQUENCE task_revision_ids START 1;
+    CREATE TABLE task_revisions (
+        id BIGINT PRIMARY KEY,
+        code VARCHAR NOT NULL,
+        task_group INTEGER NOT NULL,
+        title VARCHAR NOT NULL,
+        unit VARCHAR NOT NULL,
+        person VARCHAR NOT NULL,
+        expected_result VARCHAR NOT NULL,
+        deadline DATE,
+        recurrence_day INTEGER,
+        status VARCHAR NOT NULL,
+        done_on DATE,
+        cancel_reason VARCHAR NOT NULL,
+        author VARCHAR NOT NULL,
+        revised_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE task_note_ids START 1;
+    CREATE TABLE task_notes (
+        id BIGINT PRIMARY KEY,
+        code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        note VARCHAR NOT NULL,
+        author VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE VIEW current_tasks AS
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT *, row_number() OVER (PARTITION BY code ORDER BY id DESC) AS rn
+            FROM task_revisions
+        ) WHERE rn = 1;
+    """,
 ]
+
+TASK_FIELDS = [
+    "code", "task_group", "title", "unit", "person", "expected_result", "deadline",
+    "recurrence_day", "status", "done_on", "cancel_reason",
+]  # fmt: skip
 
 SUBMISSION_COLUMNS = [
     "period", "unit_code", "indicator_code", "numerator", "denominator", "value", "note",
     "received_at", "source_row",
 ]  # fmt: skip
+
+def _natural(code: str) -> list[tuple]:
+    """Sort key that puts NV2.10 after NV2.9."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", code)]
+
 
 _connections: dict[str, Store] = {}
 _connections_lock = threading.Lock()
@@ -207,6 +253,10 @@ class Store:
                 cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, datetime.now()])
                 if version == 1:
                     self._seed_targets(cur)
+                if version == 2:
+                    from .tasks import seed_tasks
+
+                    self._insert_task_revisions(cur, seed_tasks(), "hệ thống")
 
     @staticmethod
     def _seed_targets(cur: duckdb.DuckDBPyConnection) -> None:
@@ -255,6 +305,53 @@ class Store:
                     population = excluded.population, active = excluded.active,
                     updated_at = excluded.updated_at""",
                 rows,
+            )
+
+    # --- tasks ----------------------------------------------------------------------------
+    @staticmethod
+    def _insert_task_revisions(cur: duckdb.DuckDBPyConnection, tasks: Iterable, author: str) -> None:
+        now = datetime.now()
+        rows = [[*(getattr(t, f) for f in TASK_FIELDS), author, now] for t in tasks]
+        if rows:
+            cur.executemany(
+                f"INSERT INTO task_revisions VALUES (nextval('task_revision_ids'), "
+                f"{', '.join('?' * (len(TASK_FIELDS) + 2))})",
+                rows,
+            )
+
+    def tasks(self) -> list:
+        """The current revision of every task (cancelled ones included), in code order."""
+        from .tasks import Task
+
+        with self.cursor() as cur:
+            rows = cur.execute(f"SELECT {', '.join(TASK_FIELDS)} FROM current_tasks").fetchall()
+        tasks = [Task(**dict(zip(TASK_FIELDS, row))) for row in rows]
+        return sorted(tasks, key=lambda t: (t.task_group, _natural(t.code)))
+
+    def save_tasks(self, tasks: Iterable, author: str) -> None:
+        """Append a revision for each task (new or changed); nothing is overwritten."""
+        with self.transaction() as cur:
+            self._insert_task_revisions(cur, tasks, author)
+
+    def task_history(self, code: str) -> pd.DataFrame:
+        return self.query_df(
+            "SELECT * FROM task_revisions WHERE code = ? ORDER BY id DESC", [code]
+        )
+
+    def task_notes(self, code: str | None = None) -> pd.DataFrame:
+        sql = "SELECT code, period, note, author, created_at FROM task_notes"
+        params = []
+        if code:
+            sql += " WHERE code = ?"
+            params.append(code)
+        return self.query_df(sql + " ORDER BY created_at, id", params)
+
+    def add_task_note(self, code: str, period: str, note: str, author: str,
+                      at: datetime | None = None) -> None:  # fmt: skip
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO task_notes VALUES (nextval('task_note_ids'), ?, ?, ?, ?, ?)",
+                [code, period, note, author, at or datetime.now()],
             )
 
     # --- targets --------------------------------------------------------------------------
@@ -434,6 +531,8 @@ class Store:
                 cur.execute(f"DELETE FROM batch_reverts WHERE batch_id IN ({marks})", ids)
                 cur.execute(f"DELETE FROM batches WHERE id IN ({marks})", ids)
             cur.execute("DELETE FROM units WHERE is_demo")
+            cur.execute("DELETE FROM task_revisions WHERE author = ?", [DEMO_AUTHOR])
+            cur.execute("DELETE FROM task_notes WHERE author = ?", [DEMO_AUTHOR])
             return len(ids)
 
     def content_snapshot(self) -> dict[str, list[tuple]]:
