@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Theo dõi chỉ tiêu chuyển đổi số theo Nghị quyết 57-NQ/TW.",
     )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=None, help=f"tệp DuckDB (mặc định $CDS_DB hoặc {default_path()})")
+    # SUPPRESS: a --db given before the subcommand must not be reset by the subcommand's default
+    common.add_argument("--db", default=argparse.SUPPRESS, help=f"tệp DuckDB (mặc định $CDS_DB hoặc {default_path()})")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("init", parents=[common], help="tạo cơ sở dữ liệu và danh mục chỉ tiêu")
@@ -126,8 +127,9 @@ def _json_number(value: float) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, 4)
 
 
-def run(args: argparse.Namespace, out=sys.stdout) -> int:
-    store = Store(args.db or default_path())
+def run(args: argparse.Namespace, out=None) -> int:
+    out = out or sys.stdout
+    store = Store(getattr(args, "db", None) or default_path())
     try:
         return _dispatch(store, args, out)
     finally:

@@ -164,6 +164,7 @@ def load_demo(store: Store, today: date | None = None, seed: int = 57) -> dict[s
                enumerate(zip(units[1:], strengths))]  # fmt: skip
     counts = {"batches": 0, "rows": 0}
     months = periods.months_between("2026-01", last) if last >= "2026-01" else []
+    latest = datetime.combine(today, datetime.min.time())  # nothing arrives after today began
     _demo_tasks(store, rng, today, months)
     tasks, notes = store.tasks(), store.task_notes()
     for period in months:
@@ -178,16 +179,16 @@ def load_demo(store: Store, today: date | None = None, seed: int = 57) -> dict[s
                 rows = rows[: len(rows) // 2]
             late = hamlet.unit.code in {"BG05", "BG13"} and month % 3 != 1
             day_offset = rng.randint(11, 16) if late else rng.randint(0, 9)
-            received = start + timedelta(days=day_offset, hours=rng.randint(0, 8), minutes=i)
+            received = min(start + timedelta(days=day_offset, hours=rng.randint(0, 8), minutes=i), latest)
             counts["batches"] += _load(store, f"{hamlet.unit.code}_{period}.csv", period,
                                        hamlet.unit, rows, received, counts)  # fmt: skip
             # an occasional correction a few days later
             if rng.random() < 0.06:
                 fixed = [(c, n + 1 if n is not None and d is not None and n < d else n, d, v)
                          for c, n, d, v in rows]  # fmt: skip
-                counts["batches"] += _load(store, f"{hamlet.unit.code}_{period}_sua.csv", period,
-                                           hamlet.unit, fixed, received + timedelta(days=3), counts)  # fmt: skip
-        received = start + timedelta(days=rng.randint(5, 10))
+                counts["batches"] += _load(store, f"{hamlet.unit.code}_{period}_sua.csv", period, hamlet.unit,
+                                           fixed, min(received + timedelta(days=3), latest), counts)  # fmt: skip
+        received = min(start + timedelta(days=rng.randint(5, 10)), latest)
         done, due = on_time_ratio(tasks, notes, period)
         counts["batches"] += _load(store, f"xa_{period}.csv", period, COMMUNE,
                                    _commune_rows(rng, month, done, due), received, counts)  # fmt: skip
@@ -227,6 +228,8 @@ def _demo_tasks(store: Store, rng: random.Random, today: date, months: list[str]
             day = due + timedelta(days=rng.randint(-8, 0) if rng.random() < 0.85 else rng.randint(1, 5))
             note = rng.choice(["Đã triển khai theo kế hoạch tháng.", "Hoàn thành nội dung tháng, báo cáo kèm theo.",
                                "Đang thực hiện, một số thôn còn chậm.", "Đã tổ chức, kết quả đạt yêu cầu."])  # fmt: skip
+            if day > today:
+                continue
             store.add_task_note(task.code, period, note, DEMO_AUTHOR, at=datetime.combine(day, datetime.min.time()).replace(hour=9))
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 from datetime import date, datetime
 
+import pandas as pd
 from babel.numbers import format_decimal
 
 LOCALE = "vi_VN"
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:
@@ -19,7 +23,10 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     if _missing(value):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    # halves round up, as in Excel (Babel's default is round-half-even)
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_HALF_UP
+        return format_decimal(decimal.Decimal(str(value)), format=pattern, locale=LOCALE)
 
 
 def percent(value: float | None, decimals: int = 1) -> str:
@@ -34,7 +41,8 @@ def signed(value: float | None, decimals: int = 1, suffix: str = "") -> str:
     if _missing(value):
         return "–"
     text = number(abs(value), decimals)
-    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    shown = float(text.replace(".", "").replace(",", "."))
+    sign = "±" if shown == 0 else ("+" if value > 0 else "−")
     return f"{sign}{text}{suffix}"
 
 

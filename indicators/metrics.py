@@ -119,7 +119,8 @@ def monthly_values(store: Store, year: int, up_to: str, units: list[OrgUnit] | N
     columns = ["rollup_code", "indicator_code", "period", "numerator", "denominator", "value", "reporters"]
     grouped = store.rolled_up(ancestry(units), f"{year - 1}-12", up_to)
     if grouped.empty:
-        return pd.DataFrame(columns=columns)
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+        return empty.astype({"rollup_code": str, "indicator_code": str, "period": str, "reporters": int})
     kinds = grouped["indicator_code"].map(lambda c: catalog.indicator(c).kind)
     ratio = kinds == "ratio"
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -186,9 +187,11 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
             value = month_value
         prev = prev_by_key.get((unit_code, code))
         prev_value = float(prev.value) if prev is not None and pd.notna(prev.value) else float("nan")
-        baseline = float(frame["value"].iloc[0])
-        months = [periods.month_number(p) for p in frame["period"]]
-        values = [float(v) for v in frame["value"]]
+        # a 0/0 month (nothing to count yet) has no value: leave it out of trend and baseline
+        valid = frame[frame["value"].notna()]
+        baseline = float(valid["value"].iloc[0]) if len(valid) else float("nan")
+        months = [periods.month_number(p) for p in valid["period"]]
+        values = [float(v) for v in valid["value"]]
         projection = projection_for(months, values, item.kind, item.aggregation, upto)
         target = targets.get(code)
         progress = progress_for(value, target, item.direction, baseline)

@@ -17,3 +17,22 @@ class Settings(BaseModel):
     jump_robust_z: float = Field(default=3.5, gt=0)
     # The unit whose figures the dashboards and reports show first (empty: the top unit)
     home_unit: str = ""
+
+    # The monthly report (layout of Nghị định 30/2020/NĐ-CP); empty fields come from the unit
+    issuer_parent: str = ""  # e.g. "UBND THÀNH PHỐ HẢI PHÒNG" above the issuing body, if wanted
+    issuer_name: str = ""  # default: "ỦY BAN NHÂN DÂN" over "XÃ <TÊN XÃ>"
+    place_name: str = ""  # the place in the date line; default: the unit's name
+    document_symbol: str = "BC-UBND"
+    plan_title: str = "Kế hoạch thực hiện Nghị quyết số 57-NQ/TW năm 2026"
+    signer_authority: str = "TM. ỦY BAN NHÂN DÂN"
+    signer_title: str = "CHỦ TỊCH"
+    signer_name: str = ""
+    recipients: list[str] = Field(
+        default_factory=lambda: [
+            "UBND thành phố;",
+            "Sở Khoa học và Công nghệ;",
+            "Thường trực Đảng ủy xã;",
+            "Lãnh đạo UBND xã;",
+            "Lưu: VT, VHXH.",
+        ]
+    )

@@ -96,22 +96,46 @@ def descendants(units: Iterable[OrgUnit], root: str) -> list[str]:
     return out
 
 
-def infer_levels(parents: dict[str, str | None]) -> dict[str, UnitLevel]:
-    """Level by position: units with grandchildren are cities, with children communes, else hamlets.
+_BELOW: dict[str, UnitLevel] = {"city": "commune", "commune": "hamlet", "hamlet": "hamlet"}
 
-    A top unit without children is a commune whose hamlets are not loaded yet.
+
+def infer_levels(parents: dict[str, str | None], known: dict[str, UnitLevel] | None = None) -> dict[str, UnitLevel]:
+    """Level of every unit: a known level stays; a unit under a known parent is one level below it.
+
+    Otherwise by position: units with grandchildren are cities, with children communes, else
+    hamlets; a top unit without children is a commune whose hamlets are not loaded yet.
     """
+    known = known or {}
     children: dict[str, list[str]] = {}
     for code, parent in parents.items():
         if parent:
             children.setdefault(parent, []).append(code)
-    levels: dict[str, UnitLevel] = {}
-    for code, parent in parents.items():
+
+    def by_position(code: str) -> UnitLevel:
         kids = children.get(code, [])
         if any(children.get(kid) for kid in kids):
-            levels[code] = "city"
-        elif kids or not parent:
-            levels[code] = "commune"
+            return "city"
+        if kids or not parents.get(code):
+            return "commune"
+        return "hamlet"
+
+    levels: dict[str, UnitLevel] = {}
+
+    def level_of(code: str, depth: int = 0) -> UnitLevel:
+        if code in levels:
+            return levels[code]
+        if code in known:
+            level = known[code]
         else:
-            levels[code] = "hamlet"
+            parent = parents.get(code)
+            if parent and depth < 50 and (parent in known or parent in parents):
+                parent_level = level_of(parent, depth + 1)
+                level = _BELOW[parent_level] if parent in known or parent_level == "city" else by_position(code)
+            else:
+                level = by_position(code)
+        levels[code] = level
+        return level
+
+    for code in parents:
+        level_of(code)
     return levels

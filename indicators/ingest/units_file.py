@@ -117,7 +117,10 @@ def parse_units_file(file_name: str, data: bytes, store: Store) -> tuple[list[Or
                                 item["row"], cells_ref(columns, header, "parent"), sheet.name))  # fmt: skip
     if any(issue.severity == "error" for issue in issues):
         return [], issues
-    inferred = infer_levels(parents)
+    # levels the database knows (and levels the file states) anchor the ones to infer
+    known = {code: unit.level for code, unit in existing.items()}
+    known.update({item["code"]: item["level"] for item in raw if item.get("level")})
+    inferred = infer_levels(parents, known)
     units = []
     for item in raw:
         try:
