@@ -20,6 +20,9 @@ PAGES = {
         st.Page("pages/history.py", title="Lịch sử", icon="🕘", url_path="lich-su"),
         st.Page("pages/catalog.py", title="Danh mục", icon="📚", url_path="danh-muc"),
     ],
+    "Báo cáo": [
+        st.Page("pages/report.py", title="Báo cáo tháng", icon="📄", url_path="bao-cao"),
+    ],
 }
 
 page = st.navigation(PAGES)

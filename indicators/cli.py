@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--out", required=True)
     template.add_argument("--unit", default=None, help="mã xã (mặc định: đơn vị cao nhất)")
 
+    report = sub.add_parser("report", parents=[common], help="báo cáo tháng (Word) và phụ lục (Excel)")
+    report.add_argument("--period", type=_period, required=True)
+    report.add_argument("--out", required=True, help="tệp .docx")
+    report.add_argument("--annex", default=None, help="tệp .xlsx phụ lục số liệu (tùy chọn)")
+    report.add_argument("--unit", default=None)
+    report.add_argument("--no-charts", action="store_true", help="không chèn biểu đồ (nhanh hơn)")
+
     tasks = sub.add_parser("tasks", parents=[common], help="sổ nhiệm vụ “5 rõ”")
     tasks_sub = tasks.add_subparsers(dest="tasks_command", required=True)
     tasks_export = tasks_sub.add_parser("export", parents=[common], help="xuất sổ nhiệm vụ ra CSV")
@@ -249,6 +256,18 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         return OK
     if command == "tasks":
         return _tasks(store, args, out)
+    if command == "report":
+        from . import report
+
+        if not args.out.lower().endswith(".docx"):
+            raise UsageError("tệp báo cáo phải có đuôi .docx")
+        root = {u.code: u for u in store.units()}[top_unit(store, args.unit)]
+        Path(args.out).write_bytes(report.render_docx(store, args.period, root, with_charts=not args.no_charts))
+        print(f"Đã lập báo cáo {format.month(args.period)}: {args.out}", file=out)
+        if args.annex:
+            Path(args.annex).write_bytes(report.annex_xlsx(store, args.period, root))
+            print(f"Phụ lục số liệu: {args.annex}", file=out)
+        return OK
     if command == "export":
         fmt = Path(args.out).suffix.lower().lstrip(".")
         if fmt not in ("csv", "xlsx"):

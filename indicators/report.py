@@ -56,7 +56,7 @@ def report_context(store: Store, period: str, root: OrgUnit, today: date) -> dic
     settings = store.settings()
     view = dashboard.overview(store, period, root)
     table = view.indicators
-    has_data = bool(table["value"].notna().any())
+    has_data = bool(table["monthly_value"].notna().any())  # something was submitted this month
     place = settings.place_name or root.name
     month_label = format.month(period).replace("Tháng", "tháng")
     register = tasks.register(store.tasks(), store.task_notes(), today, settings.deadline_day)

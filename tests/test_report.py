@@ -1,0 +1,167 @@
+"""The monthly Word report and its Excel annex, read back and checked against the core."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from indicators import format, metrics, report
+from indicators.cli import main
+from indicators.ingest import import_file
+from indicators.metrics import STATUS_VI
+from indicators.store import Store
+from tests import support
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    store = Store(support.demo_db(tmp_path_factory.mktemp("report")))
+    settings = store.settings()
+    settings.signer_name = "Nguyễn Văn Ký"
+    settings.recipients = ["Sở Khoa học và Công nghệ;", "Lưu: VT."]
+    store.save_settings(settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def docx_bytes(demo_store):
+    return report.render_docx(demo_store, "2026-11", today=date(2026, 11, 20), with_charts=False)
+
+
+def _text(document: Document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+def test_layout_follows_the_decree(docx_bytes):
+    document = Document(io.BytesIO(docx_bytes))
+    text = _text(document)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập - Tự do - Hạnh phúc" in text
+    assert "ỦY BAN NHÂN DÂN" in text and "XÃ BÌNH GIANG" in text
+    assert "Bình Giang, ngày 20 tháng 11 năm 2026" in text
+    assert "BÁO CÁO" in text
+    assert "Kết quả thực hiện Kế hoạch thực hiện Nghị quyết số 57-NQ/TW năm 2026 tháng 11/2026" in text
+    section = document.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert round(section.left_margin.mm) == 30 and round(section.right_margin.mm) == 15
+    fonts = {run.font.name for p in document.paragraphs for run in p.runs if run.font.name}
+    assert fonts == {"Times New Roman"}
+
+
+def test_sections_follow_the_seven_task_groups(docx_bytes):
+    text = _text(Document(io.BytesIO(docx_bytes)))
+    for number, name in [(1, "Nâng cao nhận thức"), (5, "Chuyển đổi số trong hệ thống chính trị"), (7, "Tăng cường hợp tác")]:
+        assert f"{number}. {name}" in text
+
+
+def test_indicator_table_equals_the_core(demo_store, docx_bytes):
+    document = Document(io.BytesIO(docx_bytes))
+    table = next(t for t in document.tables if t.rows[0].cells[1].text == "Chỉ tiêu")
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    summary = metrics.commune_summary(demo_store, "2026-11", "01310")
+    assert len(rows) == len(summary) == 26
+    for row, expected in zip(rows, summary.itertuples()):
+        assert row[1] == expected.name_vi
+        assert row[2] == format.indicator_value(expected.value, expected.kind)
+        assert row[3] == format.indicator_change(expected.change, expected.kind)
+        assert row[4] == format.indicator_value(expected.target, expected.kind)
+        assert row[5] == STATUS_VI[expected.status]
+
+
+def test_behind_late_missing_and_tasks_are_listed(demo_store, docx_bytes):
+    text = _text(Document(io.BytesIO(docx_bytes)))
+    behind = metrics.hamlets_behind(demo_store, "2026-11", "01310")
+    assert behind.iloc[0]["unit_name"] in text
+    completeness = metrics.completeness(demo_store, "2026-11", "01310")
+    for row in completeness[completeness["status"] != "on_time"].itertuples():
+        assert row.unit_name in text
+    assert "NHIỆM VỤ ĐẾN HẠN, QUÁ HẠN" in text
+    assert "quá hạn" in text
+
+
+def test_signer_and_recipients_come_from_settings(docx_bytes):
+    text = _text(Document(io.BytesIO(docx_bytes)))
+    assert "Nguyễn Văn Ký" in text
+    assert "- Sở Khoa học và Công nghệ;" in text and "- Lưu: VT." in text
+    assert "Thường trực Đảng ủy xã" not in text  # the default list was replaced
+    assert "TM. ỦY BAN NHÂN DÂN" in text and "CHỦ TỊCH" in text
+
+
+def test_demo_data_is_marked(docx_bytes):
+    assert "DỮ LIỆU MẪU" in _text(Document(io.BytesIO(docx_bytes)))
+
+
+def test_an_empty_month_says_so(demo_store):
+    data = report.render_docx(demo_store, "2026-12", today=date(2026, 12, 20))
+    text = _text(Document(io.BytesIO(data)))
+    assert "Tháng 12/2026 chưa có số liệu nào được nộp" in text
+    assert not Document(io.BytesIO(data)).inline_shapes  # no empty charts
+
+
+def test_charts_are_embedded_as_images(demo_store):
+    data = report.render_docx(demo_store, "2026-11", today=date(2026, 11, 20), with_charts=True)
+    document = Document(io.BytesIO(data))
+    assert len(document.inline_shapes) == 2
+    blobs = [rel.target_part.blob for rel in document.part.rels.values() if "image" in rel.reltype]
+    assert all(blob[:8] == b"\x89PNG\r\n\x1a\n" for blob in blobs) and len(blobs) == 2
+
+
+def test_text_a_user_controls_is_escaped(tmp_path):
+    store = Store(support.empty_db(tmp_path))
+    from indicators.units import OrgUnit
+
+    store.save_units([OrgUnit(code="X1", name="A & B <b>", level="commune"),
+                      OrgUnit(code="H1", name="Thôn <i>", parent="X1")])  # fmt: skip
+    data = report.render_docx(store, "2026-03", today=date(2026, 3, 20), with_charts=False)
+    text = _text(Document(io.BytesIO(data)))
+    assert "XÃ A & B <B>" in text
+
+
+def test_annex_holds_every_figure_and_is_formula_safe(tmp_path):
+    store = Store(support.empty_db(tmp_path))
+    from indicators.units import OrgUnit
+
+    store.save_units([OrgUnit(code="X1", name="Bình Giang", level="commune"),
+                      OrgUnit(code="H1", name="Cậy", parent="X1")])  # fmt: skip
+    csv = (
+        b"ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
+        b"2026-03,H1,CQ_VNEID_MUC_2,669,1000,,=HYPERLINK(\"http://x\")\n"
+        b"2026-03,H1,TT_TIN_BAI,,,4,@cmd\n"
+    )
+    assert import_file(store, "a.csv", csv, "test", now=datetime(2026, 3, 10)).status == "imported"
+    workbook = load_workbook(io.BytesIO(report.annex_xlsx(store, "2026-03")))
+    assert workbook.sheetnames == ["Chỉ tiêu", "Theo thôn", "Nộp số liệu", "Số liệu gốc"]
+    summary = {row[1]: row for row in workbook["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
+    assert summary["CQ_VNEID_MUC_2"][6] == 66.9
+    assert summary["TT_TIN_BAI"][6] == 4
+    raw = list(workbook["Số liệu gốc"].iter_rows(min_row=2, values_only=True))
+    notes = {row[3]: row[7] for row in raw}
+    assert notes["CQ_VNEID_MUC_2"] == "'=HYPERLINK(\"http://x\")"
+    assert notes["TT_TIN_BAI"] == "'@cmd"
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+
+
+def test_command_line_writes_report_and_annex(tmp_path, demo_store):
+    db = tmp_path / "cli.duckdb"
+    import shutil
+
+    shutil.copy(demo_store.path, db)
+    out, annex = tmp_path / "bc.docx", tmp_path / "pl.xlsx"
+    code = main(["report", "--period", "2026-11", "--out", str(out), "--annex", str(annex),
+                 "--no-charts", "--db", str(db)])  # fmt: skip
+    assert code == 0
+    assert "BÁO CÁO" in _text(Document(str(out)))
+    assert load_workbook(annex).sheetnames[0] == "Chỉ tiêu"
+    assert main(["report", "--period", "2026-11", "--out", str(tmp_path / "x.pdf"), "--db", str(db)]) == 2
