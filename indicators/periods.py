@@ -25,6 +25,8 @@ def parse_period(value: object) -> str | None:
         return None
     if isinstance(value, (datetime, date)):
         return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, float):
+        return None  # 2026.10 typed in a number cell became 2026.1: ambiguous, ask for text
     # fold() would turn separators into spaces; strip only diacritics and spaces here
     parts = re.split(r"([-/.])", str(value))
     text = "".join(part if part in "-/." else fold(part) for part in parts)

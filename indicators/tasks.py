@@ -394,3 +394,25 @@ def import_on_time_indicator(store, period: str, user: str, commune_code: str, n
 
     data = on_time_indicator_csv(store, period, commune_code)
     return import_file(store, f"so_nhiem_vu_{period}.csv", data, user, now=now)
+
+
+def responsible_units(tasks: list[Task]) -> list[str]:
+    """The responsible units named in the register, for the unit filter."""
+    return sorted({t.unit for t in tasks}, key=fold)
+
+
+def unit_view(table: pd.DataFrame, unit: str | None = None, group: int | None = None) -> pd.DataFrame:
+    """The register rows of one responsible unit and/or task group, most urgent first."""
+    part = table
+    if unit:
+        part = part[part["unit"] == unit]
+    if group:
+        part = part[part["task_group"] == group]
+    urgency = {"overdue": 0, "in_progress": 1, "not_started": 2, "done": 3, "cancelled": 4}
+    order = part["state"].map(urgency).fillna(5)
+    return part.assign(_o=order).sort_values(["_o", "next_due"], na_position="last").drop(columns="_o")
+
+
+def state_counts(table: pd.DataFrame) -> dict[str, int]:
+    counts = table["state"].value_counts() if not table.empty else pd.Series(dtype=int)
+    return {key: int(counts.get(key, 0)) for key in STATUS_VI}

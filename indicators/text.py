@@ -21,5 +21,5 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", str(text))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
-    stripped = re.sub(r"[_\-–—.,:;/()]+", " ", stripped)
+    stripped = re.sub(r"[_\-–—.,:;/()\"“”‘’']+", " ", stripped)
     return _SPACES.sub(" ", stripped).strip().lower()

@@ -38,6 +38,7 @@ def _vietnamese_letters() -> frozenset[str]:
 
 
 _VIETNAMESE = _vietnamese_letters()
+_CP1258_TONE_BYTES = (b"\xcc", b"\xd2", b"\xde", b"\xec", b"\xf2")
 
 
 def _score(text: str) -> int:
@@ -67,7 +68,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
-    # Windows-1258 writes tone marks as combining characters: NFC composes them
+    # Windows-1258 writes tone marks as separate bytes (combining characters; NFC composes them).
+    # Read as cp1252 those bytes look like Ì ì Ò ò, so prefer cp1258 when its reading is clean.
+    if any(byte in data for byte in _CP1258_TONE_BYTES):
+        text = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
+        if all(ord(ch) < 128 or ch in _VIETNAMESE or ch == "₫" for ch in text):
+            return text, "cp1258"
     candidates = []
     for encoding in ("cp1258", "cp1252"):
         text = unicodedata.normalize("NFC", data.decode(encoding, errors="replace"))
@@ -133,7 +139,8 @@ def read_xlsx(data: bytes, name: str) -> list[Sheet]:
             if worksheet.sheet_state != "visible":
                 continue
             rows = []
-            # explicit bounds: a sheet's stored dimension may start after A1
+            # a sheet's stored size may be wrong (some exporters write "A1"): measure it instead
+            worksheet.reset_dimensions()
             for row in worksheet.iter_rows(min_row=1, min_col=1, values_only=True):
                 rows.append([_clean(cell) for cell in row])
                 if len(rows) > MAX_ROWS:
@@ -146,7 +153,11 @@ def read_xlsx(data: bytes, name: str) -> list[Sheet]:
 
 def read_tables(file_name: str, data: bytes) -> list[Sheet]:
     """Every visible sheet of a workbook, or the one table of a text file."""
-    if not data or not data.strip():
+    bare = data
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if bare.startswith(bom):
+            bare = bare[len(bom):]
+    if not bare or not bare.replace(b"\x00", b"").strip():
         raise ReadError(f"Tệp “{file_name}” rỗng: không có dữ liệu.")
     if data[:4] == b"PK\x03\x04":
         return read_xlsx(data, file_name)

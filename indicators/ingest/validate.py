@@ -211,7 +211,12 @@ def compare_with_store(
     )
     out = frame.merge(cur, on=key, how="left")
     out["prev_period"] = out["period"].map(periods.previous)
-    prev = cur.rename(
+    # the month before may be in the store or in this same file (a workbook with several months)
+    own = frame[key + ["numerator", "denominator", "value"]].rename(
+        columns={"numerator": "cur_numerator", "denominator": "cur_denominator", "value": "cur_value"}
+    )
+    known = pd.concat([cur, own], ignore_index=True).drop_duplicates(key, keep="last")
+    prev = known.rename(
         columns={
             "period": "prev_period",
             "cur_numerator": "prev_numerator",
@@ -249,11 +254,16 @@ def _eq(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def _modified_z(values: pd.Series) -> pd.Series:
+    """Iglewicz–Hoaglin modified z-score; when most values are equal (MAD 0), the mean deviation."""
     median = values.median()
-    mad = (values - median).abs().median()
-    if not mad or np.isnan(mad):
+    deviation = (values - median).abs()
+    mad = deviation.median()
+    if mad and not np.isnan(mad):
+        return 0.6745 * (values - median) / mad
+    mean_ad = deviation.mean()
+    if not mean_ad or np.isnan(mean_ad):
         return pd.Series(0.0, index=values.index)
-    return 0.6745 * (values - median) / mad
+    return (values - median) / (1.253314 * mean_ad)
 
 
 def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:

@@ -1,0 +1,193 @@
+"""Dry runs, duplicates, re-submissions as revisions, and reverting a batch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from indicators.store import StoreError
+
+MARCH = [
+    ["2026-03", "Cậy", "CQ_VNEID_MUC_2", "812", "1045", "", ""],
+    ["2026-03", "Bá Thủy", "TT_TIN_BAI", "", "", "4", ""],
+    ["2026-03", "Xã Bình Giang", "TC_VAN_BAN", "", "", "3", ""],
+]
+FIRST = datetime(2026, 3, 12, 8, 0)
+SECOND = datetime(2026, 3, 15, 8, 0)
+
+
+def _report_key(report):
+    rows = report.rows.drop(columns=["change"], errors="ignore").reset_index(drop=True)
+    return [issue.text() for issue in report.issues], rows
+
+
+# --- dry run ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["long_utf8_bom.csv", "long.xlsx", "template_filled.xlsx", "errors_many.csv"]
+)
+def test_dry_run_gives_the_same_report_and_writes_nothing(
+    name, make_store, tmp_path, fixture_bytes, run_import
+):
+    data = fixture_bytes(name)
+    store = make_store(tmp_path / "dry.duckdb")
+    before = store.content_snapshot()
+    dry = run_import(store, name, data, dry_run=True)
+    assert store.content_snapshot() == before
+    real = run_import(store, name, data)
+    assert dry.status == ("rejected" if real.status == "rejected" else "dry_run")
+    assert [i.text() for i in dry.issues] == [i.text() for i in real.issues]
+    pd.testing.assert_frame_equal(dry.rows.reset_index(drop=True), real.rows.reset_index(drop=True))
+    assert dry.batch_id is None and dry.sha256 == real.sha256
+    if real.status != "rejected":
+        assert "Chưa ghi vào cơ sở dữ liệu" in dry.summary()
+        assert dry.count("new") == real.count("new") > 0
+    store.close()
+
+
+def test_dry_run_of_a_changed_file_counts_changes_without_writing(store, run_import, make_long_csv):
+    run_import(store, "t3.csv", make_long_csv(MARCH), now=FIRST)
+    changed = [row[:] for row in MARCH]
+    changed[1][5] = "5"
+    before = store.content_snapshot()
+    dry = run_import(store, "t3_sua.csv", make_long_csv(changed), now=SECOND, dry_run=True)
+    assert dry.status == "dry_run"
+    assert (dry.count("new"), dry.count("changed"), dry.count("unchanged")) == (0, 1, 2)
+    assert store.content_snapshot() == before
+
+
+# --- duplicates and unchanged files ----------------------------------------------------------
+def test_same_file_again_is_a_duplicate_and_writes_nothing(file_store, fixture_bytes, run_import):
+    data = fixture_bytes("long_cp1258_semicolon.csv")
+    first = run_import(file_store, "t3.csv", data)
+    assert first.status == "imported" and first.batch_id is not None
+    before = file_store.content_snapshot()
+    again = run_import(file_store, "t3 (1).csv", data, now=datetime(2026, 4, 11))
+    assert again.status == "duplicate"
+    assert again.duplicate_of == first.batch_id
+    assert again.batch_id is None
+    assert f"lô số {first.batch_id}" in again.summary()
+    assert file_store.content_snapshot() == before
+    assert again.ok and again.errors == []
+
+
+def test_same_file_again_in_a_dry_run_is_also_a_duplicate(store, fixture_bytes, run_import):
+    data = fixture_bytes("long.xlsx")
+    run_import(store, "a.xlsx", data)
+    assert run_import(store, "a.xlsx", data, dry_run=True).status == "duplicate"
+
+
+def test_same_figures_in_other_bytes_are_unchanged_and_write_nothing(store, run_import, make_long_csv):
+    run_import(store, "t3.csv", make_long_csv(MARCH), now=FIRST)
+    before = store.content_snapshot()
+    report = run_import(store, "t3.csv", make_long_csv(MARCH, delimiter=";"), now=SECOND)
+    assert report.status == "unchanged"
+    assert report.count("unchanged") == 3
+    assert store.content_snapshot() == before
+
+
+def test_a_reverted_file_can_be_imported_again(store, run_import, make_long_csv, figures):
+    data = make_long_csv(MARCH)
+    first = run_import(store, "t3.csv", data, now=FIRST)
+    store.revert_batch(first.batch_id, "quan_tri")
+    assert figures(store) == {}
+    again = run_import(store, "t3.csv", data, now=SECOND)
+    assert again.status == "imported" and again.batch_id != first.batch_id
+    assert len(figures(store)) == 3
+
+
+# --- revisions and reverts -------------------------------------------------------------------
+@pytest.fixture
+def revised(store, run_import, make_long_csv):
+    """March imported, then sent again with one figure changed."""
+    first = run_import(store, "t3.csv", make_long_csv(MARCH), now=FIRST, user="truong_thon")
+    changed = [row[:] for row in MARCH]
+    changed[0][3] = "850"  # Cậy VNeID numerator 812 -> 850
+    second = run_import(store, "t3_lan2.csv", make_long_csv(changed), now=SECOND, user="can_bo_xa")
+    return store, first, second
+
+
+def test_resubmission_adds_a_revision_and_the_latest_counts(revised, figures, make_figure):
+    store, first, second = revised
+    assert second.status == "imported"
+    assert (second.count("new"), second.count("changed"), second.count("unchanged")) == (0, 1, 2)
+    assert figures(store)[("2026-03", "BG01", "CQ_VNEID_MUC_2")] == make_figure(850, 1045)
+    current = store.current_submissions(periods=["2026-03"])
+    vneid = current[current["indicator_code"] == "CQ_VNEID_MUC_2"].iloc[0]
+    assert vneid["batch_id"] == second.batch_id
+    assert vneid["revisions"] == 2
+    assert vneid["received_at"] == SECOND and vneid["first_received_at"] == FIRST
+    # only the changed row was written by the second batch
+    batches = store.batches().set_index("id")
+    assert batches.loc[
+        second.batch_id, ["rows_total", "rows_new", "rows_changed", "rows_unchanged"]
+    ].tolist() == [3, 0, 1, 2]
+    assert batches.loc[second.batch_id, "user_name"] == "can_bo_xa"
+    assert batches.loc[second.batch_id, "file_name"] == "t3_lan2.csv"
+
+
+def test_earlier_figure_stays_in_the_revisions(revised):
+    store, first, second = revised
+    history = store.revisions("CQ_VNEID_MUC_2", "2026-03")
+    assert list(history["numerator"]) == [850.0, 812.0]  # newest first
+    assert list(history["batch_id"]) == [second.batch_id, first.batch_id]
+    assert list(history["user_name"]) == ["can_bo_xa", "truong_thon"]
+    assert not history["reverted"].any()
+
+
+def test_reverting_the_batch_restores_the_previous_value(revised, figures, make_figure):
+    store, first, second = revised
+    assert store.revert_batch(second.batch_id, "quan_tri") == 1
+    assert figures(store)[("2026-03", "BG01", "CQ_VNEID_MUC_2")] == make_figure(812, 1045)
+    history = store.revisions("CQ_VNEID_MUC_2", "2026-03")
+    assert list(history["reverted"]) == [True, False]  # kept, marked
+    batches = store.batches().set_index("id")
+    assert batches.loc[second.batch_id, "reverted_by"] == "quan_tri"
+    assert pd.isna(batches.loc[first.batch_id, "reverted_at"])
+
+
+def test_reverting_twice_is_a_clear_error(revised, figures):
+    store, first, second = revised
+    store.revert_batch(second.batch_id, "quan_tri")
+    before = store.content_snapshot()
+    with pytest.raises(StoreError, match=f"Lô nhập số {second.batch_id} đã được hoàn tác trước đó"):
+        store.revert_batch(second.batch_id, "quan_tri")
+    assert store.content_snapshot() == before
+
+
+def test_reverting_an_unknown_batch_is_a_clear_error(store):
+    with pytest.raises(StoreError, match="Không có lô nhập số 99"):
+        store.revert_batch(99, "quan_tri")
+
+
+def test_reverting_the_first_batch_keeps_the_later_revision(revised, figures, make_figure):
+    store, first, second = revised
+    assert store.revert_batch(first.batch_id, "quan_tri") == 3
+    current = figures(store)
+    assert current == {("2026-03", "BG01", "CQ_VNEID_MUC_2"): make_figure(850, 1045)}
+
+
+def test_sending_the_first_file_again_after_a_revision_is_a_new_revision(
+    revised, run_import, make_long_csv, figures, make_figure
+):
+    store, first, second = revised
+    report = run_import(store, "t3.csv", make_long_csv(MARCH), now=datetime(2026, 3, 16))
+    assert report.status == "imported"  # the same bytes as batch 1, but figures differ from now
+    assert report.count("changed") == 1
+    assert figures(store)[("2026-03", "BG01", "CQ_VNEID_MUC_2")] == make_figure(812, 1045)
+    assert len(store.revisions("CQ_VNEID_MUC_2", "2026-03")) == 3
+
+
+def test_batches_record_the_import(store, fixture_bytes, run_import, now):
+    report = run_import(store, "long.xlsx", fixture_bytes("long.xlsx"), user="can_bo_xa")
+    (batch,) = store.batches().to_dict("records")
+    assert batch["id"] == report.batch_id
+    assert batch["sha256"] == report.sha256
+    assert batch["created_at"] == now
+    assert batch["periods"] == "2026-03"
+    assert batch["outcome"] == "imported"
+    assert batch["rows_new"] == 11 and batch["rows_total"] == 11
+    assert not batch["is_demo"]
+    received = store.current_submissions()["received_at"]
+    assert (received == now).all()

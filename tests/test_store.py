@@ -1,0 +1,202 @@
+"""The DuckDB store: locking, migrations, settings, targets, snapshots, demo data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from indicators import catalog
+from indicators.settings import Settings
+from indicators.store import MIGRATIONS, Store, StoreError, StoreLockedError, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+OPEN_IN_ANOTHER_PROCESS = textwrap.dedent(
+    """
+    import sys
+    from indicators.store import Store, StoreLockedError
+    try:
+        Store(sys.argv[1]).close()
+    except StoreLockedError as exc:
+        print(str(exc))
+        sys.exit(3)
+    print("opened")
+    """
+)
+
+
+def _open_elsewhere(path: Path) -> subprocess.CompletedProcess:
+    python = PYTHON if PYTHON.exists() else Path(sys.executable)
+    return subprocess.run(
+        [str(python), "-c", OPEN_IN_ANOTHER_PROCESS, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_second_process_gets_a_vietnamese_locked_error(tmp_path):
+    path = tmp_path / "cds.duckdb"
+    store = Store(path)
+    try:
+        result = _open_elsewhere(path)
+    finally:
+        store.close()
+    assert result.returncode == 3, result.stderr
+    message = result.stdout.strip()
+    assert str(path) in message
+    assert "đang được một chương trình khác sử dụng" in message
+    assert "thử lại" in message
+
+
+def test_after_closing_another_process_may_open_it(tmp_path):
+    path = tmp_path / "cds.duckdb"
+    Store(path).close()
+    result = _open_elsewhere(path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "opened"
+
+
+def test_locked_error_is_a_store_error():
+    assert issubclass(StoreLockedError, StoreError)
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
+    path = tmp_path / "not.duckdb"
+    path.write_bytes(b"ky_bao_cao,don_vi\n" * 100)
+    with pytest.raises(StoreError) as raised:
+        Store(path)
+    assert not isinstance(raised.value, StoreLockedError)
+    assert "Không mở được tệp dữ liệu" in str(raised.value)
+
+
+def test_migrations_are_idempotent(tmp_path):
+    latest = len(MIGRATIONS)  # 1 when this was written; later migrations only add to it
+    path = tmp_path / "cds.duckdb"
+    first = Store(path)
+    assert first.schema_version() == latest >= 1
+    assert len(first.targets(2026)) == 26
+    first.set_target("CQ_VNEID_MUC_2", 2026, 95.0, "Nghị quyết của xã", "quan_tri")
+    first.close()
+    for _ in range(2):
+        again = Store(path)
+        assert again.schema_version() == latest
+        assert len(again.targets(2026)) == 26
+        assert again.targets(2026)["CQ_VNEID_MUC_2"] == 95.0  # not re-seeded over the admin's value
+        versions = again.query_df("SELECT version FROM schema_migrations ORDER BY version")["version"]
+        assert versions.tolist() == list(range(1, latest + 1))  # each applied exactly once
+        again.migrate()  # explicitly, a third time
+        assert again.schema_version() == latest
+        again.close()
+
+
+def test_new_database_is_seeded_with_the_catalog_targets(store):
+    targets = store.targets(2026)
+    assert targets == {item.code: item.target_2026 for item in catalog.indicators()}
+    assert store.targets(2027) == {}
+    rows = store.target_rows()
+    assert set(rows["set_by"]) == {"hệ thống"}
+
+
+def test_targets_per_year_are_editable(store):
+    store.set_target("HT_CAP_QUANG", 2027, 100.0, "kế hoạch 2027", "quan_tri")
+    store.set_target("HT_CAP_QUANG", 2027, 98.5, "sửa lại", "quan_tri")
+    assert store.targets(2027) == {"HT_CAP_QUANG": 98.5}
+    assert len(store.targets(2026)) == 26
+
+
+def test_settings_round_trip(store):
+    assert store.settings() == Settings()
+    changed = Settings(deadline_day=20, jump_threshold_pct=30.0, home_unit="01310")
+    store.save_settings(changed)
+    assert store.settings() == changed
+
+
+def test_settings_survive_reopening(tmp_path):
+    path = tmp_path / "cds.duckdb"
+    store = Store(path)
+    store.save_settings(Settings(deadline_day=15))
+    store.close()
+    again = Store(path)
+    assert again.settings().deadline_day == 15
+    again.close()
+
+
+def test_open_store_is_one_store_per_file(tmp_path):
+    path = tmp_path / "shared.duckdb"
+    first = open_store(path)
+    try:
+        assert open_store(str(path)) is first
+        assert open_store(tmp_path / "." / "shared.duckdb") is first
+        assert open_store(":memory:") is not open_store(":memory:")
+    finally:
+        first.close()
+    second = open_store(path)  # closing forgets it
+    assert second is not first
+    second.close()
+
+
+def test_content_snapshot_sees_every_change(store, run_import, make_long_csv):
+    empty = store.content_snapshot()
+    assert set(empty) >= {"batches", "batch_reverts", "submissions", "units", "targets", "settings"}
+    assert empty["submissions"] == [] and len(empty["units"]) == 8
+    assert store.content_snapshot() == empty  # stable
+    report = run_import(store, "t.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "4", ""]]))
+    imported = store.content_snapshot()
+    assert imported != empty and len(imported["submissions"]) == 1
+    store.revert_batch(report.batch_id, "quan_tri")
+    reverted = store.content_snapshot()
+    assert reverted != imported and len(reverted["batch_reverts"]) == 1
+
+
+def test_a_failed_transaction_writes_nothing(file_store):
+    before = file_store.content_snapshot()
+    with pytest.raises(RuntimeError):
+        with file_store.transaction() as cur:
+            cur.execute("INSERT INTO settings VALUES ('x', 'y')")
+            raise RuntimeError("giữa chừng")
+    assert file_store.content_snapshot() == before
+
+
+def test_current_submissions_filters(store, run_import, make_long_csv):
+    rows = [
+        [period, "Cậy", "TT_TIN_BAI", "", "", str(i + 1), ""]
+        for i, period in enumerate(["2026-01", "2026-02", "2026-03"])
+    ]
+    run_import(store, "t.csv", make_long_csv(rows), now=datetime(2026, 3, 5))
+    assert store.periods_with_data() == ["2026-01", "2026-02", "2026-03"]
+    assert list(store.current_submissions(periods=["2026-02"])["value"]) == [2.0]
+    assert list(store.current_submissions(up_to="2026-02")["period"]) == ["2026-01", "2026-02"]
+    assert store.current_submissions(periods=[]).empty
+    assert list(store.current_submissions(periods=["2026-01", "2026-03"], up_to="2026-02")["period"]) == [
+        "2026-01"
+    ]
+
+
+def test_demo_data_is_removed_with_its_units(make_store, run_import, make_long_csv):
+    from indicators.ingest import import_file
+    from indicators.units import OrgUnit
+
+    store = make_store()
+    assert not store.has_demo()
+    store.save_units([OrgUnit(code="DEMO1", name="Thôn Mẫu", parent="01310")], is_demo=True)
+    demo = import_file(
+        store, "demo.csv",
+        make_long_csv([["2026-03", "Thôn Mẫu", "TT_TIN_BAI", "", "", "4", ""]]).encode(),
+        "he_thong", now=datetime(2026, 3, 5), is_demo=True,
+    )  # fmt: skip
+    real = run_import(store, "t.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "5", ""]]))
+    assert store.has_demo()
+    assert store.remove_demo() == 1
+    assert not store.has_demo()
+    assert list(store.batches()["id"]) == [real.batch_id]
+    assert "DEMO1" not in {u.code for u in store.units()}
+    assert demo.batch_id not in set(store.current_submissions()["batch_id"])
+    store.close()
