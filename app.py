@@ -5,23 +5,24 @@ import streamlit as st
 from indicators.store import StoreError
 from pages._shared import demo_banner, store
 
-st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon=":material/insights:", layout="wide")
 
 PAGES = {
     "Theo dõi": [
-        st.Page("pages/overview.py", title="Tổng quan", icon="🏠", url_path="tong-quan", default=True),
-        st.Page("pages/hamlets.py", title="Theo thôn", icon="🏘️", url_path="theo-thon"),
-        st.Page("pages/groups.py", title="Theo nhóm nhiệm vụ", icon="🗂️", url_path="nhom-nhiem-vu"),
-        st.Page("pages/indicator.py", title="Chỉ tiêu", icon="📈", url_path="chi-tieu"),
+        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", url_path="tong-quan", default=True),
+        st.Page("pages/hamlets.py", title="Theo thôn", icon=":material/holiday_village:", url_path="theo-thon"),
+        st.Page("pages/groups.py", title="Theo nhóm nhiệm vụ", icon=":material/category:", url_path="nhom-nhiem-vu"),
+        st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/monitoring:", url_path="chi-tieu"),
+        st.Page("pages/tasks.py", title="Nhiệm vụ “5 rõ”", icon=":material/task_alt:", url_path="nhiem-vu"),
     ],
     "Số liệu": [
-        st.Page("pages/upload.py", title="Nộp số liệu", icon="📤", url_path="nop-so-lieu"),
-        st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon="🗓️", url_path="tinh-hinh-nop"),
-        st.Page("pages/history.py", title="Lịch sử", icon="🕘", url_path="lich-su"),
-        st.Page("pages/catalog.py", title="Danh mục", icon="📚", url_path="danh-muc"),
+        st.Page("pages/upload.py", title="Nộp số liệu", icon=":material/upload_file:", url_path="nop-so-lieu"),
+        st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon=":material/event_available:", url_path="tinh-hinh-nop"),
+        st.Page("pages/history.py", title="Lịch sử", icon=":material/history:", url_path="lich-su"),
+        st.Page("pages/catalog.py", title="Danh mục", icon=":material/menu_book:", url_path="danh-muc"),
     ],
     "Báo cáo": [
-        st.Page("pages/report.py", title="Báo cáo tháng", icon="📄", url_path="bao-cao"),
+        st.Page("pages/report.py", title="Báo cáo tháng", icon=":material/description:", url_path="bao-cao"),
     ],
 }
 
