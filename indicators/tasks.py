@@ -368,10 +368,11 @@ def _vi(problem: dict) -> str:
         return "Nội dung quá dài."
     if kind.startswith("string_pattern"):
         return "Mã chỉ gồm chữ không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới."
-    if kind.startswith(("greater", "less")):
-        ctx = problem.get("ctx", {})
-        bound = next(iter(ctx.values()), "")
-        return f"Giá trị ngoài khoảng cho phép ({bound})."
+    ctx = problem.get("ctx", {})
+    if kind.startswith("greater"):
+        return f"Giá trị “{problem.get('input')}” phải lớn hơn hoặc bằng {next(iter(ctx.values()), '')}."
+    if kind.startswith("less"):
+        return f"Giá trị “{problem.get('input')}” phải nhỏ hơn hoặc bằng {next(iter(ctx.values()), '')}."
     return "Giá trị không hợp lệ."
 
 

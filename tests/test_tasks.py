@@ -165,7 +165,9 @@ def test_csv_errors_name_row_and_column_and_reject_everything():
     assert not result.ok and result.tasks == []
     where = {(i.row, i.column.split(" ")[0]) for i in result.issues}
     assert where == {(2, "K"), (4, "G"), (5, "A"), (6, "I"), (7, "I"), (8, "J")}
-    assert all(i.message and i.message[0].isupper() for i in result.issues)
+    messages = {i.row: i.message for i in result.issues}
+    assert messages[5] == "Giá trị “9” phải nhỏ hơn hoặc bằng 7."
+    assert "Đã hủy" in messages[6] and "lý do" in messages[2]
 
 
 def test_cli_tasks_export_import_and_indicator(tmp_path):
