@@ -182,3 +182,214 @@ def submission_grid(grid: pd.DataFrame) -> go.Figure:
     fig = _layout(fig, "Tình hình nộp số liệu theo tháng", height=max(360, 32 * len(units) + 140))
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+# --- Theo thôn, Theo nhóm nhiệm vụ, Chỉ tiêu --------------------------------------------------
+
+OTHER_UNITS_COLOR = "#B8B8B8"
+
+
+def wrap_text(text: str, width: int = 48) -> str:
+    """Break a long title into lines of at most `width` characters (Plotly never wraps titles)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def fit_title(fig: go.Figure, width: int = 40, size: int = 16) -> go.Figure:
+    """Wrap the figure's title (fits a phone at the default width); the top margin grows to hold
+    its lines, clear of the target line's label."""
+    title = fig.layout.title.text or ""
+    wrapped = wrap_text(title.replace("<br>", " "), width)
+    fig.update_layout(
+        title={"text": wrapped, "yref": "paper", "y": 1, "yanchor": "bottom", "automargin": True,
+               "pad": {"b": 28}, "font": {"size": size}},
+        margin_t=20,
+    )  # fmt: skip
+    return fig
+
+
+def tidy_months(fig: go.Figure, max_ticks: int = 6) -> go.Figure:
+    """Month axis that stays readable in a narrow column: at most `max_ticks` labels, a short
+    slant, and the legend (when there is one) below the labels instead of on top of them."""
+    months = list(dict.fromkeys(x for trace in fig.data for x in (trace.x or [])))
+    step = max(1, -(-len(months) // max_ticks))
+    fig.update_xaxes(tickmode="array", tickvals=months[::step], ticktext=months[::step], tickangle=-30,
+                     automargin=True)  # fmt: skip
+    legend_entries = [t for t in fig.data if t.showlegend is not False]
+    if len(legend_entries) > 1:
+        fig.update_layout(legend={"yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+                          margin_b=110)  # fmt: skip
+    else:
+        fig.update_layout(showlegend=False, margin_b=20)
+    return fig
+
+
+def indicator_trend(series: pd.DataFrame, item: Indicator, target: float | None, names: dict[str, str],
+                    title: str | None = None, width: int = 40) -> go.Figure:  # fmt: skip
+    """`trend` for a narrow column: the title wrapped, the month labels thinned, the legend apart."""
+    fig = trend(series, item, target, names, title)
+    if series.empty:
+        fig.add_annotation(text="Chưa có số liệu", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5, font={"size": 16, "color": "#666666"})  # fmt: skip
+    fig.update_layout(height=430)
+    return tidy_months(fit_title(fig, width))
+
+
+def compare_trend(series: pd.DataFrame, item: Indicator, target: float | None, names: dict[str, str],
+                  root_code: str | None = None, highlight: list[str] | None = None,
+                  title: str | None = None, width: int = 40) -> go.Figure:  # fmt: skip
+    """The root unit (thick line) among its hamlets: chosen hamlets in colour, the rest in grey.
+
+    Flows are shown cumulative from January, as in `trend`; the target is a dashed line.
+    """
+    highlight = [code for code in (highlight or []) if code != root_code]
+    fig = go.Figure()
+    parts = {code: part for code, part in series.groupby("unit_code", sort=False)}
+
+    def line(code: str, name: str, color: str, width_px: float, showlegend: bool = True, **extra) -> None:
+        part = parts[code]
+        values = part["cumulative"]
+        fig.add_trace(
+            go.Scatter(
+                x=[format.month(p) for p in part["period"]], y=values, name=name,
+                mode=extra.pop("mode", "lines+markers"), showlegend=showlegend,
+                line={"width": width_px, "color": color},
+                customdata=[[names.get(code, code), format.indicator_value(v, item.kind)] for v in values],
+                hovertemplate="%{customdata[0]} · %{x}: %{customdata[1]}<extra></extra>", **extra,
+            )
+        )  # fmt: skip
+
+    others = [code for code in parts if code != root_code and code not in highlight]
+    for i, code in enumerate(others):
+        label = "Các thôn khác" if highlight or root_code in parts else "Các thôn"
+        line(code, label, OTHER_UNITS_COLOR, 1.5, showlegend=i == 0, mode="lines", legendgroup="others")
+    for i, code in enumerate(c for c in highlight if c in parts):
+        line(code, names.get(code, code), LINE_COLORS[1 + i % (len(LINE_COLORS) - 1)], 2.5)
+    if root_code in parts:
+        line(root_code, names.get(root_code, root_code), LINE_COLORS[0], 4)
+    if target is not None and not pd.isna(target):
+        fig.add_hline(
+            y=target, line_dash="dash", line_color=TARGET_COLOR, line_width=2,
+            annotation_text=f"Mục tiêu {format.indicator_value(target, item.kind)}",
+            annotation_position="top left",
+        )  # fmt: skip
+    if series.empty:
+        fig.add_annotation(text="Chưa có số liệu", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5, font={"size": 16, "color": "#666666"})  # fmt: skip
+    suffix = " (lũy kế từ đầu năm)" if item.aggregation == "sum" else ""
+    fig = _layout(fig, title or f"{item.name_vi}{suffix}", _unit_title(item), height=460)
+    if item.is_ratio:
+        fig.update_yaxes(range=[0, 105], ticksuffix="%")
+    return tidy_months(fit_title(fig, width))
+
+
+def hamlet_heatmap(table: pd.DataFrame, codes: list[str], labels: dict[str, str], period: str) -> go.Figure:
+    """`progress_heatmap` with short Vietnamese indicator names instead of codes on the axis. The
+    colour scale is drawn by the page (`scale_legend_html`) so that the cells keep the width on a
+    phone."""
+    named = table.assign(indicator_code=table["indicator_code"].map(lambda c: labels.get(c, c)))
+    fig = progress_heatmap(named, [labels.get(c, c) for c in codes], period)
+    fig.update_traces(showscale=False)
+    fig.update_xaxes(tickangle=-40, automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fit_title(fig)
+
+
+def scale_legend_html(fig: go.Figure, label: str = "Tiến độ so với mục tiêu") -> str:
+    """The heat map's colour scale as a small HTML bar with 0 % and 100 % at its ends."""
+    stops = ", ".join(f"{color} {float(at) * 100:.0f}%" for at, color in fig.data[0].colorscale)
+    bar = (f"<span style='display:inline-block;width:140px;height:12px;vertical-align:middle;"
+           f"border-radius:3px;background:linear-gradient(to right, {stops})'></span>")  # fmt: skip
+    scale = f"{format.percent(0, 0)} {bar} {format.percent(100, 0)}"
+    return f"{label}: <span style='white-space:nowrap'>{scale}</span>"
+
+
+def hamlet_ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: str) -> go.Figure:
+    """`ranking` with the title wrapped for narrow screens and the indicator's unit on the axis."""
+    fig = fit_title(ranking(table, item, target, period))
+    # the value stays clear of the target line; a bar of zero still shows its value beside it
+    positions = ["outside" if pd.isna(v) or v == 0 else "auto" for v in fig.data[0].x]
+    fig.update_traces(insidetextanchor="start", textposition=positions, cliponaxis=False)
+    return fig
+
+
+SUBMISSION_SYMBOLS = {"on_time": "✓", "late": "◷", "partial": "◐", "missing": "✗"}
+
+
+def submission_legend() -> str:
+    """The key of `submission_calendar`: ✓ Đúng hạn · ◷ Muộn · ◐ Chưa đủ · ✗ Chưa nộp."""
+    return " · ".join(f"{SUBMISSION_SYMBOLS[s]} {SUBMISSION_STATUS_VI[s]}" for s in SUBMISSION_COLORS)
+
+
+def submission_calendar(grid: pd.DataFrame) -> go.Figure:
+    """Month × unit of one year, compact enough for a phone: a symbol in each cell, short months.
+
+    `grid` is `metrics.completeness_grid` for months of a single year. Colour and symbol both carry
+    the status; hovering gives the words.
+    """
+    order = list(SUBMISSION_COLORS)
+    months = list(dict.fromkeys(grid["period"]))
+    units = list(dict.fromkeys(grid["unit_name"]))
+    lookup = {(r.period, r.unit_name): r.status for r in grid.itertuples()}
+    z = [[order.index(lookup[(m, u)]) if (m, u) in lookup else None for m in months] for u in units]
+    text = [[SUBMISSION_SYMBOLS[lookup[(m, u)]] if (m, u) in lookup else "" for m in months] for u in units]
+    words = [
+        [SUBMISSION_STATUS_VI[lookup[(m, u)]] if (m, u) in lookup else "" for m in months] for u in units
+    ]
+    n = len(order)
+    scale = []
+    for i, status in enumerate(order):
+        scale += [[i / n, SUBMISSION_COLORS[status]], [(i + 1) / n, SUBMISSION_COLORS[status]]]
+    labels = [f"T{int(m[5:7])}" for m in months]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=labels, y=units, text=text, texttemplate="%{text}", customdata=words,
+            textfont={"color": "white", "size": 14}, colorscale=scale, zmin=-0.5, zmax=n - 0.5,
+            showscale=False, xgap=2, ygap=2,
+            hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
+        )
+    )  # fmt: skip
+    year = months[0][:4] if months else ""
+    fig = _layout(fig, f"Nộp số liệu theo tháng, năm {year}", height=max(320, 28 * len(units) + 110))
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    fig.update_xaxes(side="bottom", tickangle=0, type="category", showgrid=False, tickfont={"size": 11})
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return fig
+
+
+def group_progress_bars(groups: pd.DataFrame, period: str) -> go.Figure:
+    """`group_bars` for any screen width: group names wrapped on the axis, the title wrapped."""
+    fig = group_bars(groups, period)
+    labels = list(fig.data[0].y)
+    fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=[wrap_text(label, 30) for label in labels],
+                     tickfont={"size": 12}, automargin=True)  # fmt: skip
+    fig.update_traces(textposition="inside", insidetextanchor="start", textfont_size=12)
+    fig.update_xaxes(title_text="Tiến độ bình quân (%)")
+    fig.update_annotations(xanchor="right")  # the target label stays inside a narrow chart
+    fig.update_layout(height=max(440, 62 * len(labels) + 120))
+    return fit_title(fig)
+
+
+def headline_trends(series: dict[str, pd.DataFrame], period: str) -> go.Figure:
+    """The six headline percentages of one unit on one chart (all are ratios, so one axis)."""
+    from .catalog import HEADLINE, indicator
+
+    fig = go.Figure()
+    for i, (code, part) in enumerate(series.items()):
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[format.month(p) for p in part["period"]], y=part["cumulative"], mode="lines+markers",
+                name=HEADLINE.get(code, indicator(code).name_vi),
+                line={"width": 3, "color": LINE_COLORS[i % len(LINE_COLORS)]},
+            )
+        )  # fmt: skip
+    fig = _layout(fig, f"Xu hướng các chỉ tiêu chính đến {format.month(period)}", "Tỷ lệ (%)", height=460)
+    fig.update_yaxes(range=[0, 105], ticksuffix="%")
+    return fig

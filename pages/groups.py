@@ -1,5 +1,49 @@
-"""Placeholder."""
+"""Theo nhóm nhiệm vụ: the seven task groups and, for one group, its indicators with trends."""
 
 import streamlit as st
 
-st.title("Đang xây dựng")
+from indicators import catalog, charts, dashboard, format
+from pages._shared import chart, empty_state, period_select, status_badge, store, url_select
+
+TABLE_COLUMNS = {
+    dashboard.COL_NAME: st.column_config.TextColumn(width=250, pinned=True),
+    dashboard.COL_CODE: st.column_config.LinkColumn(display_text=dashboard.LINK_CODE_PATTERN,
+                                                    help="Mở trang của chỉ tiêu"),
+}  # fmt: skip
+
+st.title("Tiến độ theo nhóm nhiệm vụ")
+if empty_state():
+    st.stop()
+
+root = dashboard.root_unit(store())
+period = period_select(st.sidebar)
+view = dashboard.groups_view(store(), period, root)
+st.caption(f"{root.label} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")
+
+chart(charts.group_progress_bars(view.groups, period))
+st.caption("Tiến độ của nhóm là bình quân tiến độ các chỉ tiêu có số liệu (mỗi chỉ tiêu tính tối đa 100%).")
+
+number = url_select("Nhóm nhiệm vụ", [str(g.number) for g in catalog.task_groups()], "nhom",
+                    format_func=lambda n: view.label(int(n)))  # fmt: skip
+group = view.group(int(number))
+st.subheader(view.label(group.number))
+st.markdown(
+    f"Cả nhóm: {status_badge(group.status)} &nbsp; Tiến độ bình quân: **{format.percent(group.progress * 100)}**"
+    "<br>Số chỉ tiêu: " + " &nbsp; ".join(f"{status_badge(s)} **{n}**" for s, n in group.status_counts),
+    unsafe_allow_html=True,
+)
+st.dataframe(dashboard.styled_rows(group.rows), hide_index=True, width="stretch", height="content",
+             column_config=TABLE_COLUMNS)  # fmt: skip
+st.caption(dashboard.SUM_NOTE)
+
+cols = st.columns(2)
+for i, row in enumerate(group.table.itertuples()):
+    item = catalog.indicator(row.indicator_code)
+    with cols[i % 2].container(border=True):
+        chart(charts.indicator_trend(group.series[item.code], item, row.target, {root.code: root.label}))
+        st.markdown(
+            f"{status_badge(row.status)} &nbsp; {format.month(period)}: "
+            f"**{format.indicator_value(row.value, row.kind)}** · mục tiêu "
+            f"{format.indicator_value(row.target, row.kind)}",
+            unsafe_allow_html=True,
+        )

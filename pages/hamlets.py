@@ -1,5 +1,66 @@
-"""Placeholder."""
+"""Theo thôn: hamlet × indicator heat map, a ranking of hamlets, and one hamlet's own page."""
 
 import streamlit as st
 
-st.title("Đang xây dựng")
+from indicators import catalog, charts, dashboard, format
+from pages._shared import chart, empty_state, indicator_select, period_select, status_badge, store, url_select
+
+TABLE_COLUMNS = {
+    dashboard.COL_NAME: st.column_config.TextColumn(width=250, pinned=True),
+    dashboard.COL_CODE: st.column_config.LinkColumn(display_text=dashboard.LINK_CODE_PATTERN,
+                                                    help="Mở trang của chỉ tiêu"),
+}  # fmt: skip
+
+st.title("Tiến độ theo thôn")
+if empty_state():
+    st.stop()
+
+root = dashboard.root_unit(store())
+period = period_select(st.sidebar)
+view = dashboard.hamlets_view(store(), period, root)
+st.caption(f"{root.label} · {format.month(period)} · {len(view.hamlets)} thôn · chỉ tiêu do thôn báo cáo")
+if not view.hamlets:
+    st.info("Chưa có thôn nào trong danh mục đơn vị. Vào **Danh mục** để nạp danh sách thôn.")
+    st.stop()
+
+heat, rank, one = st.tabs(["Bản đồ nhiệt", "Xếp hạng thôn", "Từng thôn"])
+
+with heat:
+    heatmap = charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, period)
+    st.markdown(
+        "Mỗi ô là giá trị của một thôn ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
+        "Chạm hoặc rê chuột vào ô để xem chi tiết.<br>" + charts.scale_legend_html(heatmap),
+        unsafe_allow_html=True,
+    )
+    chart(heatmap)
+
+with rank:
+    code = indicator_select(st, view.codes)
+    item = catalog.indicator(code)
+    chart(charts.hamlet_ranking(view.ranking_table(code), item, view.targets.get(code), period))
+    st.caption(
+        "Màu và ký hiệu cho biết trạng thái: ★ đã đạt, ▲ đúng tiến độ, ● có nguy cơ, ▼ chậm "
+        "(tính theo dự báo đến tháng 12). Nét đứt là mục tiêu năm."
+    )
+
+with one:
+    names = view.hamlet_names
+    unit_code = url_select("Thôn", list(names), "thon", format_func=names.get)
+    detail = view.detail(unit_code)
+    st.subheader(f"{detail.unit.label} – {format.month(period)}")
+    st.markdown(
+        " &nbsp; ".join(f"{status_badge(s)} **{n}** chỉ tiêu" for s, n in detail.status_counts),
+        unsafe_allow_html=True,
+    )
+    st.dataframe(dashboard.styled_rows(detail.rows), hide_index=True, width="stretch", height="content",
+                 column_config=TABLE_COLUMNS)  # fmt: skip
+    st.caption(dashboard.SUM_NOTE)
+    codes = st.multiselect(
+        "Xem xu hướng các chỉ tiêu", view.codes, default=detail.default_codes,
+        format_func=lambda c: catalog.indicator(c).name_vi, key=f"trend_{unit_code}",
+    )  # fmt: skip
+    cols = st.columns(2)
+    for i, code in enumerate(codes):
+        with cols[i % 2]:
+            chart(charts.indicator_trend(detail.series[code], catalog.indicator(code),
+                                         detail.targets.get(code), detail.names))  # fmt: skip

@@ -1,5 +1,154 @@
-"""Placeholder."""
+"""Nộp số liệu: download the month's templates, upload files, check them (dry run), then import."""
+
+import hashlib
+from datetime import date, datetime
 
 import streamlit as st
 
-st.title("Đang xây dựng")
+from indicators import dashboard, format, metrics
+from indicators.ingest import import_file
+from indicators.template import build_template
+from pages._shared import CURRENT_USER, store
+
+st.title("Nộp số liệu")
+s = store()
+root = dashboard.root_unit(s)
+if root is None:
+    st.info(
+        "Chưa có danh sách thôn, nên chưa thể nhận số liệu. Vào **Danh mục** → **Thôn/đơn vị** để "
+        "nạp danh sách (tệp CSV: code,name,parent,households,population), rồi quay lại đây."
+    )
+    st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _templates(
+    db: str, version: tuple, root_code: str, period: str
+) -> tuple[bytes | None, bytes | None, str]:
+    """(xlsx, csv, problem) of one month's templates; rebuilt when the data changes (`version`)."""
+    units = metrics.reporting_units(store(), root_code)
+    try:
+        return build_template(units, [period]), dashboard.csv_template(units, period), ""
+    except ValueError as exc:
+        return None, None, str(exc)
+
+
+# Results of the last import, shown once after the page reloads with an empty uploader
+results = st.session_state.pop("upload_results", [])
+for kind, text in results:
+    getattr(st, kind)(text)
+if results:
+    st.toast("Đã nhập xong; các trang tổng hợp đã cập nhật số liệu mới.", icon=":material/check_circle:")
+
+# --- 1. Templates -------------------------------------------------------------------------------
+st.subheader("1. Tải biểu mẫu")
+today = date.today()
+month = st.selectbox(
+    "Kỳ báo cáo của biểu mẫu", dashboard.template_periods(today), format_func=format.month,
+    key="template_period",
+)  # fmt: skip
+due = dashboard.deadline_info(month, s.settings().deadline_day, today)
+st.caption(f"{root.label} · {due.text}")
+xlsx, csv_bytes, problem = _templates(s.path, s.data_version(), root.code, month)
+if problem:
+    st.warning(f"Chưa tạo được biểu mẫu: {problem}")
+else:
+    with st.container(horizontal=True):
+        st.download_button(
+            "Biểu mẫu Excel (.xlsx)", xlsx, icon=":material/download:", file_name=f"bieu_mau_{month}.xlsx", on_click="ignore",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", type="primary",
+            key="download_xlsx",
+        )  # fmt: skip
+        st.download_button(
+            "Biểu mẫu CSV", csv_bytes, icon=":material/download:", file_name=f"bieu_mau_{month}.csv", mime="text/csv",
+            on_click="ignore", key="download_csv",
+        )  # fmt: skip
+    st.caption(
+        "Biểu mẫu Excel: mỗi thôn một dòng, có hướng dẫn. Biểu mẫu CSV: mỗi dòng một chỉ tiêu của "
+        "một đơn vị; chỉ tiêu tỷ lệ nhập tử số và mẫu số, chỉ tiêu số lượng nhập giá trị; "
+        "xóa các dòng chưa có số liệu."
+    )
+
+# --- 2. Upload and check ------------------------------------------------------------------------
+st.subheader("2. Tải tệp lên và kiểm tra")
+uploader_key = f"upload_files_{st.session_state.get('upload_round', 0)}"
+files = st.file_uploader(
+    "Chọn một hoặc nhiều tệp số liệu (Excel .xlsx, CSV hoặc TXT)", type=["csv", "xlsx", "txt"],
+    accept_multiple_files=True, key=uploader_key,
+    help="Biểu mẫu Excel của ứng dụng, hoặc bảng dạng dài với các cột ky_bao_cao, don_vi, "
+         "ma_chi_tieu, tu_so, mau_so, gia_tri, ghi_chu.",
+)  # fmt: skip
+if not files:
+    st.caption("Tệp được kiểm tra trước; chưa có gì được ghi cho đến khi bấm **Nhập số liệu**.")
+    st.stop()
+
+# Dry runs are kept per file content (sha256), so reruns do not validate again; they are redone
+# only when the data in the store changed since (new, changed and unchanged counts depend on it).
+checked: dict[str, dict] = st.session_state.setdefault("upload_checked", {})
+version = s.data_version()
+names = {u.code: u for u in s.units()}
+reports = []
+for file in files:
+    data = file.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    entry = checked.get(sha)
+    if entry is None or entry["version"] != version or entry["name"] != file.name:
+        with st.spinner(f"Đang kiểm tra “{file.name}”…"):
+            report = import_file(s, file.name, data, CURRENT_USER, dry_run=True, now=datetime.now())
+        entry = checked[sha] = {
+            "version": version,
+            "name": file.name,
+            "report": report,
+            "data": data,
+            "sha": sha,
+        }
+    reports.append(entry)
+
+    report = entry["report"]
+    with st.container(border=True):
+        st.markdown(f":material/description: **{file.name}**")
+        kind, text = dashboard.upload_message(report)
+        getattr(st, kind)(text)
+        if report.issues:
+            label = f"{format.number(len(report.errors))} lỗi, {format.number(len(report.warnings))} cảnh báo"
+            st.caption(f"Các vấn đề tìm thấy ({label}):")
+            issues = dashboard.issues_table(report)
+            if len(issues) <= 40:  # a table wraps long messages; a long list scrolls instead
+                st.table(issues, hide_index=True)
+            else:
+                st.dataframe(issues, hide_index=True, height=400)
+        if report.ok and not report.rows.empty:
+            with st.expander(
+                f"Xem trước {format.number(len(report.rows))} số liệu", expanded=len(files) == 1
+            ):
+                preview = dashboard.preview_table(report, list(names.values()))
+                st.dataframe(preview, hide_index=True, height=min(360, 38 + 35 * len(preview)))
+
+for sha in set(checked) - {e["sha"] for e in reports}:  # files removed from the uploader
+    del checked[sha]
+
+# --- 3. Import ----------------------------------------------------------------------------------
+to_import = [e for e in reports if e["report"].status == "dry_run"]
+rejected = [e for e in reports if e["report"].status == "rejected"]
+st.subheader("3. Nhập vào cơ sở dữ liệu")
+if not to_import:
+    st.info("Không có tệp nào có số liệu mới để nhập." if not rejected else
+            "Chưa có tệp hợp lệ để nhập: sửa các lỗi ở trên rồi tải lên lại.")  # fmt: skip
+    st.stop()
+note = f"Sẽ nhập {format.number(len(to_import))} tệp hợp lệ"
+if rejected:
+    note += f"; bỏ qua {format.number(len(rejected))} tệp bị từ chối"
+st.caption(note + ". Mỗi tệp thành một lô, có thể hoàn tác ở trang **Lịch sử**.")
+if st.button("Nhập số liệu", type="primary", key="confirm_import", icon=":material/upload:"):
+    bar = st.progress(0.0, text="Đang nhập số liệu…")
+    results = []
+    for i, entry in enumerate(to_import, start=1):
+        bar.progress((i - 1) / len(to_import), text=f"Đang nhập “{entry['name']}” ({i}/{len(to_import)})…")
+        report = import_file(s, entry["name"], entry["data"], CURRENT_USER, now=datetime.now())
+        results.append(dashboard.upload_message(report))
+    bar.progress(1.0, text="Đã nhập xong.")
+    # Start again with an empty uploader; the summaries are shown at the top after the reload
+    st.session_state["upload_results"] = results
+    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+    st.session_state["upload_checked"] = {}
+    st.rerun()

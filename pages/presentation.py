@@ -1,0 +1,165 @@
+"""Trình chiếu: the month's slides full screen for steering-committee meetings.
+
+The URL holds the month and the slide (?ky=2026-11&trang=3), so a link opens the same slide. The top
+bar: previous / next (also the ← → keys), "Trang N/M", the month, the text size, auto-advance and
+the PDF / PowerPoint files (made only when asked: one chart export costs seconds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import date
+
+import streamlit as st
+
+from indicators import dashboard, format, slides
+from pages._shared import empty_state, store
+
+INTERVAL = 15  # seconds per slide when advancing by itself
+SIZES = {"Chữ vừa (1280×720)": 1.0, "Chữ lớn (1600×900)": 1.25, "Chữ rất lớn (1920×1080)": 1.5}
+BAR_HEIGHT = 64  # pixels of the top bar, left out of the slide's height
+
+# Full screen: no sidebar, no header or toolbar, no page padding; the slide fills the window below
+# the top bar.
+st.markdown(
+    f"""
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="collapsedControl"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none; }}
+section.main .block-container, [data-testid="stMainBlockContainer"], .block-container {{
+    padding: 0.25rem 0.75rem 0 0.75rem; max-width: 100%;
+}}
+[data-testid="stAppViewContainer"] > section, [data-testid="stMain"] {{ margin-left: 0; }}
+[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] {{ gap: 0.25rem; }}
+.st-key-pres_bar {{ min-height: {BAR_HEIGHT - 8}px; }}
+.st-key-pres_bar p {{ margin: 0; }}
+.st-key-pres_slide {{ height: calc(100vh - {BAR_HEIGHT}px) !important; }}
+.st-key-pres_slide [data-testid="stElementContainer"], .st-key-pres_slide [data-testid="stFullScreenFrame"],
+.st-key-pres_slide [data-testid="stPlotlyChart"] {{ height: 100% !important; }}
+.st-key-pres_page_up, .st-key-pres_page_down {{ display: none; }}
+</style>
+""",
+    unsafe_allow_html=True,
+)
+
+if empty_state():
+    st.stop()
+
+
+def _today() -> date:
+    return date.today()
+
+
+@st.cache_resource(max_entries=8, show_spinner="Đang chuẩn bị các trang trình chiếu…")
+def _month(path: str, period: str, version: tuple, today: date) -> slides.MonthData | None:
+    """The month's figures, shared by every session until the data change (`version`)."""
+    del path, version  # cache keys only
+    return slides.month_data(store(), period, dashboard.root_unit(store()), today)
+
+
+def month_data(period: str, today: date) -> slides.MonthData | None:
+    s = store()
+    data = _month(s.path, period, s.data_version(), today)
+    if data is None:
+        return None
+    # tasks are not part of data_version: the overdue list is read afresh (a small table)
+    return dataclasses.replace(data, overdue=slides.overdue_tasks(s, today))
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(str(text))
+    except ValueError:
+        return None
+
+
+def go_to(number: int) -> None:
+    st.query_params["trang"] = str(number)
+    st.session_state["pres_shown_at"] = time.monotonic()
+
+
+def files_key(period: str) -> tuple:
+    return ("pres_files", period, store().data_version(), _today())
+
+
+def make_files(period: str) -> None:
+    """PDF and PPTX from the same images (one Kaleido session), kept for this session and month."""
+    st.session_state["pres_auto"] = False  # the slides stand still while the files are made
+    data = month_data(period, _today())
+    figures = slides.draw_slides(data, slides.SCALE)
+    with st.spinner("Đang tạo tệp PDF và PowerPoint (khoảng nửa phút)…"):
+        images = slides.slide_images(figures)
+        st.session_state[files_key(period)] = (slides.pdf_from_images(images), slides.pptx_from_images(images))
+
+
+# --- the month and the slide from the URL ----------------------------------------------------------
+months = list(reversed(store().periods_with_data()))
+period = st.query_params.get("ky")
+if period not in months:
+    if period is not None:
+        st.warning(f"Kỳ “{period}” trong đường dẫn không có số liệu; đang trình chiếu kỳ mới nhất.")
+    period = months[0]
+    st.query_params["ky"] = period
+
+data = month_data(period, _today())
+total = slides.slide_count(data)
+number = _int(st.query_params.get("trang"))
+if number is None or not 1 <= number <= total:
+    number = 1
+if st.query_params.get("trang") != str(number):
+    st.query_params["trang"] = str(number)
+if st.session_state.get("pres_shown") != (period, number):
+    st.session_state["pres_shown"] = (period, number)
+    st.session_state["pres_shown_at"] = time.monotonic()
+
+# --- the top bar -----------------------------------------------------------------------------------
+with st.container(horizontal=True, vertical_alignment="center", gap="small", key="pres_bar"):
+    st.button("◀ Trước", key="pres_prev", on_click=go_to, args=(max(1, number - 1),), disabled=number <= 1,
+              shortcut="Left", help="Trang trước (phím ←)")  # fmt: skip
+    st.markdown(f"**Trang {number}/{total}**")
+    st.button("Sau ▶", key="pres_next", on_click=go_to, args=(min(total, number + 1),),
+              disabled=number >= total, shortcut="Right", help="Trang sau (phím →)")  # fmt: skip
+    # the remote clickers of meeting rooms send Page Up / Page Down (hidden twins of the buttons)
+    st.button("PageUp", key="pres_page_up", on_click=go_to, args=(max(1, number - 1),), shortcut="PageUp")
+    st.button("PageDown", key="pres_page_down", on_click=go_to, args=(min(total, number + 1),),
+              shortcut="PageDown")  # fmt: skip
+    chosen = st.selectbox("Kỳ báo cáo", months, index=months.index(period), format_func=format.month,
+                          key="pres_period", label_visibility="collapsed", width=170)  # fmt: skip
+    if chosen != period:
+        st.query_params["ky"] = chosen
+        st.query_params["trang"] = "1"
+        st.rerun()
+    size = st.selectbox("Cỡ chữ", list(SIZES), key="pres_size", label_visibility="collapsed", width=230,
+                        help="Chọn theo độ phân giải của màn hình hoặc máy chiếu")  # fmt: skip
+    auto = st.toggle(f"Tự chuyển trang ({INTERVAL} giây)", key="pres_auto")
+    files = st.session_state.get(files_key(period))
+    if files is None:
+        st.button("Tạo tệp PDF, PPTX", key="pres_make", icon="📄", on_click=make_files, args=(period,),
+                  help="Xuất các trang thành tệp PDF và PowerPoint (mất khoảng nửa phút)")  # fmt: skip
+    else:
+        st.download_button("Tải PDF", files[0], slides.file_name(period, "pdf"), "application/pdf",
+                           key="pres_pdf", icon="⬇️", on_click="ignore")  # fmt: skip
+        st.download_button(
+            "Tải PPTX", files[1], slides.file_name(period, "pptx"),
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            key="pres_pptx", icon="⬇️", on_click="ignore",
+        )  # fmt: skip
+
+# --- the slide -------------------------------------------------------------------------------------
+slide = slides.draw_slide(data, number - 1, SIZES[size])
+slide.figure.update_layout(width=None, height=None)  # the window's size, not the export's
+with st.container(key="pres_slide"):
+    st.plotly_chart(slide.figure, width="stretch", height="stretch", config={"displayModeBar": False},
+                    key=f"pres_chart_{number}")  # fmt: skip
+
+if auto:
+
+    @st.fragment(run_every=INTERVAL)
+    def advance() -> None:
+        """Every INTERVAL seconds: the next slide (after the last, the first again)."""
+        if time.monotonic() - st.session_state.get("pres_shown_at", 0) >= INTERVAL - 1:
+            go_to(number % total + 1)
+            st.rerun(scope="app")
+
+    advance()
