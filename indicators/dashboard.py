@@ -31,6 +31,7 @@ class Overview:
     completeness: pd.DataFrame = field(default_factory=pd.DataFrame)
     behind: pd.DataFrame = field(default_factory=pd.DataFrame)
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overdue_tasks: pd.DataFrame = field(default_factory=pd.DataFrame)  # task register rows
 
     @property
     def hamlets_total(self) -> int:
@@ -71,7 +72,7 @@ def root_unit(store: Store) -> OrgUnit | None:
     return sorted(tops, key=lambda u: (order[u.level], u.code))[0]
 
 
-def overview(store: Store, period: str, root: OrgUnit) -> Overview:
+def overview(store: Store, period: str, root: OrgUnit, today: _date | None = None) -> Overview:
     table = metrics.commune_summary(store, period, root.code)
     headline = table.set_index("indicator_code").loc[list(catalog.HEADLINE_CODES)].reset_index()
     year = periods.year_of(period)
@@ -88,7 +89,18 @@ def overview(store: Store, period: str, root: OrgUnit) -> Overview:
         completeness=metrics.completeness(store, period, root.code),
         behind=metrics.hamlets_behind(store, period, root.code),
         groups=metrics.group_progress(store, period, root.code, table),
+        overdue_tasks=overdue_tasks(store, today or _date.today()),
     )
+
+
+def overdue_tasks(store: Store, today: _date) -> pd.DataFrame:
+    """Tasks of the register that are overdue today, oldest deadline first."""
+    from . import tasks
+
+    register = tasks.register(store.tasks(), store.task_notes(), today, store.settings().deadline_day)
+    if register.empty:
+        return register
+    return register[register["state"] == "overdue"].sort_values("next_due", na_position="last")
 
 
 # --- Theo thôn, Theo nhóm nhiệm vụ, Chỉ tiêu --------------------------------------------------
@@ -125,53 +137,6 @@ SHORT_NAMES = {
 }
 
 # The catalog writes where each 2026 target comes from in English; the screens show it in Vietnamese
-TARGET_BASIS_VI = {
-    "inferred": "Ước tính",
-    "inferred: about 4 a month in each hamlet": "Ước tính: khoảng 4 tin bài, buổi mỗi tháng ở mỗi thôn",
-    "inferred: the 5-rõ principle of the plan": "Ước tính: theo nguyên tắc “5 rõ” của kế hoạch",
-    "national: fibre to every household by 2025 (QĐ 1132/QĐ-TTg 2024; secondary sources)": (
-        "Mục tiêu quốc gia: cáp quang đến mọi hộ gia đình vào năm 2025 "
-        "(QĐ 1132/QĐ-TTg năm 2024; nguồn thứ cấp)"
-    ),
-    "national: 100% of adults (digital-society target for 2025; secondary sources)": (
-        "Mục tiêu quốc gia: 100% người trưởng thành (mục tiêu xã hội số năm 2025; nguồn thứ cấp)"
-    ),
-    "plan: replace old phones with smartphones (section III.5)": (
-        "Kế hoạch: thay điện thoại đời cũ bằng điện thoại thông minh (mục III.5)"
-    ),
-    "plan: 5G coverage of the whole commune (section II.3)": "Kế hoạch: phủ sóng 5G toàn xã (mục II.3)",
-    "inferred from Kế hoạch 01-KH/BCĐTW 2025 (tens of millions of adults)": (
-        "Ước tính theo Kế hoạch 01-KH/BCĐTW năm 2025 (hàng chục triệu người trưởng thành)"
-    ),
-    "national: one team in every hamlet (CV 793/BTTTT-THH 2022; secondary sources)": (
-        "Mục tiêu quốc gia: mỗi thôn một tổ (Công văn 793/BTTTT-THH năm 2022; nguồn thứ cấp)"
-    ),
-    "national: above 80% online public-service use (NQ 57 for 2030; QĐ 942; secondary sources)": (
-        "Mục tiêu quốc gia: trên 80% sử dụng dịch vụ công trực tuyến (NQ 57, đến năm 2030; "
-        "QĐ 942; nguồn thứ cấp)"
-    ),
-    "inferred from the QĐ 766 public-service index": (
-        "Ước tính theo Bộ chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)"
-    ),
-    "QĐ 766 index; Hải Phòng: full digitisation by end-2025 (secondary sources)": (
-        "Bộ chỉ số QĐ 766; Hải Phòng: số hóa toàn bộ đến cuối năm 2025 (nguồn thứ cấp)"
-    ),
-    "QĐ 766 index": "Bộ chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)",
-    "inferred: Đề án 06 (over 65 million accounts nationally)": (
-        "Ước tính: Đề án 06 (cả nước hơn 65 triệu tài khoản)"
-    ),
-    "national: above 50% by 2025 (QĐ 1132/QĐ-TTg; secondary sources); 28.42% reached nationally in 7/2025": (
-        "Mục tiêu quốc gia: trên 50% vào năm 2025 (QĐ 1132/QĐ-TTg; nguồn thứ cấp); "
-        "cả nước đạt 28,42% vào tháng 7/2025"
-    ),
-    "national: everyone from 2030 (secondary sources); the 2026 step is inferred": (
-        "Mục tiêu quốc gia: mọi người dân từ năm 2030 (nguồn thứ cấp); mức năm 2026 là ước tính"
-    ),
-    "national: above 75% (2023 national plan; secondary sources)": (
-        "Mục tiêu quốc gia: trên 75% (kế hoạch quốc gia năm 2023; nguồn thứ cấp)"
-    ),
-}
-_BASIS_PREFIX_VI = {"inferred": "Ước tính", "national": "Mục tiêu quốc gia", "plan": "Kế hoạch"}
 
 REVISION_STATE_VI = {
     "current": "Đang dùng",
@@ -213,16 +178,8 @@ def short_name(code: str) -> str:
 
 
 def target_basis_vi(text: str | None) -> str:
-    """Where a target comes from, in Vietnamese (texts an admin typed are shown as they are)."""
-    text = (text or "").strip()
-    if not text:
-        return "Chưa ghi nguồn"
-    if text in TARGET_BASIS_VI:
-        return TARGET_BASIS_VI[text]
-    head, sep, rest = text.partition(":")
-    if sep and head.strip() in _BASIS_PREFIX_VI:
-        return f"{_BASIS_PREFIX_VI[head.strip()]}: {rest.strip()}"
-    return text
+    """Where a target comes from (the catalog's sources are Vietnamese; admins type their own)."""
+    return (text or "").strip() or "Chưa ghi nguồn"
 
 
 def status_text(status: str) -> str:

@@ -10,6 +10,9 @@ Rules, written once:
   the value has come from the year's first month towards the target.
 - Projection to December: flows extrapolate the year-to-date pace; stocks follow the least-squares
   line through this year's months (one month alone projects flat).
+- Targets are set for a commune. Ratio targets apply to every unit as they are. A count target is
+  a commune total: a hamlet's share is in proportion to its households when all its sibling
+  hamlets have them (otherwise an equal share); a city's target adds up its communes.
 - Status: "achieved" when the value meets the target now; otherwise by projected progress:
   "on_track" ≥ 100 %, "at_risk" ≥ 90 %, "behind" below; "no_data" without a value.
 """
@@ -90,6 +93,26 @@ def projection_for(months: list[int], values: list[float], kind: str, aggregatio
     return min(projected, 100.0) if kind == "ratio" else projected
 
 
+def target_scales(units: Iterable[OrgUnit]) -> dict[str, float]:
+    """How much of a commune's count target each unit carries (see the module docstring)."""
+    units = list(units)
+    active = [u for u in units if u.active]
+    scales: dict[str, float] = {}
+    for unit in units:
+        if unit.level == "hamlet":
+            siblings = [u for u in active if u.parent == unit.parent and u.level == "hamlet"] or [unit]
+            if all(u.households for u in siblings) and unit.households:
+                scales[unit.code] = unit.households / sum(u.households for u in siblings)
+            else:
+                scales[unit.code] = 1 / len(siblings)
+        elif unit.level == "city":
+            members = set(ancestry(units).query("rollup_code == @unit.code")["unit_code"])
+            scales[unit.code] = float(sum(1 for u in active if u.code in members and u.level == "commune")) or 1.0
+        else:
+            scales[unit.code] = 1.0
+    return scales
+
+
 def ancestry(units: Iterable[OrgUnit]) -> pd.DataFrame:
     """(unit_code, rollup_code) for every unit and each of its ancestors, itself included."""
     parent = {unit.code: unit.parent for unit in units}
@@ -151,7 +174,8 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
     year = periods.year_of(period)
     units = store.units()
     monthly = monthly_values(store, year, period, units)
-    targets = store.targets(year)
+    commune_targets = store.targets(year)
+    scale = target_scales(units)
     codes = unit_codes if unit_codes is not None else [u.code for u in units]
     items = catalog.indicators()
     grid = pd.MultiIndex.from_product(
@@ -170,7 +194,10 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
     for unit_code, code in grid.itertuples(index=False):
         item = catalog.indicator(code)
         frame = by_key.get((unit_code, code))
-        row = {"unit_code": unit_code, "indicator_code": code, "target": targets.get(code)}
+        target = commune_targets.get(code)
+        if target is not None and item.kind == "count":
+            target = target * scale.get(unit_code, 1.0)
+        row = {"unit_code": unit_code, "indicator_code": code, "target": target}
         if frame is None or frame.empty:
             rows.append(row)
             continue
@@ -193,7 +220,6 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
         months = [periods.month_number(p) for p in valid["period"]]
         values = [float(v) for v in valid["value"]]
         projection = projection_for(months, values, item.kind, item.aggregation, upto)
-        target = targets.get(code)
         progress = progress_for(value, target, item.direction, baseline)
         projected_progress = progress_for(projection, target, item.direction, baseline)
         row.update(

@@ -17,15 +17,17 @@ st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {store(
 cols = st.columns(3)
 for i, row in enumerate(view.headline.itertuples()):
     with cols[i % 3].container(border=True):
+        delta = dashboard.metric_delta(row.change, row.kind, row.direction)
         st.metric(
             catalog.HEADLINE[row.indicator_code],
             format.indicator_value(row.value, row.kind),
-            delta=None if row.change != row.change else format.indicator_change(row.change, row.kind),
-            delta_color="normal" if row.direction == "up" else "inverse",
+            delta=delta.text,
+            delta_color=delta.color,
+            delta_arrow=delta.arrow,
             help=row.name_vi,
         )
         st.markdown(
-            f"{status_badge(row.status)} &nbsp; Mục tiêu 2026: **{format.indicator_value(row.target, row.kind)}**",
+            f"{status_badge(row.status)} &nbsp; Mục tiêu {period[:4]}: **{format.indicator_value(row.target, row.kind)}**",
             unsafe_allow_html=True,
         )
 
@@ -54,3 +56,12 @@ with right:
                     f"{row.behind} chỉ tiêu chậm")  # fmt: skip
 
 chart(charts.group_bars(view.groups, period))
+
+st.subheader(f"Nhiệm vụ quá hạn ({len(view.overdue_tasks)})")
+if view.overdue_tasks.empty:
+    st.write("Không có nhiệm vụ nào quá hạn.")
+for task in view.overdue_tasks.head(8).itertuples():
+    due = format.day(task.next_due) if task.next_due is not None else "–"
+    st.markdown(f"- **{task.code}** – {task.title} · *{task.unit}* · hạn {due}")
+if len(view.overdue_tasks):
+    st.page_link("pages/tasks.py", label="Xem sổ nhiệm vụ", icon=":material/task_alt:")

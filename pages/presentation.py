@@ -17,27 +17,30 @@ from indicators import dashboard, format, slides
 from pages._shared import empty_state, store
 
 INTERVAL = 15  # seconds per slide when advancing by itself
-SIZES = {"Chữ vừa (1280×720)": 1.0, "Chữ lớn (1600×900)": 1.25, "Chữ rất lớn (1920×1080)": 1.5}
-BAR_HEIGHT = 64  # pixels of the top bar, left out of the slide's height
+# text sizes by the screen's width: ?co=vua|lon|rat-lon (slides.SCALE is the exported files')
+SIZES = {"vua": ("Chữ vừa (màn hình 1280×720)", 1.0), "lon": ("Chữ lớn (1600×900)", 1.25),
+         "rat-lon": ("Chữ rất lớn (1920×1080)", 1.5)}  # fmt: skip
 
-# Full screen: no sidebar, no header or toolbar, no page padding; the slide fills the window below
-# the top bar.
+# Full screen: no sidebar, no header or toolbar, no page padding; the page is one window high and
+# the slide takes what the top bar leaves.
 st.markdown(
-    f"""
+    """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="collapsedControl"],
-[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none; }}
-section.main .block-container, [data-testid="stMainBlockContainer"], .block-container {{
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
+[data-testid="stAppViewContainer"] > section, [data-testid="stMain"] { margin-left: 0; }
+section.main .block-container, [data-testid="stMainBlockContainer"], .block-container {
     padding: 0.25rem 0.75rem 0 0.75rem; max-width: 100%;
-}}
-[data-testid="stAppViewContainer"] > section, [data-testid="stMain"] {{ margin-left: 0; }}
-[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] {{ gap: 0.25rem; }}
-.st-key-pres_bar {{ min-height: {BAR_HEIGHT - 8}px; }}
-.st-key-pres_bar p {{ margin: 0; }}
-.st-key-pres_slide {{ height: calc(100vh - {BAR_HEIGHT}px) !important; }}
+    height: 100vh; display: flex; flex-direction: column;
+}
+[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"] { flex: 1 1 auto; min-height: 0; gap: 0.3rem; }
+[data-testid="stElementContainer"]:has(style) { display: none; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-pres_slide) { flex: 1 1 0; min-height: 0; }
+.st-key-pres_slide { flex: 1 1 0 !important; height: 100%; min-height: 0; }
 .st-key-pres_slide [data-testid="stElementContainer"], .st-key-pres_slide [data-testid="stFullScreenFrame"],
-.st-key-pres_slide [data-testid="stPlotlyChart"] {{ height: 100% !important; }}
-.st-key-pres_page_up, .st-key-pres_page_down {{ display: none; }}
+.st-key-pres_slide [data-testid="stPlotlyChart"] { height: 100% !important; }
+.st-key-pres_bar p { margin: 0; }
+.st-key-pres_page_up, .st-key-pres_page_down { display: none; }
 </style>
 """,
     unsafe_allow_html=True,
@@ -102,6 +105,10 @@ if period not in months:
     period = months[0]
     st.query_params["ky"] = period
 
+size = st.query_params.get("co")
+if size not in SIZES:
+    size = "vua"
+
 data = month_data(period, _today())
 total = slides.slide_count(data)
 number = _int(st.query_params.get("trang"))
@@ -130,24 +137,27 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small", key
         st.query_params["ky"] = chosen
         st.query_params["trang"] = "1"
         st.rerun()
-    size = st.selectbox("Cỡ chữ", list(SIZES), key="pres_size", label_visibility="collapsed", width=230,
+    size = st.selectbox("Cỡ chữ", list(SIZES), index=list(SIZES).index(size), format_func=lambda k: SIZES[k][0],
+                        key="pres_size", label_visibility="collapsed", width=250,
                         help="Chọn theo độ phân giải của màn hình hoặc máy chiếu")  # fmt: skip
+    if st.query_params.get("co") != size:
+        st.query_params["co"] = size
     auto = st.toggle(f"Tự chuyển trang ({INTERVAL} giây)", key="pres_auto")
     files = st.session_state.get(files_key(period))
     if files is None:
-        st.button("Tạo tệp PDF, PPTX", key="pres_make", icon="📄", on_click=make_files, args=(period,),
+        st.button("Tạo tệp PDF, PPTX", key="pres_make", icon=":material/slideshow:", on_click=make_files, args=(period,),
                   help="Xuất các trang thành tệp PDF và PowerPoint (mất khoảng nửa phút)")  # fmt: skip
     else:
         st.download_button("Tải PDF", files[0], slides.file_name(period, "pdf"), "application/pdf",
-                           key="pres_pdf", icon="⬇️", on_click="ignore")  # fmt: skip
+                           key="pres_pdf", icon=":material/download:", on_click="ignore")  # fmt: skip
         st.download_button(
             "Tải PPTX", files[1], slides.file_name(period, "pptx"),
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            key="pres_pptx", icon="⬇️", on_click="ignore",
+            key="pres_pptx", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
 
 # --- the slide -------------------------------------------------------------------------------------
-slide = slides.draw_slide(data, number - 1, SIZES[size])
+slide = slides.draw_slide(data, number - 1, SIZES[size][1])
 slide.figure.update_layout(width=None, height=None)  # the window's size, not the export's
 with st.container(key="pres_slide"):
     st.plotly_chart(slide.figure, width="stretch", height="stretch", config={"displayModeBar": False},
