@@ -1,15 +1,24 @@
 # Two commands for a fresh machine: `make run` and `make test`.
+#   make run    virtualenv, dependencies, demo database if empty, the app on http://localhost:$(PORT)
+#   make test   Debian packages (as root or with sudo), dependencies, ruff, then every test,
+#               browser tests included (they fail, never skip, without Chromium)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 export CDS_DB ?= data/cds.duckdb
+LINT_PATHS := indicators tests pages app.py
 
-.PHONY: run test venv deps dev-deps browser demo lint bench clean
+.PHONY: run test venv deps dev-deps sysdeps browser demo lint bench clean
+# apt-get and pip must never run side by side, even under `make -j`
+.NOTPARALLEL:
 
 $(BIN)/python:
+	bash scripts/install-system-deps.sh --python
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+
+venv: $(BIN)/python
 
 $(VENV)/.deps: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
@@ -22,24 +31,36 @@ $(VENV)/.dev-deps: requirements-dev.txt requirements.txt $(VENV)/.deps
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
-# System packages the browser tests and chart export need (Debian): installed only when missing.
-browser:
+# Debian packages: python3-venv, Chromium (browser tests, chart export), Noto fonts; only if missing.
+sysdeps:
 	bash scripts/install-system-deps.sh
+browser: sysdeps
 
 demo: deps
 	$(BIN)/python -m indicators init
 	$(BIN)/python -m indicators demo --if-empty
 
+# Chart images in reports need Chromium and the Noto fonts: try to install them, but the app runs
+# without. The warm-up opens one session once the server is up, so that the first visitor's deep
+# link (/theo-thon) does not get Streamlit's "Page not found" dialog (streamlit#8860).
 run: demo
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	@bash scripts/install-system-deps.sh || echo "Chưa cài được Chromium/phông Noto: báo cáo sẽ thiếu biểu đồ." >&2
+	@if [ -f scripts/warm_up.py ]; then ($(BIN)/python scripts/warm_up.py $(PORT) 120 >/dev/null 2>&1 &); fi
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: dev-deps browser
-	$(BIN)/ruff check indicators tests pages app.py
-	$(BIN)/python -m pytest -q tests
+# Every test, the browser ones included. pytest's exit status is never softened: 1 (failures),
+# 2 (interrupted or collection errors) and 5 (no tests collected) all fail the build, and the
+# collect-only step fails (status 5) when the browser tests went missing.
+test: sysdeps dev-deps
+	$(BIN)/ruff check $(LINT_PATHS)
+	rm -rf tests/_output/screenshots
+	$(BIN)/python -m pytest -q --collect-only -m e2e tests/e2e >/dev/null \
+		|| { echo "make test: no browser tests collected under tests/e2e (pytest status $$?)" >&2; exit 1; }
+	$(BIN)/python -m pytest -q --strict-markers tests
 
 lint: dev-deps
-	$(BIN)/ruff check indicators tests pages app.py
-	$(BIN)/ruff format --check indicators tests pages app.py
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/_output

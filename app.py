@@ -9,7 +9,10 @@ st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon=":
 
 PAGES = {
     "Theo dõi": [
-        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", url_path="tong-quan", default=True),
+        # the default page lives at "/" (Streamlit ignores its url_path); the hidden twin keeps
+        # links to /tong-quan working
+        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
+        st.Page("pages/overview.py", title="Tổng quan", url_path="tong-quan", visibility="hidden"),
         st.Page("pages/hamlets.py", title="Theo thôn", icon=":material/holiday_village:", url_path="theo-thon"),
         st.Page("pages/groups.py", title="Theo nhóm nhiệm vụ", icon=":material/category:", url_path="nhom-nhiem-vu"),
         st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/monitoring:", url_path="chi-tieu"),

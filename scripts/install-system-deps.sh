@@ -1,11 +1,37 @@
 #!/usr/bin/env bash
-# Debian packages for browser tests, chart export and fonts; installs only what is missing.
+# Debian packages the project needs; installs only what is missing (apt-get update first).
+#
+#   scripts/install-system-deps.sh            python3 + venv, Chromium, Noto fonts (tests, charts)
+#   scripts/install-system-deps.sh --python   only what `python3 -m venv` needs
+#
+# Chromium drives the browser tests (Playwright with executable_path) and Kaleido's chart export;
+# fonts-noto-core gives charts and reports Vietnamese glyphs ("Noto Sans").
 set -euo pipefail
+
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-[ -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || need+=(fonts-noto-core)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+if ! command -v python3 >/dev/null 2>&1; then
+  need+=(python3 python3-venv)
+elif ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+  need+=(python3-venv) # Debian keeps ensurepip out of python3
 fi
+if [ "${1:-}" != "--python" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  [ -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || need+=(fonts-noto-core)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "install-system-deps: installing ${need[*]}" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-system-deps: missing ${need[*]}, and this is not a Debian system (no apt-get): install them by hand." >&2
+  exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=sudo
+else
+  echo "install-system-deps: missing ${need[*]}; run as root or install sudo." >&2
+  exit 1
+fi
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
