@@ -26,6 +26,7 @@ PAGES = {
     ],
     "Báo cáo": [
         st.Page("pages/report.py", title="Báo cáo tháng", icon=":material/description:", url_path="bao-cao"),
+        st.Page("pages/presentation.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
     ],
 }
 

@@ -116,6 +116,17 @@ def indicators_at_level(level: Level) -> list[Indicator]:
     return [item for item in indicators() if item.level == level]
 
 
+# Short task-group names for charts read on a phone or from the back of a meeting room
+GROUP_SHORT = {
+    1: "Nhận thức",
+    2: "Thể chế",
+    3: "Hạ tầng số",
+    4: "Nhân lực số",
+    5: "Chính quyền số",
+    6: "Doanh nghiệp",
+    7: "Hợp tác",
+}
+
 # The six figures leadership asks about first, with the short names the cards show
 HEADLINE = {
     "CQ_DVC_TOAN_TRINH": "Dịch vụ công trực tuyến toàn trình",

@@ -142,22 +142,36 @@ def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str) -> go.F
 
 def group_bars(groups: pd.DataFrame, period: str) -> go.Figure:
     """The seven task groups: progress bars coloured by status, 100 % as the target line."""
+    from .catalog import GROUP_SHORT
+
     values = (groups["progress"].fillna(0) * 100).tolist()
-    labels = [f"{n}. {name}" for n, name in zip(groups["task_group"], groups["name_vi"])]
+    # short names keep the bars wide on a phone; the full name is in the hover
+    labels = [f"{n}. {GROUP_SHORT.get(n, name)}" for n, name in zip(groups["task_group"], groups["name_vi"])]
     fig = go.Figure(
         go.Bar(
             x=values, y=labels, orientation="h",
             marker_color=[STATUS_COLORS[s] for s in groups["status"]],
-            text=[f"{format.percent(v)}  {status_label(s)}" for v, s in zip(values, groups["status"])],
-            textposition="auto", hovertemplate="%{y}<br>%{text}<extra></extra>",
+            text=[f"{format.percent(v)} {STATUS_SYMBOLS[s]}" for v, s in zip(values, groups["status"])],
+            customdata=[[name, status_label(s)] for name, s in zip(groups["name_vi"], groups["status"])],
+            textposition="inside", insidetextanchor="end", showlegend=False,
+            hovertemplate="%{customdata[0]}<br>%{text} – %{customdata[1]}<extra></extra>",
         )
     )  # fmt: skip
     fig.add_vline(x=100, line_dash="dash", line_color=TARGET_COLOR, line_width=2,
                   annotation_text="Mục tiêu", annotation_position="top")  # fmt: skip
-    fig = _layout(fig, f"Tiến độ 7 nhóm nhiệm vụ – {format.month(period)}", "", height=420)
-    fig.update_xaxes(range=[0, 110], ticksuffix="%", title_text="Tiến độ bình quân so với mục tiêu (%)")
+    fig = _layout(fig, f"Tiến độ 7 nhóm nhiệm vụ<br><sup>{format.month(period)}</sup>", "", height=420)
+    fig.update_xaxes(range=[0, 110], ticksuffix="%", title_text="Tiến độ so với mục tiêu (%)")
+    _status_legend(fig)
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+def _status_legend(fig: go.Figure) -> None:
+    """A legend of the four statuses (symbol and colour), since bars carry only the symbol."""
+    for status in ("achieved", "on_track", "at_risk", "behind"):
+        fig.add_trace(go.Bar(x=[None], y=[None], orientation="h", name=status_label(status),
+                             marker_color=STATUS_COLORS[status], showlegend=True, hoverinfo="skip"))  # fmt: skip
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0})
 
 
 def submission_grid(grid: pd.DataFrame) -> go.Figure:
@@ -360,19 +374,6 @@ def submission_calendar(grid: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(side="bottom", tickangle=0, type="category", showgrid=False, tickfont={"size": 11})
     fig.update_yaxes(autorange="reversed", showgrid=False)
     return fig
-
-
-def group_progress_bars(groups: pd.DataFrame, period: str) -> go.Figure:
-    """`group_bars` for any screen width: group names wrapped on the axis, the title wrapped."""
-    fig = group_bars(groups, period)
-    labels = list(fig.data[0].y)
-    fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=[wrap_text(label, 30) for label in labels],
-                     tickfont={"size": 12}, automargin=True)  # fmt: skip
-    fig.update_traces(textposition="inside", insidetextanchor="start", textfont_size=12)
-    fig.update_xaxes(title_text="Tiến độ bình quân (%)")
-    fig.update_annotations(xanchor="right")  # the target label stays inside a narrow chart
-    fig.update_layout(height=max(440, 62 * len(labels) + 120))
-    return fit_title(fig)
 
 
 def headline_trends(series: dict[str, pd.DataFrame], period: str) -> go.Figure:

@@ -509,7 +509,9 @@ class Store:
                     (SELECT count(*) FROM targets),
                     (SELECT coalesce(max(updated_at), TIMESTAMP '2000-01-01') FROM units),
                     (SELECT count(*) FROM units),
-                    (SELECT coalesce(max(value), '') FROM settings)"""
+                    (SELECT coalesce(max(value), '') FROM settings),
+                    (SELECT coalesce(max(id), 0) FROM task_revisions),
+                    (SELECT coalesce(max(id), 0) FROM task_notes)"""
             ).fetchone()
 
     def has_demo(self) -> bool:

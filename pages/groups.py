@@ -20,7 +20,7 @@ period = period_select(st.sidebar)
 view = dashboard.groups_view(store(), period, root)
 st.caption(f"{root.label} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")
 
-chart(charts.group_progress_bars(view.groups, period))
+chart(charts.group_bars(view.groups, period))
 st.caption("Tiến độ của nhóm là bình quân tiến độ các chỉ tiêu có số liệu (mỗi chỉ tiêu tính tối đa 100%).")
 
 number = url_select("Nhóm nhiệm vụ", [str(g.number) for g in catalog.task_groups()], "nhom",

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from contextlib import suppress
 from datetime import date
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from indicators import dashboard, format, slides
 from pages._shared import empty_state, store
 
 INTERVAL = 15  # seconds per slide when advancing by itself
 # text sizes by the screen's width: ?co=vua|lon|rat-lon (slides.SCALE is the exported files')
-SIZES = {"vua": ("Chữ vừa (màn hình 1280×720)", 1.0), "lon": ("Chữ lớn (1600×900)", 1.25),
-         "rat-lon": ("Chữ rất lớn (1920×1080)", 1.5)}  # fmt: skip
+SIZES = {"vua": ("Chữ vừa · 1280×720", 1.0), "lon": ("Chữ lớn · 1600×900", 1.25),
+         "rat-lon": ("Chữ rất lớn · 1920×1080", 1.5)}  # fmt: skip
 
 # Full screen: no sidebar, no header or toolbar, no page padding; the page is one window high and
 # the slide takes what the top bar leaves.
@@ -39,14 +41,22 @@ section.main .block-container, [data-testid="stMainBlockContainer"], .block-cont
 .st-key-pres_slide { flex: 1 1 0 !important; height: 100%; min-height: 0; }
 .st-key-pres_slide [data-testid="stElementContainer"], .st-key-pres_slide [data-testid="stFullScreenFrame"],
 .st-key-pres_slide [data-testid="stPlotlyChart"] { height: 100% !important; }
-.st-key-pres_bar p { margin: 0; }
+.st-key-pres_bar [data-testid="stMarkdown"] * { margin: 0 !important; white-space: nowrap; }
 .st-key-pres_page_up, .st-key-pres_page_down { display: none; }
 </style>
 """,
     unsafe_allow_html=True,
 )
 
+
+def exit_link() -> None:
+    """The way out (the sidebar is hidden), when the app's navigation has the overview."""
+    with suppress(StreamlitAPIException):
+        st.page_link("pages/overview.py", label="Thoát", icon=":material/close:", help="Về trang Tổng quan")
+
+
 if empty_state():
+    exit_link()
     st.stop()
 
 
@@ -82,18 +92,24 @@ def go_to(number: int) -> None:
     st.session_state["pres_shown_at"] = time.monotonic()
 
 
-def files_key(period: str) -> tuple:
-    return ("pres_files", period, store().data_version(), _today())
+def files_key(period: str, data: slides.MonthData | None) -> tuple:
+    """What the files show: the month, the data and the overdue tasks of today."""
+    overdue = () if data is None else tuple(data.overdue["code"])
+    return (period, store().data_version(), _today(), overdue)
 
 
-def make_files(period: str) -> None:
-    """PDF and PPTX from the same images (one Kaleido session), kept for this session and month."""
-    st.session_state["pres_auto"] = False  # the slides stand still while the files are made
-    data = month_data(period, _today())
-    figures = slides.draw_slides(data, slides.SCALE)
+def make_files(period: str, data: slides.MonthData | None) -> None:
+    """PDF and PPTX from the same images (one Kaleido session), kept for this session (the latest
+    month asked for only: the files weigh megabytes)."""
     with st.spinner("Đang tạo tệp PDF và PowerPoint (khoảng nửa phút)…"):
-        images = slides.slide_images(figures)
-        st.session_state[files_key(period)] = (slides.pdf_from_images(images), slides.pptx_from_images(images))
+        images = slides.slide_images(slides.draw_slides(data, slides.SCALE))
+        files = (slides.pdf_from_images(images), slides.pptx_from_images(images))
+    st.session_state["pres_files"] = (files_key(period, data), *files)
+
+
+def ready_files(period: str, data: slides.MonthData | None) -> tuple[bytes, bytes] | None:
+    kept = st.session_state.get("pres_files")
+    return kept[1:] if kept and kept[0] == files_key(period, data) else None
 
 
 # --- the month and the slide from the URL ----------------------------------------------------------
@@ -128,25 +144,31 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small", key
     st.button("Sau ▶", key="pres_next", on_click=go_to, args=(min(total, number + 1),),
               disabled=number >= total, shortcut="Right", help="Trang sau (phím →)")  # fmt: skip
     # the remote clickers of meeting rooms send Page Up / Page Down (hidden twins of the buttons)
-    st.button("PageUp", key="pres_page_up", on_click=go_to, args=(max(1, number - 1),), shortcut="PageUp")
-    st.button("PageDown", key="pres_page_down", on_click=go_to, args=(min(total, number + 1),),
+    st.button(
+        "Trang trước", key="pres_page_up", on_click=go_to, args=(max(1, number - 1),), shortcut="PageUp"
+    )
+    st.button("Trang sau", key="pres_page_down", on_click=go_to, args=(min(total, number + 1),),
               shortcut="PageDown")  # fmt: skip
     chosen = st.selectbox("Kỳ báo cáo", months, index=months.index(period), format_func=format.month,
-                          key="pres_period", label_visibility="collapsed", width=170)  # fmt: skip
+                          key="pres_period", label_visibility="collapsed", width=150)  # fmt: skip
     if chosen != period:
         st.query_params["ky"] = chosen
         st.query_params["trang"] = "1"
         st.rerun()
     size = st.selectbox("Cỡ chữ", list(SIZES), index=list(SIZES).index(size), format_func=lambda k: SIZES[k][0],
-                        key="pres_size", label_visibility="collapsed", width=250,
-                        help="Chọn theo độ phân giải của màn hình hoặc máy chiếu")  # fmt: skip
+                        key="pres_size", label_visibility="collapsed", width=205,
+                        help="Cỡ chữ theo độ phân giải của màn hình hoặc máy chiếu")  # fmt: skip
     if st.query_params.get("co") != size:
         st.query_params["co"] = size
-    auto = st.toggle(f"Tự chuyển trang ({INTERVAL} giây)", key="pres_auto")
-    files = st.session_state.get(files_key(period))
+    auto = st.toggle("Tự chuyển trang", key="pres_auto", help=f"Sang trang sau mỗi {INTERVAL} giây")
+    files = ready_files(period, data)
     if files is None:
-        st.button("Tạo tệp PDF, PPTX", key="pres_make", icon=":material/slideshow:", on_click=make_files, args=(period,),
-                  help="Xuất các trang thành tệp PDF và PowerPoint (mất khoảng nửa phút)")  # fmt: skip
+        # not while the slides move by themselves: the export takes half a minute
+        if st.button("Tạo PDF, PPTX", key="pres_make", icon=":material/slideshow:", disabled=auto,
+                     help="Tắt “Tự chuyển trang” để tạo tệp." if auto else
+                     "Xuất các trang thành tệp PDF và PowerPoint (mất khoảng nửa phút)."):  # fmt: skip
+            make_files(period, data)
+            st.rerun()
     else:
         st.download_button("Tải PDF", files[0], slides.file_name(period, "pdf"), "application/pdf",
                            key="pres_pdf", icon=":material/download:", on_click="ignore")  # fmt: skip
@@ -155,13 +177,13 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small", key
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
             key="pres_pptx", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
+    exit_link()
 
 # --- the slide -------------------------------------------------------------------------------------
 slide = slides.draw_slide(data, number - 1, SIZES[size][1])
 slide.figure.update_layout(width=None, height=None)  # the window's size, not the export's
 with st.container(key="pres_slide"):
-    st.plotly_chart(slide.figure, width="stretch", height="stretch", config={"displayModeBar": False},
-                    key=f"pres_chart_{number}")  # fmt: skip
+    st.plotly_chart(slide.figure, width="stretch", height="stretch", config={"displayModeBar": False})
 
 if auto:
 

@@ -459,11 +459,12 @@ def test_hamlet_heatmap_and_ranking(demo_store):
 def test_group_progress_bars(demo_store):
     root = dashboard.root_unit(demo_store)
     view = dashboard.groups_view(demo_store, PERIOD, root)
-    fig = charts.group_progress_bars(view.groups, PERIOD)
+    fig = charts.group_bars(view.groups, PERIOD)
     assert len(fig.data[0].x) == 7
-    assert all(len(line) <= 30 for text in fig.layout.yaxis.ticktext for line in text.split("<br>"))
+    assert all(len(label) <= 20 for label in fig.data[0].y)  # short names fit a phone
     assert target_shapes(fig)[0].x0 == 100
-    assert fig.layout.title.text.replace("<br>", " ") == "Tiến độ 7 nhóm nhiệm vụ – Tháng 3/2026"
+    assert fig.layout.title.text == "Tiến độ 7 nhóm nhiệm vụ<br><sup>Tháng 3/2026</sup>"
+    assert [t.name for t in fig.data[1:]] == ["★ Đã đạt", "▲ Đúng tiến độ", "● Có nguy cơ", "▼ Chậm"]
 
 
 def test_wrap_text_keeps_every_word():
