@@ -39,7 +39,7 @@ with left:
     )  # fmt: skip
     item = catalog.indicator(code)
     target = view.indicators.set_index("indicator_code").loc[code, "target"]
-    chart(charts.trend(view.series[code], item, target, {root.code: root.label}))
+    chart(charts.indicator_trend(view.series[code], item, target, {root.code: root.label}))
 with right:
     st.subheader("Nộp số liệu")
     st.metric(
