@@ -17,10 +17,14 @@ from .demo import load_demo
 from .export import export_bytes
 from .ingest import import_file
 from .ingest.units_file import parse_units_file
-from .store import Store, StoreError, default_path
+from .store import Store, StoreError, StoreLockedError, default_path, restore_database
 from .template import build_template
 
 OK, REJECTED, USAGE = 0, 1, 2
+WHEN_STOPPED = (
+    "Sao lưu và khôi phục bằng dòng lệnh chỉ chạy được khi ứng dụng đã dừng "
+    "(ứng dụng đang mở thì không chương trình nào khác mở được tệp dữ liệu)."
+)
 
 
 class UsageError(Exception):
@@ -103,6 +107,21 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", parents=[common], help="xuất số liệu một tháng")
     export.add_argument("--period", type=_period, required=True)
     export.add_argument("--out", required=True)
+
+    backup = sub.add_parser(
+        "backup", parents=[common],
+        help="sao lưu toàn bộ cơ sở dữ liệu ra một tệp mới (chạy khi ứng dụng đã dừng)",
+        description="Sao lưu toàn bộ cơ sở dữ liệu ra một tệp mới, nhất quán. " + WHEN_STOPPED,
+    )  # fmt: skip
+    backup.add_argument("--out", required=True, help="tệp sao lưu (chưa có)")
+    restore = sub.add_parser(
+        "restore", parents=[common],
+        help="thay dữ liệu bằng một bản sao lưu; giữ tệp cũ thành <db>.before-restore "
+        "(chạy khi ứng dụng đã dừng)",
+        description="Thay toàn bộ dữ liệu bằng một bản sao lưu; tệp hiện tại được giữ thành "
+        "<db>.before-restore. " + WHEN_STOPPED,
+    )  # fmt: skip
+    restore.add_argument("--from", dest="source", required=True, help="tệp sao lưu")
     return parser
 
 
@@ -136,7 +155,18 @@ def _json_number(value: float) -> float | None:
 
 def run(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
-    store = Store(getattr(args, "db", None) or default_path())
+    db = getattr(args, "db", None) or default_path()
+    try:
+        if args.command == "restore":  # works on the closed file: no store is opened first
+            safety = restore_database(db, args.source)
+            kept = f" Dữ liệu trước khi khôi phục được giữ ở {safety}." if safety else ""
+            print(f"Đã khôi phục {db} từ bản sao lưu {args.source}.{kept}", file=out)
+            return OK
+        store = Store(db)
+    except StoreLockedError as exc:
+        if args.command in ("backup", "restore"):
+            raise StoreLockedError(f"{exc} {WHEN_STOPPED}") from exc
+        raise
     try:
         return _dispatch(store, args, out)
     finally:
@@ -274,6 +304,10 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
             raise UsageError("tệp xuất phải có đuôi .csv hoặc .xlsx")
         Path(args.out).write_bytes(export_bytes(store, args.period, fmt))
         print(f"Đã xuất số liệu {format.month(args.period)} ra {args.out}.", file=out)
+        return OK
+    if command == "backup":
+        target = store.backup(args.out)
+        print(f"Đã sao lưu {store.path} vào {target}.", file=out)
         return OK
     raise UsageError(f"lệnh không rõ: {command}")
 

@@ -218,6 +218,12 @@ class Store:
                 raise
             cur.execute("COMMIT")
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock across a read-check-write sequence (re-entrant with transaction)."""
+        with self._write_lock:
+            yield
+
     def query_df(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
         with self.cursor() as cur:
             return cur.execute(sql, list(params or [])).df()
@@ -553,3 +559,96 @@ class Store:
                     cur.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr
                 )
         return out
+
+    # --- backup ---------------------------------------------------------------------------
+    def backup(self, path: str | os.PathLike) -> Path:
+        """Write a consistent copy of the whole database to the new file `path`.
+
+        DuckDB copies itself (`COPY FROM DATABASE`) while the write lock is held, so no write of
+        this process lands half-way; readers carry on. The copy is written to a temporary file
+        next to `path` and renamed at the end: `path` is either the complete copy or absent.
+        """
+        target = Path(path).resolve()
+        if target.exists():
+            raise StoreError(f"Tệp {target} đã có: hãy chọn tên khác cho bản sao lưu.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        quoted = str(partial).replace("'", "''")
+        with self._write_lock, self.cursor() as cur:
+            source = cur.execute("SELECT current_database()").fetchone()[0]
+            source = '"' + source.replace('"', '""') + '"'
+            cur.execute(f"ATTACH '{quoted}' AS cds_backup_target")
+            try:
+                cur.execute(f"COPY FROM DATABASE {source} TO cds_backup_target")
+                cur.execute("CHECKPOINT cds_backup_target")
+            except BaseException:
+                cur.execute("DETACH cds_backup_target")
+                partial.unlink(missing_ok=True)
+                raise
+            cur.execute("DETACH cds_backup_target")
+        os.replace(partial, target)
+        return target
+
+
+def backup_schema_version(path: str | os.PathLike) -> int:
+    """The schema version of a backup file, read without changing it; StoreError if not ours."""
+    try:
+        conn = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"Không đọc được bản sao lưu {path}: {exc}") from exc
+    try:
+        return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    except duckdb.Error as exc:
+        raise StoreError(f"Tệp {path} không phải bản sao lưu của ứng dụng này.") from exc
+    finally:
+        conn.close()
+
+
+def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike) -> Path | None:
+    """Replace the database at `db_path` with the backup file; returns the safety copy, if any.
+
+    The database must not be open (in this process or another: StoreLockedError). The current
+    file is kept as `<db>.before-restore`, then the backup is copied over it and migrated.
+    """
+    import shutil
+
+    db, source = Path(db_path).resolve(), Path(backup_path).resolve()
+    if not source.is_file():
+        raise StoreError(f"Không tìm thấy bản sao lưu {source}.")
+    if source == db:
+        raise StoreError("Bản sao lưu và cơ sở dữ liệu là cùng một tệp.")
+    version = backup_schema_version(source)
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"Bản sao lưu {source} có lược đồ phiên bản {version}, mới hơn phiên bản "
+            f"{len(MIGRATIONS)} mà chương trình này hiểu: hãy cập nhật chương trình trước khi khôi phục."
+        )
+    with _connections_lock:
+        if str(db) in _connections:
+            raise StoreError(
+                f"Tệp dữ liệu {db} đang mở trong chương trình này: hãy đóng nó trước khi khôi phục."
+            )
+    safety = None
+    if db.exists():
+        try:
+            Store(db).close()  # StoreLockedError if another process holds it; folds in the WAL
+        except StoreLockedError:
+            raise
+        except StoreError:
+            pass  # a damaged file: keep it (and its WAL) as the safety copy all the same
+        safety = db.with_name(db.name + ".before-restore")
+        shutil.copy2(db, safety)
+        if db.with_name(db.name + ".wal").exists():
+            shutil.copy2(db.with_name(db.name + ".wal"), safety.with_name(safety.name + ".wal"))
+    partial = db.with_name(db.name + ".restoring")
+    shutil.copy2(source, partial)
+    wal = source.with_name(source.name + ".wal")
+    db_wal = db.with_name(db.name + ".wal")
+    db_wal.unlink(missing_ok=True)  # a stale WAL would be replayed onto the restored file
+    if wal.exists():
+        shutil.copy2(wal, db_wal)
+    os.replace(partial, db)
+    Store(db).close()  # migrate the restored file to this program's schema
+    return safety

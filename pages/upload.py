@@ -66,7 +66,7 @@ else:
     st.caption(
         "Biểu mẫu Excel: mỗi thôn một dòng, có hướng dẫn. Biểu mẫu CSV: mỗi dòng một chỉ tiêu của "
         "một đơn vị; chỉ tiêu tỷ lệ nhập tử số và mẫu số, chỉ tiêu số lượng nhập giá trị; "
-        "xóa các dòng chưa có số liệu."
+        "dòng để trống được bỏ qua."
     )
 
 # --- 2. Upload and check ------------------------------------------------------------------------

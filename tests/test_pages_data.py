@@ -213,14 +213,22 @@ def test_download_buttons_give_the_month_templates(monkeypatch, demo, downloads)
 
 
 def test_csv_template_round_trips_through_the_importer(tmp_path):
-    """Filled in, the CSV template imports; left blank, each row names what is missing."""
+    """Left blank, the CSV template says it has no figures; partly filled, the blank rows are skipped."""
     store = open_store(demo_db(tmp_path))
     units = metrics.reporting_units(store, COMMUNE)
     text = dashboard.csv_template(units, "2026-11").decode("utf-8-sig")
     assert text.count("\r\n") == 1 + 14 * 16 + 10
     assert ",HT_PHU_SONG_5G,,1,," in text, "yes/no indicators come with the denominator 1"
     blank = import_file(store, "mau.csv", text.encode("utf-8"), "t", dry_run=True, now=datetime(2026, 11, 27))
-    assert blank.status == "rejected" and len(blank.errors) == 1 + 14 * 16 + 10 - 1
+    assert blank.status == "rejected" and len(blank.errors) == 1
+    assert blank.errors[0].message.startswith("Tệp chưa có số liệu nào")
+    lines = text.split("\r\n")
+    row = next(i for i, line in enumerate(lines) if ",TT_TIN_BAI," in line)
+    lines[row] = lines[row].replace(",TT_TIN_BAI,,,,", ",TT_TIN_BAI,,,3,")
+    partly = import_file(store, "mau.csv", "\r\n".join(lines).encode("utf-8"), "t", dry_run=True,
+                         now=datetime(2026, 11, 27))  # fmt: skip
+    assert partly.status == "dry_run" and len(partly.rows) == 1
+    assert any("dòng không có số liệu nên được bỏ qua" in w.message for w in partly.warnings)
 
 
 # --- Tình hình nộp báo cáo ------------------------------------------------------------------------

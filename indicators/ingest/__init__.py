@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -141,6 +142,15 @@ def import_file(
         report.issues.append(Issue("error", "Tệp có tiêu đề nhưng không có dòng số liệu nào."))
         return report
 
+    # the checks read what is stored; hold the write lock until the batch is written so that
+    # concurrent imports behave as if run one after another
+    with store.exclusive() if not dry_run else nullcontext():
+        return _check_and_write(store, report, records, user, now, dry_run, is_demo)
+
+
+def _check_and_write(store: Store, report: ImportReport, records: list, user: str, now: datetime,
+                     dry_run: bool, is_demo: bool) -> ImportReport:  # fmt: skip
+    """Validation against the store, then the batch write (the caller holds the write lock)."""
     ctx = Context(units=store.units(), settings=store.settings(), now=now)
     frame, issues = validate_records(records, ctx)
     report.issues = issues
@@ -155,7 +165,7 @@ def import_file(
     report.rows = rows
     report.issues += warnings
 
-    duplicate = store.batch_by_sha(sha)
+    duplicate = store.batch_by_sha(report.sha256)
     if duplicate is not None and (rows["change"] == "unchanged").all():
         report.status, report.duplicate_of = "duplicate", duplicate
         return report
@@ -169,8 +179,8 @@ def import_file(
     to_write = rows[rows["change"] != "unchanged"].copy()
     to_write["received_at"] = now
     batch = {
-        "file_name": file_name,
-        "sha256": sha,
+        "file_name": report.file_name,
+        "sha256": report.sha256,
         "user_name": user,
         "created_at": now,
         "periods": file_periods,

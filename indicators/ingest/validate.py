@@ -49,7 +49,12 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
     def error(record: Record, column: str, message: str) -> None:
         issues.append(Issue("error", message, record.row, record.column(column), record.sheet))
 
+    blank_rows: list[Record] = []
     for record in records:
+        # a template row left without any figure or note was simply not filled in
+        if _unfilled(record):
+            blank_rows.append(record)
+            continue
         ok = True
         raw_period = record.value("ky_bao_cao")
         period = periods.parse_period(raw_period)
@@ -155,12 +160,33 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
             continue
         rows.append({**row.model_dump(), "sheet": record.sheet, "source_row": record.row})
 
+    if blank_rows:
+        listed = ", ".join(str(r.row) for r in blank_rows[:20]) + ("…" if len(blank_rows) > 20 else "")
+        if len(blank_rows) == len(records):
+            issues.append(Issue("error", "Tệp chưa có số liệu nào: các dòng đều để trống tử số, mẫu số và giá trị."))
+        else:
+            issues.append(Issue("warning", f"{len(blank_rows)} dòng không có số liệu nên được bỏ qua (dòng {listed})."))
     frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
     issues += _duplicates(frame, records)
     if any(issue.severity == "error" for issue in issues):
         return frame, issues
     frame = frame.drop_duplicates(["period", "unit_code", "indicator_code"], keep="first")
     return frame.reset_index(drop=True), issues
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _unfilled(record: Record) -> bool:
+    """No figure and no note (a yes/no indicator's prefilled denominator 1 alone is no answer)."""
+    if not all(_blank(record.value(c)) for c in ("tu_so", "gia_tri", "ghi_chu")):
+        return False
+    denominator = record.value("mau_so")
+    if _blank(denominator):
+        return True
+    code = catalog.match_indicator(str(record.value("ma_chi_tieu") or ""))
+    return code is not None and catalog.indicator(code).is_yes_no and denominator in (1, 1.0, "1")
 
 
 def _same(a: float | None, b: float | None) -> bool:
