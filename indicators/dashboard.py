@@ -11,7 +11,7 @@ from datetime import datetime as _datetime
 import pandas as pd
 from pydantic import ValidationError as _ValidationError
 
-from . import catalog, format, metrics, periods
+from . import catalog, format, metrics, periods, tasks
 from .charts import STATUS_COLORS, SUBMISSION_SYMBOLS, status_label
 from .ingest import ImportReport as _ImportReport
 from .ingest.numbers import NumberProblem as _NumberProblem
@@ -95,8 +95,6 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
 
 def overdue_tasks(store: Store, today: _date) -> pd.DataFrame:
     """Tasks of the register that are overdue today, oldest deadline first."""
-    from . import tasks
-
     register = tasks.register(store.tasks(), store.task_notes(), today, store.settings().deadline_day)
     if register.empty:
         return register
@@ -344,6 +342,17 @@ class GroupsView:
     indicators: pd.DataFrame  # metrics.commune_summary of the root
     targets: dict[str, float]
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)  # the task register, state as of today
+
+    def group_tasks(self, number: int) -> pd.DataFrame:
+        """The group's tasks as the page shows them: most urgent first, every date formatted."""
+        part = tasks.unit_view(self.tasks, group=number) if not self.tasks.empty else self.tasks
+        if part.empty:
+            return pd.DataFrame(columns=["Mã", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn", "Trạng thái"])
+        due = [format.day(d) if d is not None else f"ngày {r} hằng tháng"
+               for d, r in zip(part["deadline"], part["recurrence_day"])]  # fmt: skip
+        return pd.DataFrame({"Mã": part["code"], "Nhiệm vụ": part["title"], "Đơn vị chủ trì": part["unit"],
+                             "Hạn": due, "Trạng thái": part["state_vi"]})  # fmt: skip
 
     def label(self, number: int) -> str:
         return f"{number}. {catalog.task_group(number).name_vi}"
@@ -367,7 +376,7 @@ class GroupsView:
         )
 
 
-def groups_view(store: Store, period: str, root: OrgUnit) -> GroupsView:
+def groups_view(store: Store, period: str, root: OrgUnit, today: _date | None = None) -> GroupsView:
     year = periods.year_of(period)
     table = metrics.commune_summary(store, period, root.code)
     return GroupsView(
@@ -377,6 +386,8 @@ def groups_view(store: Store, period: str, root: OrgUnit) -> GroupsView:
         indicators=table,
         targets=store.targets(year),
         monthly=metrics.monthly_values(store, year, period),
+        tasks=tasks.register(store.tasks(), store.task_notes(), today or _date.today(),
+                             store.settings().deadline_day),
     )
 
 

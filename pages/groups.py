@@ -36,6 +36,13 @@ st.dataframe(dashboard.styled_rows(group.rows), hide_index=True, width="stretch"
              column_config=TABLE_COLUMNS)  # fmt: skip
 st.caption(dashboard.SUM_NOTE)
 
+group_tasks = view.group_tasks(group.number)
+overdue = int((group_tasks["Trạng thái"] == "Quá hạn").sum())
+st.markdown(f"**Nhiệm vụ của nhóm** ({len(group_tasks)} nhiệm vụ, {overdue} quá hạn)")
+st.dataframe(group_tasks, hide_index=True, width="stretch")
+st.page_link("pages/tasks.py", label="Cập nhật trong sổ nhiệm vụ", icon=":material/task_alt:",
+             query_params={"nhom": str(group.number)})  # fmt: skip
+
 cols = st.columns(2)
 for i, row in enumerate(group.table.itertuples()):
     item = catalog.indicator(row.indicator_code)
