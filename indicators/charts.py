@@ -393,4 +393,4 @@ def headline_trends(series: dict[str, pd.DataFrame], period: str) -> go.Figure:
         )  # fmt: skip
     fig = _layout(fig, f"Xu hướng các chỉ tiêu chính đến {format.month(period)}", "Tỷ lệ (%)", height=460)
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
-    return fig
+    return tidy_months(fig)

@@ -359,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return REJECTED
+    except OSError as exc:  # a file that cannot be read or written: say which, no traceback
+        print(f"Không đọc/ghi được tệp {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return REJECTED
 
 
 if __name__ == "__main__":

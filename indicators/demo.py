@@ -159,6 +159,10 @@ def load_demo(store: Store, today: date | None = None, seed: int = 57) -> dict[s
     rng = random.Random(seed)
     units = demo_units()
     store.save_units(units, is_demo=True)
+    # the signer of the commune's plan (public document); the admin changes it in the report page
+    settings = store.settings()
+    if not settings.signer_name:
+        store.save_settings(settings.model_copy(update={"signer_name": "Vũ Đăng Chương"}))
     strengths = [1.08, 1.05, 0.98, 1.02, 0.8, 1.0, 0.95, 1.1, 0.9, 0.85, 1.03, 0.97, 0.76, 1.0]
     hamlets = [_Hamlet(u, random.Random(seed * 100 + i), s) for i, (u, s) in
                enumerate(zip(units[1:], strengths))]  # fmt: skip

@@ -120,6 +120,7 @@ def build() -> None:
     para(doc, "{{ overall_text }}", indent=True)
     para(doc, "{%p if chart_groups %}")
     para(doc, "{{ chart_groups }}", align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(doc, "{{ chart_trend }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc, "{%p endif %}")
 
     para(doc, "II. KẾT QUẢ THEO NHÓM NHIỆM VỤ", bold=True)
@@ -169,9 +170,6 @@ def build() -> None:
 
     para(doc, "VII. PHƯƠNG HƯỚNG, KIẾN NGHỊ", bold=True)
     para(doc, "{{ proposals }}", indent=True)
-    para(doc, "{%p if chart_trend %}")
-    para(doc, "{{ chart_trend }}", align=WD_ALIGN_PARAGRAPH.CENTER)
-    para(doc, "{%p endif %}")
 
     # Recipients | signature
     foot = doc.add_table(rows=1, cols=2)
