@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
+import shutil
+import subprocess
 from datetime import date, datetime
 
 import pytest
@@ -165,3 +168,14 @@ def test_command_line_writes_report_and_annex(tmp_path, demo_store):
     assert "BÁO CÁO" in _text(Document(str(out)))
     assert load_workbook(annex).sheetnames[0] == "Chỉ tiêu"
     assert main(["report", "--period", "2026-11", "--out", str(tmp_path / "x.pdf"), "--db", str(db)]) == 2
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (optional)")
+def test_report_converts_to_pdf_with_libreoffice(tmp_path, docx_bytes):
+    source = tmp_path / "bao_cao.docx"
+    source.write_bytes(docx_bytes)
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)  # fmt: skip
+    pdf = (tmp_path / "bao_cao.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pdf.startswith(b"%PDF") and pages >= 3
