@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from . import catalog, periods
 from .catalog import DATA_DIR
+from .ingest.layout import find_header, ref
 from .ingest.numbers import NumberProblem, parse_number
 from .ingest.read import ReadError, read_tables
 from .models import Issue
@@ -277,27 +278,20 @@ class TaskImport:
 
 def parse_tasks_file(file_name: str, data: bytes, current: list[Task]) -> TaskImport:
     """Validate a register file against the current tasks; all problems at once, nothing written."""
-    from .ingest.layout import _ref
-
     result = TaskImport()
     try:
         sheet = read_tables(file_name, data)[0]
     except ReadError as exc:
         result.issues.append(Issue("error", str(exc)))
         return result
-    header_at, columns = None, {}
-    for r, row in enumerate(sheet.rows[:30]):
-        found = {i: _ALIASES.get(fold(str(c))) for i, c in enumerate(row) if c is not None}
-        found = {i: key for i, key in found.items() if key}
-        if {"ma", "nhiem_vu"} <= set(found.values()):
-            header_at, columns = r, found
-            break
-    if header_at is None:
+    located = find_header(sheet, _ALIASES, {"ma", "nhiem_vu"})
+    if located is None:
         result.issues.append(Issue("error", "Không tìm thấy dòng tiêu đề: cần các cột ma, nhiem_vu, nhom, "
                                             "don_vi_chu_tri, ket_qua, han hoặc lap_lai_ngay."))  # fmt: skip
         return result
+    header_at, columns = located
     header = sheet.rows[header_at]
-    refs = {key: _ref(i, header[i]) for i, key in columns.items()}
+    refs = {key: ref(i, header[i]) for i, key in columns.items()}
     by_code = {t.code: t for t in current}
     seen: dict[str, int] = {}
     for r in range(header_at + 1, len(sheet.rows)):

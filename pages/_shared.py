@@ -27,6 +27,14 @@ def store() -> Store:
     return _store(default_path())
 
 
+# How the indicator tables of the dashboard pages show their name and code (a link to its page)
+INDICATOR_COLUMNS = {
+    dashboard.COL_NAME: st.column_config.TextColumn(width=250, pinned=True),
+    dashboard.COL_CODE: st.column_config.LinkColumn(display_text=dashboard.LINK_CODE_PATTERN,
+                                                    help="Mở trang của chỉ tiêu"),
+}  # fmt: skip
+
+
 def chart(fig) -> None:
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "locale": "vi"})
 

@@ -3,13 +3,15 @@
 import streamlit as st
 
 from indicators import catalog, charts, dashboard, format
-from pages._shared import chart, empty_state, period_select, status_badge, store, url_select
-
-TABLE_COLUMNS = {
-    dashboard.COL_NAME: st.column_config.TextColumn(width=250, pinned=True),
-    dashboard.COL_CODE: st.column_config.LinkColumn(display_text=dashboard.LINK_CODE_PATTERN,
-                                                    help="Mở trang của chỉ tiêu"),
-}  # fmt: skip
+from pages._shared import (
+    INDICATOR_COLUMNS,
+    chart,
+    empty_state,
+    period_select,
+    status_badge,
+    store,
+    url_select,
+)
 
 st.title("Tiến độ theo nhóm nhiệm vụ")
 if empty_state():
@@ -33,7 +35,7 @@ st.markdown(
     unsafe_allow_html=True,
 )
 st.dataframe(dashboard.styled_rows(group.rows), hide_index=True, width="stretch", height="content",
-             column_config=TABLE_COLUMNS)  # fmt: skip
+             column_config=INDICATOR_COLUMNS)  # fmt: skip
 st.caption(dashboard.SUM_NOTE)
 
 group_tasks = view.group_tasks(group.number)

@@ -3,13 +3,16 @@
 import streamlit as st
 
 from indicators import catalog, charts, dashboard, format
-from pages._shared import chart, empty_state, indicator_select, period_select, status_badge, store, url_select
-
-TABLE_COLUMNS = {
-    dashboard.COL_NAME: st.column_config.TextColumn(width=250, pinned=True),
-    dashboard.COL_CODE: st.column_config.LinkColumn(display_text=dashboard.LINK_CODE_PATTERN,
-                                                    help="Mở trang của chỉ tiêu"),
-}  # fmt: skip
+from pages._shared import (
+    INDICATOR_COLUMNS,
+    chart,
+    empty_state,
+    indicator_select,
+    period_select,
+    status_badge,
+    store,
+    url_select,
+)
 
 st.title("Tiến độ theo thôn")
 if empty_state():
@@ -53,7 +56,7 @@ with one:
         unsafe_allow_html=True,
     )
     st.dataframe(dashboard.styled_rows(detail.rows), hide_index=True, width="stretch", height="content",
-                 column_config=TABLE_COLUMNS)  # fmt: skip
+                 column_config=INDICATOR_COLUMNS)  # fmt: skip
     st.caption(dashboard.SUM_NOTE)
     codes = st.multiselect(
         "Xem xu hướng các chỉ tiêu", view.codes, default=detail.default_codes,

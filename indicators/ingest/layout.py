@@ -52,7 +52,8 @@ class LayoutError(Exception):
     pass
 
 
-def _ref(index: int, header: object) -> str:
+def ref(index: int, header: object) -> str:
+    """A column as the user sees it in Excel: "C (Mã chỉ tiêu)"."""
     return f"{get_column_letter(index + 1)} ({header})"
 
 
@@ -132,7 +133,7 @@ def _long_records(sheet: Sheet, header_row: int, columns: dict[int, str]) -> lis
         record = Record(sheet=sheet.name, row=r + 1)
         for i, column in columns.items():
             value = row[i] if i < len(row) else None
-            record.cells[column] = Cell(value, _ref(i, header[i]))
+            record.cells[column] = Cell(value, ref(i, header[i]))
         records.append(record)
     return records
 
@@ -168,17 +169,31 @@ def _wide_records(
             if all(_empty(v) for v in values.values()) or _only_prefill(code, values):
                 continue  # this unit did not report this indicator
             record = Record(sheet=sheet.name, row=r + 1)
-            record.cells["don_vi"] = Cell(unit, _ref(unit_col, header[unit_col]))
+            record.cells["don_vi"] = Cell(unit, ref(unit_col, header[unit_col]))
             if period_col is not None:
                 value = row[period_col] if period_col < len(row) else None
-                record.cells["ky_bao_cao"] = Cell(value, _ref(period_col, header[period_col]))
+                record.cells["ky_bao_cao"] = Cell(value, ref(period_col, header[period_col]))
             else:
                 record.cells["ky_bao_cao"] = period_cell or Cell(None, COLUMN_VI["ky_bao_cao"])
             first = min(columns.values())
-            record.cells["ma_chi_tieu"] = Cell(code, _ref(first, header[first]))
+            record.cells["ma_chi_tieu"] = Cell(code, ref(first, header[first]))
             for part, i in columns.items():
-                record.cells[part] = Cell(values[part], _ref(i, header[i] or PART_VI[part]))
+                record.cells[part] = Cell(values[part], ref(i, header[i] or PART_VI[part]))
             if note_col is not None and note_col < len(row):
-                record.cells["ghi_chu"] = Cell(row[note_col], _ref(note_col, header[note_col]))
+                record.cells["ghi_chu"] = Cell(row[note_col], ref(note_col, header[note_col]))
             records.append(record)
     return records
+
+
+def find_header(sheet: Sheet, aliases: dict[str, str], required: set[str]) -> tuple[int, dict[int, str]] | None:
+    """(row index, {column index: canonical name}) of the first row naming every `required`
+    column, looked for among the first rows (title rows may stand above it); None if none does.
+
+    `aliases` maps folded header text to a canonical column name.
+    """
+    for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        found = {i: aliases.get(fold(str(cell))) for i, cell in enumerate(row) if cell is not None}
+        found = {i: key for i, key in found.items() if key}
+        if required <= set(found.values()):
+            return r, found
+    return None

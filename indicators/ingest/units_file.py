@@ -8,7 +8,7 @@ from ..models import Issue
 from ..store import Store
 from ..text import fold
 from ..units import OrgUnit, infer_levels
-from .layout import _ref
+from .layout import find_header, ref
 from .numbers import NumberProblem, parse_number
 from .read import ReadError, read_tables
 
@@ -38,23 +38,18 @@ def parse_units_file(file_name: str, data: bytes, store: Store) -> tuple[list[Or
         sheet = read_tables(file_name, data)[0]
     except ReadError as exc:
         return [], [Issue("error", str(exc))]
-    header_at, columns = None, {}
-    for r, row in enumerate(sheet.rows[:30]):
-        found = {i: _INDEX.get(fold(str(c))) for i, c in enumerate(row) if c is not None}
-        found = {i: key for i, key in found.items() if key}
-        if {"code", "name"} <= set(found.values()):
-            header_at, columns = r, found
-            break
-    if header_at is None:
+    located = find_header(sheet, _INDEX, {"code", "name"})
+    if located is None:
         return [], [Issue("error", "Không tìm thấy dòng tiêu đề: cần ít nhất các cột code và name "
                                    "(hoặc “Mã đơn vị”, “Tên đơn vị”).")]  # fmt: skip
+    header_at, columns = located
     header = sheet.rows[header_at]
     existing = {unit.code: unit for unit in store.units()}
     raw: list[dict] = []
     seen: dict[str, int] = {}
     for r in range(header_at + 1, len(sheet.rows)):
         row = sheet.rows[r]
-        cells = {key: (row[i] if i < len(row) else None, _ref(i, header[i])) for i, key in columns.items()}
+        cells = {key: (row[i] if i < len(row) else None, ref(i, header[i])) for i, key in columns.items()}
         if all(value is None for value, _ in cells.values()):
             continue
         line = r + 1
@@ -143,7 +138,7 @@ def parse_units_file(file_name: str, data: bytes, store: Store) -> tuple[list[Or
 def cells_ref(columns: dict[int, str], header: list, key: str) -> str:
     for i, name in columns.items():
         if name == key:
-            return _ref(i, header[i])
+            return ref(i, header[i])
     return key
 
 
