@@ -8,15 +8,7 @@ import pandas as pd
 
 from .ingest.columns import LONG_COLUMNS
 from .store import Store
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: object) -> object:
-    """Neutralise spreadsheet formulas in text a user controls (CSV/Excel injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+from .text import safe_text  # noqa: F401  (export.safe_text stays importable)
 
 
 def period_frame(store: Store, period: str) -> pd.DataFrame:

@@ -19,9 +19,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import charts, dashboard, format, metrics, periods, tasks
-from .export import safe_text
 from .metrics import STATUS_VI, SUBMISSION_STATUS_VI
 from .store import Store
+from .text import safe_text
 from .units import OrgUnit
 
 TEMPLATE = Path(__file__).parent / "templates" / "bao_cao_thang.docx"

@@ -23,7 +23,7 @@ from .ingest.layout import find_header, ref
 from .ingest.numbers import NumberProblem, parse_number
 from .ingest.read import ReadError, read_tables
 from .models import Issue
-from .text import fold, nfc
+from .text import fold, nfc, safe_text, unsafe_text
 
 TaskStatus = Literal["not_started", "in_progress", "done", "cancelled"]
 STATUS_VI = {
@@ -232,8 +232,6 @@ _COLUMN_OF = {value: key for key, value in _FIELD_OF.items()}
 
 def export_csv(tasks: list[Task]) -> bytes:
     """The register as CSV (UTF-8 with BOM for Excel) that `parse_tasks_file` reads back."""
-    from .export import safe_text
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(list(CSV_COLUMNS))
@@ -324,7 +322,7 @@ def parse_tasks_file(file_name: str, data: bytes, current: list[Task]) -> TaskIm
                         raise ValueError(raw)
                     values[target] = _STATUS_BY_WORD.get(word, "not_started")
                 else:
-                    values[target] = raw
+                    values[target] = unsafe_text(raw)
             except (ValueError, NumberProblem):
                 hint = {"han": "dạng 2026-03-31 hoặc 31/03/2026", "ngay_hoan_thanh": "dạng 2026-03-31",
                         "trang_thai": "Chưa bắt đầu, Đang thực hiện, Hoàn thành hoặc Đã hủy"}.get(key, "một số")  # fmt: skip

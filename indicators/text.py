@@ -23,3 +23,20 @@ def fold(text: str) -> str:
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
     stripped = re.sub(r"[_\-–—.,:;/()\"“”‘’']+", " ", stripped)
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> object:
+    """Neutralise spreadsheet formulas in text a user controls (CSV/Excel injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unsafe_text(value: object) -> object:
+    """Undo `safe_text` when a file we exported comes back (the leading "'" was ours)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value

@@ -22,7 +22,8 @@ _PREFIX = re.compile(
 class OrgUnit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
+    # starts with a letter or digit: a leading "-" or "+" would read as a formula in Excel
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
     name: str = Field(min_length=1, max_length=120)
     parent: str | None = None
     level: UnitLevel = "hamlet"

@@ -193,3 +193,13 @@ def _units_csv(folder) -> object:
     path = folder / "units.csv"
     path.write_text("code,name,parent\n01310,Bình Giang,\nBG01,Cậy,01310\n", encoding="utf-8")
     return path
+
+
+def test_a_title_starting_with_a_formula_sign_survives_export_and_import():
+    store = Store(":memory:")
+    first = store.tasks()[0].model_copy(update={"title": "=Tổng hợp số liệu các thôn"})
+    store.save_tasks([first], "test")
+    data = tasks.export_csv(store.tasks())
+    assert b"'=T" in data  # neutralised in the file
+    result = tasks.parse_tasks_file("so.csv", data, store.tasks())
+    assert result.ok and result.tasks == []  # read back unchanged

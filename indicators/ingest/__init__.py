@@ -17,6 +17,14 @@ from .layout import sheet_records
 from .read import ReadError, read_tables
 from .validate import Context, compare_with_store, validate_records
 
+# The same limit as the upload widget (.streamlit/config.toml server.maxUploadSize = 20), so the
+# command line refuses what the web page refuses.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# A file of thousands of wrong rows would take minutes to check row by row: its first
+# SAMPLE_ROWS rows are checked first, and at MAX_ERRORS errors there the file is refused at once.
+SAMPLE_ROWS = 1_000
+MAX_ERRORS = 500
+
 Status = Literal["rejected", "dry_run", "imported", "duplicate", "unchanged"]
 
 ISSUE_COLUMNS_VI = {
@@ -115,6 +123,15 @@ def import_file(
     now = now or datetime.now()
     sha = hashlib.sha256(data).hexdigest()
     report = ImportReport(file_name=file_name, sha256=sha, status="rejected")
+    if len(data) > MAX_FILE_BYTES:
+        report.issues.append(
+            Issue(
+                "error",
+                f"Tệp lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB ({format.number(len(data) / (1024 * 1024), 1)} MB): "
+                "quá lớn cho một lần nhập. Hãy chia thành nhiều tệp nhỏ hơn (ví dụ mỗi tháng một tệp).",
+            )
+        )
+        return report
     try:
         sheets = read_tables(file_name, data)
     except ReadError as exc:
@@ -152,6 +169,19 @@ def _check_and_write(store: Store, report: ImportReport, records: list, user: st
                      dry_run: bool, is_demo: bool) -> ImportReport:  # fmt: skip
     """Validation against the store, then the batch write (the caller holds the write lock)."""
     ctx = Context(units=store.units(), settings=store.settings(), now=now)
+    if len(records) > SAMPLE_ROWS:
+        _, sample = validate_records(records[:SAMPLE_ROWS], ctx)
+        sample_errors = [issue for issue in sample if issue.severity == "error"]
+        if len(sample_errors) >= MAX_ERRORS:
+            report.issues = sample_errors[:MAX_ERRORS]
+            report.issues.append(
+                Issue(
+                    "error",
+                    f"Quá nhiều lỗi: {format.number(MAX_ERRORS)} lỗi ngay trong {format.number(SAMPLE_ROWS)} "
+                    "dòng đầu; đã dừng kiểm tra. Tệp có đúng là biểu mẫu số liệu không?",
+                )
+            )
+            return report
     frame, issues = validate_records(records, ctx)
     report.issues = issues
     if report.errors:

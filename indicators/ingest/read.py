@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 from ..text import nfc
 
-MAX_ROWS = 2_000_000
+# Caps that keep one upload within seconds and a bounded amount of memory. A commune's year of
+# figures is about 30 units x 70 indicators x 12 months = 25.000 rows, far below MAX_ROWS.
+MAX_ROWS = 100_000  # rows of one CSV table or one worksheet
+MAX_XLSX_UNCOMPRESSED = 50 * 1024 * 1024  # bytes of a workbook once unzipped (zip bombs)
 
 
 class ReadError(Exception):
@@ -96,7 +99,10 @@ def sniff_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:60] if line.strip()]
     best, best_score = ",", (-1, -1)
     for delimiter in (",", ";", "\t", "|"):
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:  # a cell over the csv module's limit: read_csv_text says so
+            continue
         many = [count for count in counts if count > 1]
         if not many:
             continue
@@ -117,16 +123,53 @@ def _clean(value: object) -> object:
 def read_csv_text(text: str, name: str, encoding: str = "") -> Sheet:
     delimiter = sniff_delimiter(text)
     rows = []
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a cell over the csv module's limit (128 KB), a stray NUL byte…
+            raise ReadError(
+                f"Tệp “{name}” có một ô quá dài hoặc ký tự không hợp lệ ở dòng {reader.line_num}: "
+                "không phải bảng số liệu. Hãy dùng biểu mẫu tải về từ ứng dụng."
+            ) from exc
         rows.append([_clean(cell) for cell in row])
         if len(rows) > MAX_ROWS:
-            raise ReadError(f"Tệp có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần nhập.".replace(",", "."))
+            raise ReadError(
+                f"Tệp “{name}” có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần nhập. ".replace(",", ".")
+                + "Hãy chia thành nhiều tệp nhỏ hơn (ví dụ mỗi tháng một tệp)."
+            )
     return Sheet(name=name, rows=rows, encoding=encoding)
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    """Refuse a zip that is no workbook, or that would unzip to more than the cap (a zip bomb),
+    from its directory alone, before anything is decompressed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ReadError(
+            f"Không đọc được tệp Excel “{name}”: tệp hỏng hoặc không phải định dạng .xlsx."
+        ) from exc
+    if not any(m.filename == "[Content_Types].xml" for m in members):
+        raise ReadError(
+            f"Tệp “{name}” là tệp nén (ZIP), không phải Excel .xlsx hay CSV. Hãy dùng biểu mẫu "
+            "tải về từ ứng dụng."
+        )
+    if sum(m.file_size for m in members) > MAX_XLSX_UNCOMPRESSED:
+        raise ReadError(
+            f"Tệp Excel “{name}” khi giải nén lớn hơn {MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB: "
+            "quá lớn hoặc không an toàn để đọc. Hãy lưu lại chỉ các trang tính cần nộp, hoặc "
+            "chia thành nhiều tệp nhỏ hơn."
+        )
 
 
 def read_xlsx(data: bytes, name: str) -> list[Sheet]:
     from openpyxl import load_workbook
 
+    _check_zip(data, name)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -144,7 +187,10 @@ def read_xlsx(data: bytes, name: str) -> list[Sheet]:
             for row in worksheet.iter_rows(min_row=1, min_col=1, values_only=True):
                 rows.append([_clean(cell) for cell in row])
                 if len(rows) > MAX_ROWS:
-                    raise ReadError(f"Trang tính “{worksheet.title}” có quá nhiều dòng.")
+                    raise ReadError(
+                        f"Trang tính “{worksheet.title}” có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần "
+                        "nhập. Hãy chia thành nhiều tệp nhỏ hơn.".replace(",", ".")
+                    )
             sheets.append(Sheet(name=nfc(worksheet.title), rows=rows, encoding="xlsx"))
     finally:
         workbook.close()

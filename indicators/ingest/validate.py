@@ -13,7 +13,7 @@ from .. import catalog, format, periods
 from ..catalog import LEVEL_VI
 from ..models import Issue, SubmissionRow
 from ..settings import Settings
-from ..text import nfc
+from ..text import nfc, unsafe_text
 from ..units import OrgUnit, UnitMatcher
 from .columns import COLUMN_VI
 from .layout import Record
@@ -152,7 +152,7 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
                 numerator=amounts["tu_so"],
                 denominator=amounts["mau_so"],
                 value=amounts["gia_tri"],
-                note=nfc(note) if note is not None else "",
+                note=nfc(unsafe_text(note)) if note is not None else "",
             )
         except ValidationError as exc:
             for problem in exc.errors():
