@@ -73,10 +73,11 @@ def trend(series: pd.DataFrame, item: Indicator, target: float | None, names: di
                 customdata=[format.indicator_value(v, item.kind) for v in values],
             )
         )  # fmt: skip
+    year = series["period"].iloc[0][:4] if not series.empty else "năm"
     if target is not None and not pd.isna(target):
         fig.add_hline(
             y=target, line_dash="dash", line_color=TARGET_COLOR, line_width=2,
-            annotation_text=f"Mục tiêu 2026: {format.indicator_value(target, item.kind)}",
+            annotation_text=f"Mục tiêu {year}: {format.indicator_value(target, item.kind)}",
             annotation_position="top left",
         )  # fmt: skip
     suffix = " (lũy kế từ đầu năm)" if item.aggregation == "sum" else ""

@@ -236,14 +236,14 @@ def annex_xlsx(store: Store, period: str, root: OrgUnit | None = None) -> bytes:
         "Nhóm": summary["task_group"], "Mã chỉ tiêu": summary["indicator_code"], "Chỉ tiêu": summary["name_vi"],
         "Đơn vị tính": summary["kind"].map(lambda k: "%" if k == "ratio" else "").where(summary["kind"] == "ratio", summary["unit"]),
         "Tử số": summary["numerator"], "Mẫu số": summary["denominator"], "Giá trị": summary["value"].round(1),
-        "Thay đổi so tháng trước": summary["change"].round(1), "Mục tiêu 2026": summary["target"],
+        "Thay đổi so tháng trước": summary["change"].round(1), f"Mục tiêu {period[:4]}": summary["target"],
         "Tiến độ (%)": (summary["progress"] * 100).round(1), "Dự báo cuối năm": summary["projection"].round(1),
         "Đánh giá": summary["status"].map(STATUS_VI),
     }), ("Giá trị", "Tiến độ (%)"))  # fmt: skip
     _sheet(workbook, "Theo thôn", pd.DataFrame({
         "Thôn": hamlets["unit_name"], "Mã chỉ tiêu": hamlets["indicator_code"], "Chỉ tiêu": hamlets["name_vi"],
         "Tử số": hamlets["numerator"], "Mẫu số": hamlets["denominator"], "Giá trị": hamlets["value"].round(1),
-        "Mục tiêu 2026": hamlets["target"], "Tiến độ (%)": (hamlets["progress"] * 100).round(1),
+        f"Mục tiêu {period[:4]}": hamlets["target"], "Tiến độ (%)": (hamlets["progress"] * 100).round(1),
         "Đánh giá": hamlets["status"].map(STATUS_VI),
     }), ("Giá trị", "Tiến độ (%)"))  # fmt: skip
     _sheet(workbook, "Nộp số liệu", pd.DataFrame({
