@@ -175,30 +175,6 @@ def _status_legend(fig: go.Figure) -> None:
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0})
 
 
-def submission_grid(grid: pd.DataFrame) -> go.Figure:
-    """Month × unit: on time, late, partial, missing."""
-    order = list(SUBMISSION_COLORS)
-    months = list(dict.fromkeys(grid["period"]))
-    units = list(dict.fromkeys(grid["unit_name"]))
-    lookup = {(r.period, r.unit_name): r.status for r in grid.itertuples()}
-    z = [[order.index(lookup[(m, u)]) if (m, u) in lookup else None for m in months] for u in units]
-    text = [[SUBMISSION_STATUS_VI[lookup[(m, u)]] if (m, u) in lookup else "" for m in months] for u in units]
-    n = len(order)
-    scale = []
-    for i, status in enumerate(order):
-        scale += [[i / n, SUBMISSION_COLORS[status]], [(i + 1) / n, SUBMISSION_COLORS[status]]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, x=[format.month(m) for m in months], y=units, text=text, texttemplate="%{text}",
-            colorscale=scale, zmin=-0.5, zmax=n - 0.5, showscale=False, xgap=2, ygap=2,
-            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
-        )
-    )  # fmt: skip
-    fig = _layout(fig, "Tình hình nộp số liệu theo tháng", height=max(360, 32 * len(units) + 140))
-    fig.update_yaxes(autorange="reversed")
-    return fig
-
-
 # --- Theo thôn, Theo nhóm nhiệm vụ, Chỉ tiêu --------------------------------------------------
 
 OTHER_UNITS_COLOR = "#B8B8B8"

@@ -6,7 +6,6 @@ import csv as _csv
 import io as _io
 from dataclasses import dataclass, field
 from datetime import date as _date
-from datetime import datetime as _datetime
 
 import pandas as pd
 from pydantic import ValidationError as _ValidationError
@@ -1114,10 +1113,6 @@ def check_target(
 
 def target_value_text(code: str, value: float) -> str:
     return format.indicator_value(value, catalog.indicator(code).kind)
-
-
-def now_text() -> str:
-    return format.timestamp(_datetime.now())
 
 
 def batch_labels(batches: pd.DataFrame) -> dict[int, str]:

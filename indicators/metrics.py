@@ -20,7 +20,6 @@ Rules, written once:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -150,18 +149,6 @@ def monthly_values(store: Store, year: int, up_to: str, units: list[OrgUnit] | N
         pct = 100 * grouped["numerator"] / grouped["denominator"].where(grouped["denominator"] > 0)
     grouped["value"] = np.where(ratio, pct, grouped["count_value"])
     return grouped[columns]
-
-
-@dataclass
-class Scope:
-    """What a dashboard looks at: a period and the unit whose subtree is rolled up."""
-
-    period: str
-    root: str
-
-    @property
-    def year(self) -> int:
-        return periods.year_of(self.period)
 
 
 def indicator_status(store: Store, period: str, unit_codes: list[str] | None = None) -> pd.DataFrame:

@@ -87,10 +87,6 @@ class _Column:
         return wide_header(self.indicator.code, self.part)
 
 
-def is_yes_no(item: Indicator) -> bool:
-    return item.is_yes_no
-
-
 def template_columns() -> list[tuple[str, Part]]:
     """(indicator code, part) of every indicator column, in sheet order (after A and B)."""
     return [(column.indicator.code, column.part) for column in _columns()]
@@ -183,7 +179,7 @@ def _short(text: str, limit: int) -> str:
 
 def _number_validation(column: _Column) -> DataValidation:
     item = column.indicator
-    yes_no = is_yes_no(item)
+    yes_no = item.is_yes_no
     if column.part == "mau_so" and yes_no:
         dv = DataValidation(type="whole", operator="equal", formula1="1", allow_blank=True)
         error = "Mẫu số của chỉ tiêu này luôn là 1 (mỗi thôn một)."
@@ -295,7 +291,7 @@ def _period_sheet(
             cell.number_format = "#,##0"
             if column.indicator.level != unit.level:
                 cell.fill = _GREY
-            elif column.part == "mau_so" and is_yes_no(column.indicator):
+            elif column.part == "mau_so" and column.indicator.is_yes_no:
                 cell.value = 1
         note = ws.cell(row, note_col)
         note.border = _BORDER

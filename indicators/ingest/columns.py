@@ -8,7 +8,6 @@ Two layouts import:
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from ..catalog import match_indicator
@@ -57,7 +56,6 @@ def wide_header(code: str, part: Part) -> str:
     return f"{code} - {PART_VI[part]}"
 
 
-_WIDE = re.compile(r"^(?P<code>[a-z0-9_ ]+?)\s*(?P<part>tu so|mau so|gia tri)?$")
 _PART_BY_FOLD = {fold(text): part for part, text in PART_VI.items()}
 
 

@@ -48,10 +48,6 @@ class Record:
         return cell.column if cell else COLUMN_VI.get(column, column)
 
 
-class LayoutError(Exception):
-    pass
-
-
 def ref(index: int, header: object) -> str:
     """A column as the user sees it in Excel: "C (Mã chỉ tiêu)"."""
     return f"{get_column_letter(index + 1)} ({header})"
@@ -138,7 +134,7 @@ def _long_records(sheet: Sheet, header_row: int, columns: dict[int, str]) -> lis
     return records
 
 
-def _only_prefill(code: str, values: dict[str, object]) -> bool:
+def only_prefill(code: str, values: dict[str, object]) -> bool:
     """The template prefills the denominator 1 of yes/no indicators: alone, it is no answer."""
     return (
         catalog.indicator(code).is_yes_no
@@ -166,7 +162,7 @@ def _wide_records(
         unit = row[unit_col] if unit_col < len(row) else None
         for code, columns in by_indicator.items():
             values = {part: (row[i] if i < len(row) else None) for part, i in columns.items()}
-            if all(_empty(v) for v in values.values()) or _only_prefill(code, values):
+            if all(_empty(v) for v in values.values()) or only_prefill(code, values):
                 continue  # this unit did not report this indicator
             record = Record(sheet=sheet.name, row=r + 1)
             record.cells["don_vi"] = Cell(unit, ref(unit_col, header[unit_col]))

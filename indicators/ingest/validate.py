@@ -16,7 +16,7 @@ from ..settings import Settings
 from ..text import nfc, unsafe_text
 from ..units import OrgUnit, UnitMatcher
 from .columns import COLUMN_VI
-from .layout import Record
+from .layout import Record, only_prefill
 from .numbers import NumberProblem, parse_number
 
 ROW_COLUMNS = [
@@ -182,11 +182,10 @@ def _unfilled(record: Record) -> bool:
     """No figure and no note (a yes/no indicator's prefilled denominator 1 alone is no answer)."""
     if not all(_blank(record.value(c)) for c in ("tu_so", "gia_tri", "ghi_chu")):
         return False
-    denominator = record.value("mau_so")
-    if _blank(denominator):
+    if _blank(record.value("mau_so")):
         return True
     code = catalog.match_indicator(str(record.value("ma_chi_tieu") or ""))
-    return code is not None and catalog.indicator(code).is_yes_no and denominator in (1, 1.0, "1")
+    return code is not None and only_prefill(code, {"tu_so": None, "mau_so": record.value("mau_so")})
 
 
 def _same(a: float | None, b: float | None) -> bool:
