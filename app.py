@@ -1,40 +1,75 @@
-"""Router: page config, navigation and the shared store. Nothing else lives here."""
+"""Router: page config, login, navigation by role and the shared store. Nothing else lives here."""
 
 import streamlit as st
 
+from indicators import accounts
 from indicators.store import StoreError
+from pages import _session
 from pages._shared import demo_banner, store
 
 st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon=":material/insights:", layout="wide")
 
-PAGES = {
-    "Theo dõi": [
-        # the default page lives at "/" (Streamlit ignores its url_path); the hidden twin keeps
-        # links to /tong-quan working
-        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
-        st.Page("pages/overview.py", title="Tổng quan", url_path="tong-quan", visibility="hidden"),
-        st.Page("pages/hamlets.py", title="Theo thôn", icon=":material/holiday_village:", url_path="theo-thon"),
-        st.Page("pages/groups.py", title="Theo nhóm nhiệm vụ", icon=":material/category:", url_path="nhom-nhiem-vu"),
-        st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/monitoring:", url_path="chi-tieu"),
-        st.Page("pages/tasks.py", title="Nhiệm vụ “5 rõ”", icon=":material/task_alt:", url_path="nhiem-vu"),
-    ],
-    "Số liệu": [
-        st.Page("pages/upload.py", title="Nộp số liệu", icon=":material/upload_file:", url_path="nop-so-lieu"),
-        st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon=":material/event_available:", url_path="tinh-hinh-nop"),
-        st.Page("pages/history.py", title="Lịch sử", icon=":material/history:", url_path="lich-su"),
-        st.Page("pages/catalog.py", title="Danh mục", icon=":material/menu_book:", url_path="danh-muc"),
-    ],
-    "Báo cáo": [
-        st.Page("pages/report.py", title="Báo cáo tháng", icon=":material/description:", url_path="bao-cao"),
-        st.Page("pages/presentation.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
-    ],
-}
 
-page = st.navigation(PAGES)
+def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[str, list]:
+    """The navigation an account sees: only pages whose purpose its role allows."""
+    can = actor.can
+    sections = {
+        "Theo dõi": [
+            # the default page lives at "/" (Streamlit ignores its url_path); the hidden twin keeps
+            # links to /tong-quan working
+            st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:",
+                    default=overview_is_default),  # fmt: skip
+            st.Page("pages/overview.py", title="Tổng quan", url_path="tong-quan", visibility="hidden"),
+            st.Page("pages/hamlets.py", title="Theo thôn", icon=":material/holiday_village:", url_path="theo-thon"),
+            st.Page("pages/groups.py", title="Theo nhóm nhiệm vụ", icon=":material/category:", url_path="nhom-nhiem-vu"),
+            st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/monitoring:", url_path="chi-tieu"),
+            st.Page("pages/tasks.py", title="Nhiệm vụ “5 rõ”", icon=":material/task_alt:", url_path="nhiem-vu"),
+        ],
+        "Số liệu": [
+            *([st.Page("pages/upload.py", title="Nộp số liệu", icon=":material/upload_file:", url_path="nop-so-lieu")]
+              if can("import") else []),
+            st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon=":material/event_available:", url_path="tinh-hinh-nop"),
+            st.Page("pages/history.py", title="Lịch sử", icon=":material/history:", url_path="lich-su"),
+            st.Page("pages/catalog.py", title="Danh mục", icon=":material/menu_book:", url_path="danh-muc"),
+        ],
+        "Báo cáo": [
+            st.Page("pages/report.py", title="Báo cáo tháng", icon=":material/description:", url_path="bao-cao"),
+            st.Page("pages/presentation.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
+        ],
+        "Quản trị": [
+            st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:", url_path="tai-khoan"),
+            st.Page("pages/audit.py", title="Nhật ký thay đổi", icon=":material/policy:", url_path="nhat-ky"),
+        ],
+    }  # fmt: skip
+    if actor.kind == "public":  # the public view shows the dashboards only
+        return {"Theo dõi": sections["Theo dõi"]}
+    if not can("download"):
+        del sections["Báo cáo"]
+    if not can("manage_users"):
+        del sections["Quản trị"]
+    return sections
+
+
 try:
     store()  # open (and migrate) the shared store once per process
 except StoreError as exc:
     st.error(f"Không mở được cơ sở dữ liệu. {exc}")
     st.stop()
+
+actor = _session.current_actor()
+if actor is None and (st.session_state.get("show_login") or not store().settings().public_view):
+    st.session_state.pop("actor", None)
+    # every page stays routable (a deep link opens its page after login) but only the form runs
+    login = st.Page(lambda: None, title="Đăng nhập", icon=":material/login:", url_path="dang-nhap", default=True)
+    routes = [page for section in pages_for(accounts.SYSTEM, overview_is_default=False).values() for page in section]
+    st.navigation([login, *routes], position="hidden")
+    _session.login_form(store().has_demo())
+    _session.write_cookie()
+    st.stop()
+actor = actor or accounts.PUBLIC
+st.session_state["actor"] = actor
+page = st.navigation(pages_for(actor))
+_session.sidebar(actor)
+_session.write_cookie()
 demo_banner()
 page.run()

@@ -6,23 +6,26 @@ Exit status: 0 success, 1 input rejected (nothing written), 2 usage error.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import math
 import sys
 from datetime import date
 from pathlib import Path
 
-from . import format, metrics, periods
+from pydantic import ValidationError
+
+from . import accounts, format, metrics, periods
 from .demo import load_demo
-from .export import export_bytes
+from .export import audit_csv, export_bytes
 from .ingest import import_file
 from .ingest.units_file import parse_units_file
-from .store import Store, StoreError, StoreLockedError, default_path, restore_database
+from .store import Store, StoreError, StoreLockedError, backup_while_open, default_path, restore_database
 from .template import build_template
 
 OK, REJECTED, USAGE = 0, 1, 2
 WHEN_STOPPED = (
-    "Sao lưu và khôi phục bằng dòng lệnh chỉ chạy được khi ứng dụng đã dừng "
+    "Khôi phục bằng dòng lệnh chỉ chạy được khi ứng dụng đã dừng "
     "(ứng dụng đang mở thì không chương trình nào khác mở được tệp dữ liệu)."
 )
 
@@ -63,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[common], help="nhập tệp số liệu CSV/XLSX")
     imp.add_argument("files", nargs="+")
     imp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
-    imp.add_argument("--user", default="dòng lệnh", help="người nhập")
+    imp.add_argument("--user", default=None, help="tên người nhập ghi vào lô (mặc định: tài khoản hệ điều hành)")
 
     summary = sub.add_parser("summary", parents=[common], help="tóm tắt chỉ tiêu của một tháng")
     summary.add_argument("--period", type=_period, required=True)
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     revert = sub.add_parser("revert", parents=[common], help="hoàn tác một lô nhập")
     revert.add_argument("batch", type=int)
-    revert.add_argument("--user", default="dòng lệnh")
+    revert.add_argument("--user", default=None)
 
     template = sub.add_parser("template", parents=[common], help="tạo biểu mẫu Excel")
     template.add_argument("--period", type=_period, required=True, action="append")
@@ -95,14 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     tasks_import = tasks_sub.add_parser("import", parents=[common], help="nhập sổ nhiệm vụ từ CSV")
     tasks_import.add_argument("file")
     tasks_import.add_argument("--dry-run", action="store_true")
-    tasks_import.add_argument("--user", default="dòng lệnh")
+    tasks_import.add_argument("--user", default=None)
     tasks_list = tasks_sub.add_parser("list", parents=[common], help="nhiệm vụ và trạng thái hôm nay")
     tasks_list.add_argument("--unit", default=None, help="chỉ nhiệm vụ của đơn vị chủ trì này")
     tasks_indicator = tasks_sub.add_parser(
         "indicator", parents=[common], help="tính chỉ tiêu TC_NHIEM_VU_DUNG_HAN từ sổ nhiệm vụ và nhập"
     )
     tasks_indicator.add_argument("--period", type=_period, required=True)
-    tasks_indicator.add_argument("--user", default="sổ nhiệm vụ")
+    tasks_indicator.add_argument("--user", default=None)
 
     export = sub.add_parser("export", parents=[common], help="xuất số liệu một tháng")
     export.add_argument("--period", type=_period, required=True)
@@ -110,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup = sub.add_parser(
         "backup", parents=[common],
-        help="sao lưu toàn bộ cơ sở dữ liệu ra một tệp mới (chạy khi ứng dụng đã dừng)",
-        description="Sao lưu toàn bộ cơ sở dữ liệu ra một tệp mới, nhất quán. " + WHEN_STOPPED,
+        help="sao lưu toàn bộ cơ sở dữ liệu ra một tệp mới (được cả khi ứng dụng đang chạy)",
+        description="Sao lưu toàn bộ cơ sở dữ liệu ra một tệp mới, nhất quán, kể cả khi ứng dụng "
+        "đang chạy (bản sao được lấy giữa hai lần ghi).",
     )  # fmt: skip
     backup.add_argument("--out", required=True, help="tệp sao lưu (chưa có)")
     restore = sub.add_parser(
@@ -122,7 +126,37 @@ def build_parser() -> argparse.ArgumentParser:
         "<db>.before-restore. " + WHEN_STOPPED,
     )  # fmt: skip
     restore.add_argument("--from", dest="source", required=True, help="tệp sao lưu")
+
+    user = sub.add_parser("user", parents=[common], help="tài khoản đăng nhập")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_add = user_sub.add_parser(
+        "add", parents=[common], help="thêm tài khoản (mật khẩu đọc từ stdin khi không phải terminal)"
+    )
+    user_add.add_argument("name", help="tên đăng nhập, ví dụ nguyenvana")
+    user_add.add_argument("--role", required=True, choices=accounts.ROLES,
+                          help="quan_tri | can_bo | lanh_dao")  # fmt: skip
+    user_add.add_argument("--units", default="", help="mã đơn vị được giao, cách nhau bởi dấu phẩy (cán bộ)")
+    user_add.add_argument("--display-name", default="", help="họ tên hiển thị")
+    user_sub.add_parser("list", parents=[common], help="liệt kê tài khoản")
+    for name, text in (("disable", "khóa tài khoản"), ("enable", "mở khóa tài khoản"),
+                       ("passwd", "đặt lại mật khẩu (đọc từ stdin khi không phải terminal)")):  # fmt: skip
+        user_sub.add_parser(name, parents=[common], help=text).add_argument("name")
+
+    audit = sub.add_parser("audit", parents=[common], help="nhật ký thay đổi (mới nhất trước)")
+    audit.add_argument("--out", default=None, help="xuất toàn bộ ra tệp CSV")
+    audit.add_argument("--limit", type=int, default=50, help="số dòng in ra màn hình")
     return parser
+
+
+def read_password(stdin=None) -> str:
+    """From a terminal: asked twice, hidden. Otherwise the first line of standard input."""
+    stdin = stdin or sys.stdin
+    if stdin.isatty():
+        first = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != first:
+            raise UsageError("hai lần nhập mật khẩu không khớp")
+        return first
+    return stdin.readline().rstrip("\r\n")
 
 
 def top_unit(store: Store, requested: str | None = None) -> str:
@@ -158,13 +192,17 @@ def run(args: argparse.Namespace, out=None) -> int:
     db = getattr(args, "db", None) or default_path()
     try:
         if args.command == "restore":  # works on the closed file: no store is opened first
-            safety = restore_database(db, args.source)
+            safety = restore_database(db, args.source, accounts.command_line())
             kept = f" Dữ liệu trước khi khôi phục được giữ ở {safety}." if safety else ""
             print(f"Đã khôi phục {db} từ bản sao lưu {args.source}.{kept}", file=out)
             return OK
         store = Store(db)
     except StoreLockedError as exc:
-        if args.command in ("backup", "restore"):
+        if args.command == "backup":  # the app holds the file: copy it between two of its writes
+            target = backup_while_open(db, args.out)
+            print(f"Đã sao lưu {db} (ứng dụng đang chạy) vào {target}.", file=out)
+            return OK
+        if args.command == "restore":
             raise StoreLockedError(f"{exc} {WHEN_STOPPED}") from exc
         raise
     try:
@@ -175,6 +213,7 @@ def run(args: argparse.Namespace, out=None) -> int:
 
 def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
     command = args.command
+    actor = accounts.command_line(getattr(args, "user", None))
     if command == "init":
         print(f"Cơ sở dữ liệu sẵn sàng: {store.path} (phiên bản lược đồ {store.schema_version()}).", file=out)
         return OK
@@ -191,22 +230,26 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
             for issue in issues:
                 print(f"  - {issue.text()}", file=out)
             return REJECTED
-        store.save_units(units)
+        store.save_units(units, actor)
         print(f"Đã cập nhật {len(units)} đơn vị.", file=out)
         return OK
     if command == "demo":
         if args.remove:
-            removed = store.remove_demo()
+            removed = store.remove_demo(actor)
             print(f"Đã xóa dữ liệu mẫu ({removed} lô nhập).", file=out)
             return OK
         if args.if_empty and (store.units() or store.periods_with_data()):
             print("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.", file=out)
             return OK
-        counts = load_demo(store)
+        from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+        counts = load_demo(store, actor)
+        names = ", ".join(f"{a.name} ({accounts.ROLE_VI[a.role]})" for a in DEMO_ACCOUNTS)
         print(
             f"Đã nạp DỮ LIỆU MẪU (không phải số liệu thật) của xã Bình Giang: "
             f"{counts['batches']} lô, {format.number(counts['rows'])} số liệu. "
-            "Xóa bằng: python -m indicators demo --remove",
+            f"Tài khoản mẫu: {names}; mật khẩu {DEMO_PASSWORD}. "
+            "Xóa dữ liệu và tài khoản mẫu bằng: python -m indicators demo --remove",
             file=out,
         )
         return OK
@@ -218,7 +261,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
                 print(f"Không tìm thấy tệp {name}.", file=out)
                 status = REJECTED
                 continue
-            report = import_file(store, path.name, path.read_bytes(), args.user, dry_run=args.dry_run)
+            report = import_file(store, path.name, path.read_bytes(), actor, dry_run=args.dry_run)
             _print_report(report, out)
             if not report.ok:
                 status = REJECTED
@@ -270,7 +313,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         return OK
     if command == "revert":
         try:
-            rows = store.revert_batch(args.batch, args.user)
+            rows = store.revert_batch(args.batch, actor)
         except StoreError as exc:
             print(str(exc), file=out)
             return REJECTED
@@ -309,6 +352,18 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         target = store.backup(args.out)
         print(f"Đã sao lưu {store.path} vào {target}.", file=out)
         return OK
+    if command == "user":
+        return _user(store, args, actor, out)
+    if command == "audit":
+        rows = store.audit_log(actor)
+        if args.out:
+            Path(args.out).write_bytes(audit_csv(rows))
+            print(f"Đã xuất {len(rows)} dòng nhật ký ra {args.out}.", file=out)
+            return OK
+        for r in rows.head(args.limit).itertuples():
+            print(f"#{r.id}\t{format.timestamp(r.logged_at)}\t{r.actor}\t{r.action}\t{r.object}\t"
+                  f"{r.before or ''} → {r.after or ''}", file=out)  # fmt: skip
+        return OK
     raise UsageError(f"lệnh không rõ: {command}")
 
 
@@ -328,7 +383,7 @@ def _tasks(store: Store, args: argparse.Namespace, out) -> int:
                 print(f"  - {issue.text()}", file=out)
             return REJECTED
         if not args.dry_run:
-            store.save_tasks(result.tasks, args.user)
+            store.save_tasks(result.tasks, accounts.command_line(args.user))
         verb = "Sẽ cập nhật" if args.dry_run else "Đã cập nhật"
         print(f"{verb} {len(result.tasks)} nhiệm vụ; {result.unchanged} không đổi.", file=out)
         return OK
@@ -340,9 +395,38 @@ def _tasks(store: Store, args: argparse.Namespace, out) -> int:
             due = format.day(r.next_due) if r.next_due is not None else "–"
             print(f"{r.code}\t{r.state_vi}\thạn {due}\t{r.unit}\t{r.title}", file=out)
         return OK
-    report = tasks.import_on_time_indicator(store, args.period, args.user, top_unit(store))
+    report = tasks.import_on_time_indicator(store, args.period, accounts.command_line(args.user), top_unit(store))
     _print_report(report, out)
     return OK if report.ok else REJECTED
+
+
+def _user(store: Store, args: argparse.Namespace, actor: accounts.Actor, out) -> int:
+    if args.user_command == "list":
+        for u in store.users().itertuples():
+            state = "" if u.active else " (đã khóa)"
+            units = f"\t{u.units}" if u.units else ""
+            print(f"{u.name}\t{accounts.ROLE_VI[u.role]}\t{u.display_name}{units}{state}", file=out)
+        return OK
+    if args.user_command in ("disable", "enable"):
+        store.update_user(args.name, actor, active=args.user_command == "enable")
+        print(f"Đã {'mở khóa' if args.user_command == 'enable' else 'khóa'} tài khoản {args.name}.", file=out)
+        return OK
+    try:
+        if args.user_command == "add":
+            form = accounts.UserForm(name=args.name, role=args.role, units=args.units,
+                                     display_name=args.display_name)  # fmt: skip
+            store.add_user(form, accounts.hash_password(read_password()), actor)
+            print(f"Đã thêm tài khoản {form.name} ({accounts.ROLE_VI[form.role]}).", file=out)
+            return OK
+        store.update_user(args.name, actor, password_hash=accounts.hash_password(read_password()))
+        print(f"Đã đặt lại mật khẩu cho {args.name}; các phiên đăng nhập cũ đã kết thúc.", file=out)
+        return OK
+    except ValidationError as exc:
+        print("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()), file=out)
+        return REJECTED
+    except ValueError as exc:  # the password rules
+        print(str(exc), file=out)
+        return REJECTED
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,6 +57,15 @@ def default_period(store: Store) -> str | None:
     return months[-1] if months else None
 
 
+def upload_units(store: Store, root_code: str, actor) -> list[OrgUnit]:
+    """The units whose rows an account's templates hold: its assigned units within `root_code`."""
+    from .accounts import allowed_units
+
+    units = metrics.reporting_units(store, root_code)
+    allowed = allowed_units(actor, {u.code: u.parent for u in store.units()})
+    return [u for u in units if allowed is None or u.code in allowed]
+
+
 def root_unit(store: Store) -> OrgUnit | None:
     """The unit the dashboards open on: the home unit from settings, else the top of the tree."""
     units = store.units()
@@ -1139,3 +1148,31 @@ def unit_form_values(unit: OrgUnit) -> dict[str, str | bool]:
         "population": "" if unit.population is None else format.number(unit.population),
         "active": unit.active,
     }
+
+
+# --- accounts and audit -------------------------------------------------------------------------
+def users_table(users: pd.DataFrame, units: dict[str, OrgUnit]) -> pd.DataFrame:
+    """Accounts with Vietnamese headers; assigned units by name."""
+    from .accounts import ROLE_VI
+
+    def unit_names(codes: str) -> str:
+        return ", ".join(units[c].label if c in units else c for c in codes.split(",") if c)
+
+    return pd.DataFrame(
+        {
+            "Tên đăng nhập": users["name"],
+            "Họ tên": users["display_name"],
+            "Vai trò": users["role"].map(ROLE_VI),
+            "Đơn vị được giao": users["units"].map(unit_names),
+            "Trạng thái": users["active"].map({True: "Đang hoạt động", False: "Đã khóa"}),
+            "Tạo lúc": users["created_at"].map(format.timestamp),
+        }
+    )
+
+
+def filter_audit(rows: pd.DataFrame, action: str | None = None, actor: str | None = None) -> pd.DataFrame:
+    if action:
+        rows = rows[rows["action"] == action]
+    if actor:
+        rows = rows[rows["actor"] == actor]
+    return rows

@@ -13,12 +13,22 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from . import periods
+from .accounts import Actor, UserForm, hash_password, require
 from .ingest import import_file
 from .store import DEMO_AUTHOR, Store
 from .tasks import on_time_ratio
 from .units import OrgUnit
 
-DEMO_USER = DEMO_AUTHOR
+# The demo's data is written by this actor, so that `remove_demo` finds all of it
+DEMO_ACTOR = Actor("dữ-liệu-mẫu", "quan_tri", kind="system", display_name=DEMO_AUTHOR)
+# Accounts to try each role with; removed with the demo (`demo --remove`)
+DEMO_PASSWORD = "demo-binhgiang"
+DEMO_ACCOUNTS = [
+    UserForm(name="quantri", display_name="Quản trị (mẫu)", role="quan_tri"),
+    UserForm(name="lanhdao", display_name="Lãnh đạo xã (mẫu)", role="lanh_dao"),
+    UserForm(name="canbo", display_name="Cán bộ văn hóa – xã hội (mẫu)", role="can_bo", units=("01310",)),
+    UserForm(name="thon-cay", display_name="Trưởng thôn Cậy (mẫu)", role="can_bo", units=("BG01",)),
+]
 COMMUNE = OrgUnit(
     code="01310", name="Bình Giang", level="commune", households=10020, population=32925
 )
@@ -151,18 +161,23 @@ def _csv(period: str, unit: OrgUnit, rows: list[tuple]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def load_demo(store: Store, today: date | None = None, seed: int = 57) -> dict[str, int]:
-    """Load the demo: units, then every month from January 2026 to the latest closed month."""
+def load_demo(store: Store, actor: Actor, today: date | None = None, seed: int = 57) -> dict[str, int]:
+    """Load the demo: units, accounts, then every month from January 2026 to the latest closed month."""
+    require(actor, "manage_demo")
     today = today or date.today()
     deadline_day = store.settings().deadline_day
     last = periods.latest_closed_period(today, deadline_day)
     rng = random.Random(seed)
     units = demo_units()
-    store.save_units(units, is_demo=True)
+    store.save_units(units, DEMO_ACTOR, is_demo=True)
+    demo_password = hash_password(DEMO_PASSWORD)
+    for account in DEMO_ACCOUNTS:
+        if store.user(account.name) is None:
+            store.add_user(account, demo_password, DEMO_ACTOR, is_demo=True)
     # the signer of the commune's plan (public document); the admin changes it in the report page
     settings = store.settings()
     if not settings.signer_name:
-        store.save_settings(settings.model_copy(update={"signer_name": "Vũ Đăng Chương"}))
+        store.save_settings(settings.model_copy(update={"signer_name": "Vũ Đăng Chương"}), DEMO_ACTOR)
     strengths = [1.08, 1.05, 0.98, 1.02, 0.8, 1.0, 0.95, 1.1, 0.9, 0.85, 1.03, 0.97, 0.76, 1.0]
     hamlets = [_Hamlet(u, random.Random(seed * 100 + i), s) for i, (u, s) in
                enumerate(zip(units[1:], strengths))]  # fmt: skip
@@ -221,7 +236,7 @@ def _demo_tasks(store: Store, rng: random.Random, today: date, months: list[str]
             update = {"status": "in_progress"}
         if update:
             changed.append(task.model_copy(update=update))
-    store.save_tasks(changed, DEMO_AUTHOR)
+    store.save_tasks(changed, DEMO_ACTOR)
     for task in store.tasks():
         if not task.recurring or task.status == "cancelled":
             continue
@@ -234,11 +249,11 @@ def _demo_tasks(store: Store, rng: random.Random, today: date, months: list[str]
                                "Đang thực hiện, một số thôn còn chậm.", "Đã tổ chức, kết quả đạt yêu cầu."])  # fmt: skip
             if day > today:
                 continue
-            store.add_task_note(task.code, period, note, DEMO_AUTHOR, at=datetime.combine(day, datetime.min.time()).replace(hour=9))
+            store.add_task_note(task.code, period, note, DEMO_ACTOR, at=datetime.combine(day, datetime.min.time()).replace(hour=9))
 
 
 def _load(store, name, period, unit, rows, received, counts) -> int:
-    report = import_file(store, name, _csv(period, unit, rows), DEMO_USER, now=received, is_demo=True)
+    report = import_file(store, name, _csv(period, unit, rows), DEMO_ACTOR, now=received, is_demo=True)
     if report.status == "rejected":  # a bug in the generator, not a user error
         raise RuntimeError(report.issues_frame().to_string())
     counts["rows"] += report.count("new") + report.count("changed")

@@ -6,8 +6,10 @@ import io
 
 import pandas as pd
 
+from . import format
+from .accounts import ROLE_VI
 from .ingest.columns import LONG_COLUMNS
-from .store import Store
+from .store import AUDIT_ACTIONS_VI, Store
 from .text import safe_text  # noqa: F401  (export.safe_text stays importable)
 
 
@@ -43,3 +45,31 @@ def export_bytes(store: Store, period: str, fmt: str) -> bytes:
             frame.to_excel(writer, index=False, sheet_name=period)
         return buffer.getvalue()
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+AUDIT_COLUMNS_VI = {
+    "id": "Số", "logged_at": "Thời điểm", "actor": "Người thực hiện", "role": "Vai trò",
+    "action": "Thao tác", "object": "Đối tượng", "before": "Trước", "after": "Sau",
+}  # fmt: skip
+
+
+def audit_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The audit log with Vietnamese headers and labels; user-typed text is formula-safe."""
+    frame = pd.DataFrame(
+        {
+            "id": rows["id"],
+            "logged_at": rows["logged_at"].map(format.timestamp),
+            "actor": rows["actor"].map(safe_text),
+            "role": rows["role"].map(lambda r: ROLE_VI.get(r, r)),
+            "action": rows["action"].map(lambda a: AUDIT_ACTIONS_VI.get(a, a)),
+            "object": rows["object"].map(safe_text),
+            "before": rows["before"].fillna("").map(safe_text),
+            "after": rows["after"].fillna("").map(safe_text),
+        },
+        columns=list(AUDIT_COLUMNS_VI),
+    )
+    return frame.rename(columns=AUDIT_COLUMNS_VI)
+
+
+def audit_csv(rows: pd.DataFrame) -> bytes:
+    return audit_frame(rows).to_csv(index=False).encode("utf-8-sig")

@@ -17,6 +17,9 @@ class Settings(BaseModel):
     jump_robust_z: float = Field(default=3.5, gt=0)
     # The unit whose figures the dashboards and reports show first (empty: the top unit)
     home_unit: str = ""
+    # Accounts: a session idle this long must log in again; the dashboards may be public (read-only)
+    session_timeout_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    public_view: bool = False
 
     # The monthly report (layout of Nghị định 30/2020/NĐ-CP); empty fields come from the unit
     issuer_parent: str = ""  # e.g. "UBND THÀNH PHỐ HẢI PHÒNG" above the issuing body, if wanted

@@ -6,36 +6,39 @@ revisions; reverting a batch appends a row to `batch_reverts`, so nothing is ove
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import shutil
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from . import catalog
+from .accounts import Actor, require, require_tasks, require_units
+from .errors import PermissionDenied, StoreError, StoreLockedError
 from .settings import Settings
 from .units import OrgUnit
+
+__all__ = ["PermissionDenied", "Store", "StoreError", "StoreLockedError", "open_store"]
 
 DEFAULT_DB = "data/cds.duckdb"
 DEMO_AUTHOR = "dữ liệu mẫu"  # who the demo's batches, task revisions and notes are written by
 
 
-class StoreError(Exception):
-    """A store problem explained in Vietnamese for the user."""
-
-
-class StoreLockedError(StoreError):
-    pass
-
-
 def default_path() -> str:
     return os.environ.get("CDS_DB") or DEFAULT_DB
+
+
+def lock_path(db_path: str | os.PathLike) -> str:
+    return str(db_path) + ".lock"
 
 
 MIGRATIONS: list[str] = [
@@ -146,7 +149,79 @@ MIGRATIONS: list[str] = [
             FROM task_revisions
         ) WHERE rn = 1;
     """,
+    # 3: accounts, login attempts, sessions and the append-only audit log
+    """
+    CREATE TABLE users (
+        name VARCHAR PRIMARY KEY,
+        display_name VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        units VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        active BOOLEAN NOT NULL,
+        is_demo BOOLEAN NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE login_attempts (name VARCHAR NOT NULL, attempted_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL);
+    CREATE TABLE sessions (
+        token_hash VARCHAR PRIMARY KEY,
+        user_name VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL,
+        ended BOOLEAN NOT NULL
+    );
+    CREATE SEQUENCE audit_ids START 1;
+    CREATE TABLE audit_log (
+        id BIGINT PRIMARY KEY,
+        logged_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        actor_kind VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        object VARCHAR NOT NULL,
+        before VARCHAR,
+        after VARCHAR
+    );
+    """,
 ]
+
+# What each audit action means, for the audit page and its export
+AUDIT_ACTIONS_VI = {
+    "import": "Nhập số liệu",
+    "revert": "Hoàn tác lô nhập",
+    "target": "Sửa chỉ tiêu kế hoạch",
+    "unit": "Cập nhật đơn vị",
+    "settings": "Sửa cài đặt",
+    "task": "Cập nhật nhiệm vụ",
+    "task_note": "Ghi tiến độ nhiệm vụ",
+    "user_add": "Thêm tài khoản",
+    "user_update": "Sửa tài khoản",
+    "demo_remove": "Xóa dữ liệu mẫu",
+    "restore": "Khôi phục từ bản sao lưu",
+}
+AUDIT_CHANGES_KEPT = 200  # changed figures listed in an import's audit row (all are in `submissions`)
+LOCK_WAIT_SECONDS = 60
+
+
+def _json(value) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def _replaced(rows: pd.DataFrame) -> dict | None:
+    """The values an import replaces, for its audit row (new figures replace nothing)."""
+    if "cur_value" not in rows or not len(rows):
+        return None
+    old = rows[rows[["cur_numerator", "cur_denominator", "cur_value"]].notna().any(axis=1)]
+    if old.empty:
+        return None
+    kept = old.head(AUDIT_CHANGES_KEPT)
+    changes = [
+        {"period": r.period, "unit": r.unit_code, "indicator": r.indicator_code,
+         "before": [r.cur_numerator, r.cur_denominator, r.cur_value], "after": [r.numerator, r.denominator, r.value]}
+        for r in kept.itertuples()
+    ]  # fmt: skip
+    changes = json.loads(json.dumps(changes, default=str).replace("NaN", "null"))
+    return {"changed": len(old), "listed": len(kept), "changes": changes}
 
 TASK_FIELDS = [
     "code", "task_group", "title", "unit", "person", "expected_result", "deadline",
@@ -195,6 +270,10 @@ class Store:
                 ) from exc
             raise StoreError(f"Không mở được tệp dữ liệu {self.path}: {exc}") from exc
         self._write_lock = threading.RLock()
+        self._held = 0
+        # Another process (the CLI's backup) takes this file lock to copy the database between
+        # two writes of the running app; see `backup_running`.
+        self._lock_file = open(lock_path(self.path), "a+") if self.path != ":memory:" else None  # noqa: SIM115
         self.migrate()
 
     # --- plumbing -------------------------------------------------------------------------
@@ -209,7 +288,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One serialised write transaction: all of it lands, or none of it."""
-        with self._write_lock, self.cursor() as cur:
+        with self.exclusive(), self.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
@@ -220,16 +299,31 @@ class Store:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the write lock across a read-check-write sequence (re-entrant with transaction)."""
+        """Hold the write lock across a read-check-write sequence (re-entrant with transaction).
+
+        The thread lock serialises this process's sessions; the file lock (taken once, at the
+        outermost level) keeps another process's backup copy out of a write in progress.
+        """
         with self._write_lock:
-            yield
+            if self._held == 0 and self._lock_file is not None:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+            self._held += 1
+            try:
+                yield
+            finally:
+                self._held -= 1
+                if self._held == 0 and self._lock_file is not None:
+                    fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
     def query_df(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
         with self.cursor() as cur:
             return cur.execute(sql, list(params or [])).df()
 
     def close(self) -> None:
-        self._conn.close()
+        with self.exclusive():  # closing checkpoints: not while another process copies the file
+            self._conn.close()
+        if self._lock_file is not None:
+            self._lock_file.close()
         with _connections_lock:
             for key, store in list(_connections.items()):
                 if store is self:
@@ -278,11 +372,44 @@ class Store:
             row = cur.execute("SELECT value FROM settings WHERE key = 'settings'").fetchone()
         return Settings.model_validate_json(row[0]) if row else Settings()
 
-    def save_settings(self, settings: Settings) -> None:
+    def save_settings(self, settings: Settings, actor: Actor) -> None:
+        require(actor, "edit_settings")
         with self.transaction() as cur:
+            row = cur.execute("SELECT value FROM settings WHERE key = 'settings'").fetchone()
+            before = (Settings.model_validate_json(row[0]) if row else Settings()).model_dump(mode="json")
+            after = settings.model_dump(mode="json")
+            changed = sorted(key for key in after if before.get(key) != after[key])
+            if not changed:
+                return
             cur.execute(
                 "INSERT OR REPLACE INTO settings VALUES ('settings', ?)", [settings.model_dump_json()]
             )
+            self._audit(cur, actor, "settings", "cài đặt", {k: before.get(k) for k in changed},
+                        {k: after[k] for k in changed})  # fmt: skip
+
+    # --- audit ----------------------------------------------------------------------------
+    @staticmethod
+    def _audit(cur: duckdb.DuckDBPyConnection, actor: Actor, action: str, obj: str,
+               before=None, after=None) -> None:  # fmt: skip
+        """Append one audit row in the caller's transaction: it lands with the change or not at all."""
+        cur.execute(
+            "INSERT INTO audit_log VALUES (nextval('audit_ids'), ?, ?, ?, ?, ?, ?, ?, ?)",
+            [datetime.now(), actor.label, actor.role, actor.kind, action, obj, _json(before), _json(after)],
+        )
+
+    def audit_log(self, actor: Actor, limit: int | None = None) -> pd.DataFrame:
+        """The audit rows, newest first (admins only)."""
+        require(actor, "read_audit")
+        sql = "SELECT * FROM audit_log ORDER BY id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self.query_df(sql)
+
+    def _parents(self, cur: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+        return dict(cur.execute("SELECT code, parent FROM units").fetchall())
+
+    def _levels(self, cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        return dict(cur.execute("SELECT code, level FROM units").fetchall())
 
     # --- org units ------------------------------------------------------------------------
     def units(self, include_inactive: bool = True) -> list[OrgUnit]:
@@ -294,16 +421,29 @@ class Store:
         keys = ["code", "name", "parent", "level", "households", "population", "active"]
         return [OrgUnit(**dict(zip(keys, row))) for row in rows]
 
-    def save_units(self, units: Iterable[OrgUnit], is_demo: bool = False) -> None:
+    def save_units(self, units: Iterable[OrgUnit], actor: Actor, is_demo: bool = False) -> None:
         """Add or update units (units are never deleted: history refers to them)."""
+        require(actor, "edit_catalog")
         now = datetime.now()
-        rows = [
-            [u.code, u.name, u.parent, u.level, u.households, u.population, u.active, is_demo, now]
-            for u in units
-        ]
-        if not rows:
-            return
+        keys = ["name", "parent", "level", "households", "population", "active"]
         with self.transaction() as cur:
+            stored = {
+                row[0]: dict(zip(keys, row[1:]))
+                for row in cur.execute(f"SELECT code, {', '.join(keys)} FROM units").fetchall()
+            }
+            rows = []
+            for u in units:
+                after = {key: getattr(u, key) for key in keys}
+                before = stored.get(u.code)
+                if before == after:
+                    continue
+                rows.append([u.code, u.name, u.parent, u.level, u.households, u.population, u.active, is_demo, now])
+                changed = [key for key in keys if before is None or before[key] != after[key]]
+                self._audit(cur, actor, "unit", f"đơn vị {u.code}",
+                            None if before is None else {k: before[k] for k in changed},
+                            {k: after[k] for k in changed})  # fmt: skip
+            if not rows:
+                return
             cur.executemany(
                 """INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent,
@@ -334,10 +474,27 @@ class Store:
         tasks = [Task(**dict(zip(TASK_FIELDS, row))) for row in rows]
         return sorted(tasks, key=lambda t: (t.task_group, _natural(t.code)))
 
-    def save_tasks(self, tasks: Iterable, author: str) -> None:
-        """Append a revision for each task (new or changed); nothing is overwritten."""
+    def save_tasks(self, tasks: Iterable, actor: Actor) -> None:
+        """Append a revision for each task that is new or changed; nothing is overwritten."""
+        tasks = list(tasks)
         with self.transaction() as cur:
-            self._insert_task_revisions(cur, tasks, author)
+            require_tasks(actor, self._levels(cur))
+            stored = {
+                row[0]: dict(zip(TASK_FIELDS, row))
+                for row in cur.execute(f"SELECT {', '.join(TASK_FIELDS)} FROM current_tasks").fetchall()
+            }
+            changed_tasks = []
+            for task in tasks:
+                after = {key: getattr(task, key) for key in TASK_FIELDS}
+                before = stored.get(task.code)
+                if before == after:
+                    continue
+                changed_tasks.append(task)
+                keys = [key for key in TASK_FIELDS if before is None or before[key] != after[key]]
+                self._audit(cur, actor, "task", f"nhiệm vụ {task.code}",
+                            None if before is None else {k: before[k] for k in keys},
+                            {k: after[k] for k in keys})  # fmt: skip
+            self._insert_task_revisions(cur, changed_tasks, actor.label)
 
     def task_history(self, code: str) -> pd.DataFrame:
         return self.query_df(
@@ -352,13 +509,15 @@ class Store:
             params.append(code)
         return self.query_df(sql + " ORDER BY created_at, id", params)
 
-    def add_task_note(self, code: str, period: str, note: str, author: str,
+    def add_task_note(self, code: str, period: str, note: str, actor: Actor,
                       at: datetime | None = None) -> None:  # fmt: skip
         with self.transaction() as cur:
+            require_tasks(actor, self._levels(cur))
             cur.execute(
                 "INSERT INTO task_notes VALUES (nextval('task_note_ids'), ?, ?, ?, ?, ?)",
-                [code, period, note, author, at or datetime.now()],
+                [code, period, note, actor.label, at or datetime.now()],
             )
+            self._audit(cur, actor, "task_note", f"nhiệm vụ {code}", None, {"period": period, "note": note})
 
     # --- targets --------------------------------------------------------------------------
     def targets(self, year: int) -> dict[str, float]:
@@ -374,22 +533,36 @@ class Store:
             "ORDER BY year, indicator_code"
         )
 
-    def set_target(self, code: str, year: int, value: float, basis: str, user: str) -> None:
+    def set_target(self, code: str, year: int, value: float, basis: str, actor: Actor) -> None:
+        require(actor, "edit_catalog")
         with self.transaction() as cur:
+            row = cur.execute(
+                "SELECT value, basis FROM targets WHERE indicator_code = ? AND year = ?", [code, year]
+            ).fetchone()
+            before = None if row is None else {"value": row[0], "basis": row[1]}
+            after = {"value": value, "basis": basis}
+            if before == after:
+                return
             cur.execute(
                 "INSERT OR REPLACE INTO targets VALUES (?, ?, ?, ?, ?, ?)",
-                [code, year, value, basis, user, datetime.now()],
+                [code, year, value, basis, actor.label, datetime.now()],
             )
+            self._audit(cur, actor, "target", f"chỉ tiêu {code} năm {year}", before, after)
 
     # --- submissions and batches ----------------------------------------------------------
-    def insert_batch(self, batch: dict, rows: pd.DataFrame) -> int:
-        """Write one import batch and its rows in one transaction; returns the batch id."""
+    def insert_batch(self, batch: dict, rows: pd.DataFrame, actor: Actor) -> int:
+        """Write one import batch and its rows in one transaction; returns the batch id.
+
+        `rows` may carry the values they replace (cur_numerator, cur_denominator, cur_value):
+        the first AUDIT_CHANGES_KEPT of those go into the audit row.
+        """
         with self.transaction() as cur:
+            require_units(actor, "import", rows["unit_code"].unique() if len(rows) else [], self._parents(cur))
             batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
             cur.execute(
                 "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    batch_id, batch["file_name"], batch["sha256"], batch["user_name"],
+                    batch_id, batch["file_name"], batch["sha256"], actor.label,
                     batch["created_at"], ",".join(batch["periods"]), batch["rows_total"],
                     batch["rows_new"], batch["rows_changed"], batch["rows_unchanged"],
                     json.dumps(batch["warnings"], ensure_ascii=False), batch["outcome"],
@@ -406,6 +579,11 @@ class Store:
                     "received_at, source_row FROM incoming"
                 )
                 cur.unregister("incoming")
+            self._audit(cur, actor, "import", f"lô nhập {batch_id}", _replaced(rows), {
+                "file_name": batch["file_name"], "sha256": batch["sha256"], "periods": batch["periods"],
+                "rows_new": batch["rows_new"], "rows_changed": batch["rows_changed"],
+                "rows_written": len(rows),
+            })  # fmt: skip
         return batch_id
 
     def batches(self) -> pd.DataFrame:
@@ -426,8 +604,9 @@ class Store:
             ).fetchone()
         return row[0] if row else None
 
-    def revert_batch(self, batch_id: int, user: str) -> int:
+    def revert_batch(self, batch_id: int, actor: Actor) -> int:
         """Mark a batch reverted; the earlier revisions count again. Returns rows affected."""
+        require(actor, "revert")
         with self.transaction() as cur:
             exists = cur.execute("SELECT count(*) FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
             if not exists:
@@ -436,10 +615,11 @@ class Store:
                 "SELECT count(*) FROM batch_reverts WHERE batch_id = ?", [batch_id]
             ).fetchone()[0]:
                 raise StoreError(f"Lô nhập số {batch_id} đã được hoàn tác trước đó.")
-            cur.execute("INSERT INTO batch_reverts VALUES (?, ?, ?)", [batch_id, datetime.now(), user])
-            return cur.execute(
-                "SELECT count(*) FROM submissions WHERE batch_id = ?", [batch_id]
-            ).fetchone()[0]
+            cur.execute("INSERT INTO batch_reverts VALUES (?, ?, ?)", [batch_id, datetime.now(), actor.label])
+            count = cur.execute("SELECT count(*) FROM submissions WHERE batch_id = ?", [batch_id]).fetchone()[0]
+            self._audit(cur, actor, "revert", f"lô nhập {batch_id}", {"reverted": False},
+                        {"reverted": True, "rows": count})  # fmt: skip
+            return count
 
     def current_submissions(
         self, periods: Iterable[str] | None = None, up_to: str | None = None
@@ -529,8 +709,10 @@ class Store:
                 ).fetchone()[0]
             )
 
-    def remove_demo(self) -> int:
-        """Delete the demo data (the one deletion the product makes: it was never official)."""
+    def remove_demo(self, actor: Actor) -> int:
+        """Delete the demo data and demo accounts (the one deletion the product makes: it was
+        never official). The audit log keeps its rows and records the removal."""
+        require(actor, "manage_demo")
         with self.transaction() as cur:
             ids = [r[0] for r in cur.execute("SELECT id FROM batches WHERE is_demo").fetchall()]
             if ids:
@@ -541,6 +723,10 @@ class Store:
             cur.execute("DELETE FROM units WHERE is_demo")
             cur.execute("DELETE FROM task_revisions WHERE author = ?", [DEMO_AUTHOR])
             cur.execute("DELETE FROM task_notes WHERE author = ?", [DEMO_AUTHOR])
+            users = [r[0] for r in cur.execute("SELECT name FROM users WHERE is_demo").fetchall()]
+            cur.execute("DELETE FROM sessions WHERE user_name IN (SELECT name FROM users WHERE is_demo)")
+            cur.execute("DELETE FROM users WHERE is_demo")
+            self._audit(cur, actor, "demo_remove", "dữ liệu mẫu", {"batches": len(ids), "users": users}, None)
             return len(ids)
 
     def content_snapshot(self) -> dict[str, list[tuple]]:
@@ -560,6 +746,125 @@ class Store:
                 )
         return out
 
+    # --- accounts and sessions -------------------------------------------------------------
+    USER_COLUMNS = ["name", "display_name", "role", "units", "active", "is_demo", "created_at", "updated_at"]
+
+    def users(self) -> pd.DataFrame:
+        """Every account without its password hash."""
+        return self.query_df(f"SELECT {', '.join(self.USER_COLUMNS)} FROM users ORDER BY name")
+
+    def user(self, name: str) -> dict | None:
+        with self.cursor() as cur:
+            row = cur.execute(
+                f"SELECT {', '.join(self.USER_COLUMNS)}, password_hash FROM users WHERE name = ?", [name]
+            ).fetchone()
+        return dict(zip([*self.USER_COLUMNS, "password_hash"], row)) if row else None
+
+    def add_user(self, form, password_hash: str, actor: Actor, is_demo: bool = False) -> None:
+        """A new account (`form` is an accounts.UserForm: its fields are already validated)."""
+        require(actor, "manage_users")
+        now = datetime.now()
+        with self.transaction() as cur:
+            if cur.execute("SELECT count(*) FROM users WHERE name = ?", [form.name]).fetchone()[0]:
+                raise StoreError(f"Đã có tài khoản “{form.name}”.")
+            self._check_user_units(cur, form.role, form.units)
+            cur.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)",
+                [form.name, form.display_name, form.role, ",".join(form.units), password_hash, is_demo, now, now],
+            )
+            self._audit(cur, actor, "user_add", f"tài khoản {form.name}", None, {
+                "display_name": form.display_name, "role": form.role, "units": ",".join(form.units),
+                "active": True,
+            })  # fmt: skip
+
+    def update_user(self, name: str, actor: Actor, *, display_name: str | None = None,
+                    role: str | None = None, units: Iterable[str] | None = None,
+                    active: bool | None = None, password_hash: str | None = None) -> None:  # fmt: skip
+        """Change an account; the last active admin cannot be disabled or demoted."""
+        require(actor, "manage_users")
+        with self.transaction() as cur:
+            row = cur.execute(
+                "SELECT display_name, role, units, active FROM users WHERE name = ?", [name]
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"Không có tài khoản “{name}”.")
+            before = dict(zip(["display_name", "role", "units", "active"], row))
+            after = dict(before)
+            for key, value in (("display_name", display_name), ("role", role), ("active", active)):
+                if value is not None:
+                    after[key] = value
+            if units is not None:
+                after["units"] = ",".join(units)
+            self._check_user_units(cur, after["role"], [u for u in after["units"].split(",") if u])
+            if before["role"] == "quan_tri" and before["active"] and not (after["role"] == "quan_tri" and after["active"]):
+                admins = cur.execute("SELECT count(*) FROM users WHERE role = 'quan_tri' AND active").fetchone()[0]
+                if admins <= 1:
+                    raise StoreError("Phải còn ít nhất một tài khoản quản trị đang hoạt động.")
+            changed = [key for key in after if after[key] != before[key]]
+            if not changed and password_hash is None:
+                return
+            cur.execute(
+                "UPDATE users SET display_name = ?, role = ?, units = ?, active = ?, "
+                "password_hash = coalesce(?, password_hash), updated_at = ? WHERE name = ?",
+                [after["display_name"], after["role"], after["units"], after["active"], password_hash,
+                 datetime.now(), name],
+            )  # fmt: skip
+            old, new = {k: before[k] for k in changed}, {k: after[k] for k in changed}
+            if password_hash is not None:
+                old["password"], new["password"] = "(cũ)", "(đã đặt lại)"
+            if not after["active"] or password_hash is not None:  # end the account's open sessions
+                cur.execute("UPDATE sessions SET ended = TRUE WHERE user_name = ?", [name])
+            self._audit(cur, actor, "user_update", f"tài khoản {name}", old, new)
+
+    @staticmethod
+    def _check_user_units(cur: duckdb.DuckDBPyConnection, role: str, units: Iterable[str]) -> None:
+        units = list(units)
+        known = {r[0] for r in cur.execute("SELECT code FROM units").fetchall()}
+        unknown = [code for code in units if code not in known]
+        if unknown:
+            raise StoreError(f"Không có đơn vị mã {', '.join(unknown)} trong danh mục.")
+        if role == "can_bo" and not units:
+            raise StoreError("Tài khoản cán bộ cần được giao ít nhất một đơn vị (mã xã hoặc mã thôn).")
+
+    def record_login(self, name: str, ok: bool, at: datetime) -> None:
+        with self.transaction() as cur:
+            cur.execute("INSERT INTO login_attempts VALUES (?, ?, ?)", [name, at, ok])
+
+    def recent_login_failures(self, name: str, now: datetime) -> tuple[int, datetime | None]:
+        """Failed logins for `name` since its last success (within a day), and the last one's time."""
+        with self.cursor() as cur:
+            return cur.execute(
+                """SELECT count(*), max(attempted_at) FROM login_attempts
+                WHERE name = ? AND NOT ok AND attempted_at > ?
+                  AND attempted_at > coalesce(
+                      (SELECT max(attempted_at) FROM login_attempts WHERE name = ? AND ok),
+                                    TIMESTAMP '2000-01-01')""",
+                [name, now - timedelta(days=1), name],
+            ).fetchone()
+
+    def start_session(self, token_hash: str, user_name: str, at: datetime) -> None:
+        with self.transaction() as cur:
+            cur.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, FALSE)", [token_hash, user_name, at, at])
+
+    def session_user(self, token_hash: str, idle_limit_minutes: int, now: datetime) -> dict | None:
+        """The active account of a live session, or None (unknown, ended, idle too long, disabled)."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT user_name, last_seen FROM sessions WHERE token_hash = ? AND NOT ended", [token_hash]
+            ).fetchone()
+        if row is None or now - row[1] > timedelta(minutes=idle_limit_minutes):
+            return None
+        user = self.user(row[0])
+        return user if user and user["active"] else None
+
+    def touch_session(self, token_hash: str, now: datetime) -> None:
+        with self.transaction() as cur:
+            cur.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, token_hash])
+
+    def end_session(self, token_hash: str) -> None:
+        with self.transaction() as cur:
+            cur.execute("UPDATE sessions SET ended = TRUE WHERE token_hash = ?", [token_hash])
+
     # --- backup ---------------------------------------------------------------------------
     def backup(self, path: str | os.PathLike) -> Path:
         """Write a consistent copy of the whole database to the new file `path`.
@@ -576,7 +881,7 @@ class Store:
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
             leftover.unlink(missing_ok=True)
         quoted = str(partial).replace("'", "''")
-        with self._write_lock, self.cursor() as cur:
+        with self.exclusive(), self.cursor() as cur:
             source = cur.execute("SELECT current_database()").fetchone()[0]
             source = '"' + source.replace('"', '""') + '"'
             cur.execute(f"ATTACH '{quoted}' AS cds_backup_target")
@@ -590,6 +895,60 @@ class Store:
             cur.execute("DETACH cds_backup_target")
         os.replace(partial, target)
         return target
+
+
+def backup_while_open(db_path: str | os.PathLike, out: str | os.PathLike,
+                      wait_seconds: float = LOCK_WAIT_SECONDS) -> Path:  # fmt: skip
+    """Back up a database that another process (the running app) holds open.
+
+    That process takes the file lock around every write (`Store.exclusive`), and DuckDB changes
+    its files only while writing. Holding the same lock, the database file and its write-ahead
+    log are copied as a consistent pair; the copy is then opened on its own (which replays the
+    log), checkpointed into one file, checked, and renamed to `out`.
+    """
+    db, target = Path(db_path).resolve(), Path(out).resolve()
+    if target.exists():
+        raise StoreError(f"Tệp {target} đã có: hãy chọn tên khác cho bản sao lưu.")
+    if not db.is_file():
+        raise StoreError(f"Không tìm thấy tệp dữ liệu {db}.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial_wal = partial.with_name(partial.name + ".wal")
+    for leftover in (partial, partial_wal):
+        leftover.unlink(missing_ok=True)
+    with open(lock_path(db), "a+") as lock:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"Ứng dụng đang ghi dữ liệu liên tục hơn {int(wait_seconds)} giây; hãy thử sao lưu lại sau."
+                    ) from None
+                time.sleep(0.05)
+        try:
+            shutil.copy2(db, partial)
+            wal = db.with_name(db.name + ".wal")
+            if wal.exists():
+                shutil.copy2(wal, partial_wal)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        conn = duckdb.connect(str(partial))
+        try:
+            conn.execute("CHECKPOINT")
+            conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        finally:
+            conn.close()
+    except duckdb.Error as exc:
+        partial.unlink(missing_ok=True)
+        partial_wal.unlink(missing_ok=True)
+        raise StoreError(f"Bản sao chép không mở được, chưa ghi bản sao lưu: {exc}") from exc
+    partial_wal.unlink(missing_ok=True)
+    os.replace(partial, target)
+    return target
 
 
 def backup_schema_version(path: str | os.PathLike) -> int:
@@ -606,14 +965,14 @@ def backup_schema_version(path: str | os.PathLike) -> int:
         conn.close()
 
 
-def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike) -> Path | None:
+def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike, actor: Actor) -> Path | None:
     """Replace the database at `db_path` with the backup file; returns the safety copy, if any.
 
     The database must not be open (in this process or another: StoreLockedError). The current
-    file is kept as `<db>.before-restore`, then the backup is copied over it and migrated.
+    file is kept as `<db>.before-restore`, then the backup is copied over it and migrated; the
+    restored database's audit log records the restore.
     """
-    import shutil
-
+    require(actor, "edit_settings")
     db, source = Path(db_path).resolve(), Path(backup_path).resolve()
     if not source.is_file():
         raise StoreError(f"Không tìm thấy bản sao lưu {source}.")
@@ -650,5 +1009,11 @@ def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike)
     if wal.exists():
         shutil.copy2(wal, db_wal)
     os.replace(partial, db)
-    Store(db).close()  # migrate the restored file to this program's schema
+    restored = Store(db)  # migrates the restored file to this program's schema
+    try:
+        with restored.transaction() as cur:
+            restored._audit(cur, actor, "restore", "cơ sở dữ liệu", None,
+                            {"backup": str(source), "kept_as": str(safety) if safety else None})  # fmt: skip
+    finally:
+        restored.close()
     return safety

@@ -378,7 +378,7 @@ def on_time_indicator_csv(store, period: str, commune_code: str) -> bytes:
     ).encode()
 
 
-def import_on_time_indicator(store, period: str, user: str, commune_code: str, now: datetime | None = None):
+def import_on_time_indicator(store, period: str, actor, commune_code: str, now: datetime | None = None):
     """Write TC_NHIEM_VU_DUNG_HAN from the register through the normal import.
 
     One path for every figure: a batch, revisions, warnings and revert.
@@ -386,7 +386,7 @@ def import_on_time_indicator(store, period: str, user: str, commune_code: str, n
     from .ingest import import_file
 
     data = on_time_indicator_csv(store, period, commune_code)
-    return import_file(store, f"so_nhiem_vu_{period}.csv", data, user, now=now)
+    return import_file(store, f"so_nhiem_vu_{period}.csv", data, actor, now=now)
 
 
 def responsible_units(tasks: list[Task]) -> list[str]:

@@ -9,12 +9,10 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from indicators import catalog, dashboard, format
+from indicators import accounts, catalog, dashboard, format
 from indicators.charts import STATUS_COLORS, STATUS_SYMBOLS
 from indicators.metrics import STATUS_VI
 from indicators.store import Store, default_path, open_store
-
-CURRENT_USER = "cán bộ xã"  # until accounts exist (issue: accounts, roles and audit)
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,6 +23,41 @@ def _store(path: str) -> Store:
 def store() -> Store:
     """The one store of this process (shared by every session)."""
     return _store(default_path())
+
+
+def actor() -> accounts.Actor:
+    """Who is using this session: set by app.py's login gate on every run.
+
+    A page script reached without that gate (a page requested before app.py ever ran in a fresh
+    server, which Streamlit may run directly from pages/) checks the session itself and stops
+    when nobody is logged in and the dashboards are not public.
+    """
+    found = st.session_state.get("actor")
+    if found is None:
+        from pages._session import current_actor
+
+        found = current_actor() or (accounts.PUBLIC if store().settings().public_view else None)
+        if found is None:
+            st.warning("Hãy đăng nhập để xem trang này: mở lại địa chỉ gốc của ứng dụng.")
+            st.stop()
+        st.session_state["actor"] = found
+    return found
+
+
+def can(action: str) -> bool:
+    """Whether to offer an action; the core checks again when it is taken."""
+    return actor().can(action)
+
+
+def may_update_tasks() -> bool:
+    return accounts.may_update_tasks(actor(), {u.code: u.level for u in store().units()})
+
+
+def require_page(action: str, what: str) -> None:
+    """Stop a page whose purpose the account may not use (reached by a typed URL)."""
+    if not can(action):
+        st.warning(f"Tài khoản của bạn ({actor().role_vi}) không dùng được trang {what}.")
+        st.stop()
 
 
 # How the indicator tables of the dashboard pages show their name and code (a link to its page)
@@ -93,11 +126,13 @@ def empty_state() -> bool:
         "2. **Nộp số liệu** → tải biểu mẫu Excel, điền và tải lên;\n"
         "3. hoặc nạp **dữ liệu mẫu** để xem thử ứng dụng."
     )
-    if st.button("Nạp dữ liệu mẫu (xã Bình Giang – minh họa)", type="primary", key="load_demo"):
+    if not can("manage_demo"):
+        st.caption("Quản trị viên nạp danh sách thôn hoặc dữ liệu mẫu.")
+    elif st.button("Nạp dữ liệu mẫu (xã Bình Giang – minh họa)", type="primary", key="load_demo"):
         from indicators.demo import load_demo
 
         with st.spinner("Đang nạp dữ liệu mẫu…"):
-            load_demo(s)
+            load_demo(s, actor())
         st.rerun()
     return True
 

@@ -9,11 +9,13 @@ from indicators import catalog, dashboard, format
 from indicators.ingest.units_file import parse_units_file
 from indicators.models import Issue
 from indicators.store import StoreError
-from pages._shared import CURRENT_USER, store
+from pages._shared import actor, can, require_page, store
 
 st.title("Danh mục")
-st.caption("Chưa có đăng nhập: hiện mọi người dùng đều sửa được danh mục và mục tiêu. "
-           "Phân quyền (quản trị, cán bộ nhập liệu, người xem) sẽ được bổ sung sau.")  # fmt: skip
+require_page("view", "Danh mục")
+editable = can("edit_catalog")
+if not editable:
+    st.caption("Chỉ tài khoản quản trị sửa được danh mục đơn vị và mục tiêu.")
 
 flash = st.session_state.pop("catalog_flash", None)
 if flash:
@@ -44,59 +46,60 @@ with tab_units:
     else:
         st.info("Chưa có đơn vị nào. Nạp danh sách thôn bằng tệp ở dưới.")
 
-    st.subheader("Nạp danh sách từ tệp")
-    st.caption("Tệp CSV hoặc Excel có các cột code, name, parent, households, population (tùy chọn: level, "
-               "active). Đơn vị đã có được cập nhật; đơn vị không có trong tệp giữ nguyên – đơn vị không "
-               "bao giờ bị xóa, muốn ngừng thì sửa trạng thái ở dưới.")  # fmt: skip
-    round_ = st.session_state.get("units_round", 0)
-    file = st.file_uploader("Tệp danh sách đơn vị", type=["csv", "xlsx", "txt"], key=f"units_file_{round_}")
-    if file is not None:
-        data = file.getvalue()
-        sha = hashlib.sha256(data).hexdigest()
-        parsed = st.session_state.setdefault("units_parsed", {})
-        if sha not in parsed:
-            parsed[sha] = parse_units_file(file.name, data, s)
-        incoming, issues = parsed[sha]
-        if issues or not incoming:
-            st.error(f"Tệp “{file.name}” có {format.number(len(issues))} lỗi: sửa các lỗi sau rồi tải lên lại. "
-                     "Chưa có thay đổi nào được lưu.")  # fmt: skip
-            if len(issues) <= 40:
-                st.table(_issue_rows(issues), hide_index=True)
-            else:
-                st.dataframe(_issue_rows(issues), hide_index=True, height=400)
-        else:
-            changes = dashboard.unit_changes(incoming, units)
-            st.success(f"Tệp “{file.name}” hợp lệ: {dashboard.unit_change_counts(changes)}.")
-            st.dataframe(changes, hide_index=True, height=min(420, 38 + 35 * len(changes)))
-            if st.button("Lưu danh sách đơn vị", type="primary", key="units_save"):
-                s.save_units(incoming)
-                st.session_state["units_round"] = round_ + 1
-                st.session_state.pop("units_parsed", None)
-                _done(f"Đã lưu {format.number(len(incoming))} đơn vị từ tệp “{file.name}”.")
-
-    if units:
-        st.subheader("Sửa một đơn vị")
-        by_code = {u.code: u for u in units}
-        code = st.selectbox("Đơn vị", list(by_code), format_func=lambda c: f"{by_code[c].label} ({c})",
-                            key="unit_edit_code")  # fmt: skip
-        unit = by_code[code]
-        values = dashboard.unit_form_values(unit)
-        with st.form(f"unit_form_{code}", border=True):
-            name = st.text_input("Tên (không ghi “Thôn”, “Xã”)", values["name"], max_chars=200)
-            households = st.text_input("Số hộ", values["households"], placeholder="để trống nếu chưa rõ")
-            population = st.text_input("Dân số", values["population"], placeholder="để trống nếu chưa rõ")
-            active = st.checkbox("Đang hoạt động", values["active"],
-                                 help="Bỏ chọn khi thôn sáp nhập hoặc chia tách: thôn không nhận số liệu mới, "
-                                      "số liệu cũ vẫn giữ nguyên.")  # fmt: skip
-            if st.form_submit_button("Lưu thay đổi", type="primary"):
-                changed, errors = dashboard.edit_unit(unit, name, households, population, active)
-                if errors:
-                    st.error("Chưa lưu: " + " ".join(errors))
-                elif changed == unit:
-                    st.info("Không có gì thay đổi.")
+    if editable:
+        st.subheader("Nạp danh sách từ tệp")
+        st.caption("Tệp CSV hoặc Excel có các cột code, name, parent, households, population (tùy chọn: level, "
+                   "active). Đơn vị đã có được cập nhật; đơn vị không có trong tệp giữ nguyên – đơn vị không "
+                   "bao giờ bị xóa, muốn ngừng thì sửa trạng thái ở dưới.")  # fmt: skip
+        round_ = st.session_state.get("units_round", 0)
+        file = st.file_uploader("Tệp danh sách đơn vị", type=["csv", "xlsx", "txt"], key=f"units_file_{round_}")
+        if file is not None:
+            data = file.getvalue()
+            sha = hashlib.sha256(data).hexdigest()
+            parsed = st.session_state.setdefault("units_parsed", {})
+            if sha not in parsed:
+                parsed[sha] = parse_units_file(file.name, data, s)
+            incoming, issues = parsed[sha]
+            if issues or not incoming:
+                st.error(f"Tệp “{file.name}” có {format.number(len(issues))} lỗi: sửa các lỗi sau rồi tải lên lại. "
+                         "Chưa có thay đổi nào được lưu.")  # fmt: skip
+                if len(issues) <= 40:
+                    st.table(_issue_rows(issues), hide_index=True)
                 else:
-                    s.save_units([changed])
-                    _done(f"Đã lưu {changed.label} ({changed.code}).")
+                    st.dataframe(_issue_rows(issues), hide_index=True, height=400)
+            else:
+                changes = dashboard.unit_changes(incoming, units)
+                st.success(f"Tệp “{file.name}” hợp lệ: {dashboard.unit_change_counts(changes)}.")
+                st.dataframe(changes, hide_index=True, height=min(420, 38 + 35 * len(changes)))
+                if st.button("Lưu danh sách đơn vị", type="primary", key="units_save"):
+                    s.save_units(incoming, actor())
+                    st.session_state["units_round"] = round_ + 1
+                    st.session_state.pop("units_parsed", None)
+                    _done(f"Đã lưu {format.number(len(incoming))} đơn vị từ tệp “{file.name}”.")
+
+        if units:
+            st.subheader("Sửa một đơn vị")
+            by_code = {u.code: u for u in units}
+            code = st.selectbox("Đơn vị", list(by_code), format_func=lambda c: f"{by_code[c].label} ({c})",
+                                key="unit_edit_code")  # fmt: skip
+            unit = by_code[code]
+            values = dashboard.unit_form_values(unit)
+            with st.form(f"unit_form_{code}", border=True):
+                name = st.text_input("Tên (không ghi “Thôn”, “Xã”)", values["name"], max_chars=200)
+                households = st.text_input("Số hộ", values["households"], placeholder="để trống nếu chưa rõ")
+                population = st.text_input("Dân số", values["population"], placeholder="để trống nếu chưa rõ")
+                active = st.checkbox("Đang hoạt động", values["active"],
+                                     help="Bỏ chọn khi thôn sáp nhập hoặc chia tách: thôn không nhận số liệu mới, "
+                                          "số liệu cũ vẫn giữ nguyên.")  # fmt: skip
+                if st.form_submit_button("Lưu thay đổi", type="primary"):
+                    changed, errors = dashboard.edit_unit(unit, name, households, population, active)
+                    if errors:
+                        st.error("Chưa lưu: " + " ".join(errors))
+                    elif changed == unit:
+                        st.info("Không có gì thay đổi.")
+                    else:
+                        s.save_units([changed], actor())
+                        _done(f"Đã lưu {changed.label} ({changed.code}).")
 
 # --- Chỉ tiêu -----------------------------------------------------------------------------------
 with tab_indicators:
@@ -117,28 +120,29 @@ with tab_targets:
     else:
         st.dataframe(table, hide_index=True, height=min(560, 38 + 35 * len(table)))
 
-    st.subheader("Đặt mục tiêu")
-    codes = [item.code for item in catalog.indicators()]
-    code = st.selectbox("Chỉ tiêu", codes, key="target_code",
-                        format_func=lambda c: f"{c} – {catalog.indicator(c).name_vi}")  # fmt: skip
-    default_year = date.today().year if date.today().year in years else years[0]
-    year = st.selectbox("Năm áp dụng", years, index=years.index(default_year), key="target_year",
-                        format_func=str)  # fmt: skip
-    item = catalog.indicator(code)
-    current_value, current_basis = dashboard.target_input(rows, code, year)
-    with st.form(f"target_form_{code}_{year}", border=True):
-        unit_hint = "tỷ lệ %, từ 0 đến 100" if item.is_ratio else item.display_unit
-        value = st.text_input(f"Mục tiêu ({unit_hint})", current_value, placeholder="ví dụ 80")
-        basis = st.text_area("Căn cứ (văn bản, kế hoạch hoặc cách ước tính)", dashboard.target_basis_vi(current_basis)
-                             if current_basis else "", height=90)  # fmt: skip
-        if st.form_submit_button("Lưu mục tiêu", type="primary"):
-            number, errors = dashboard.check_target(code, year, value, basis)
-            if errors:
-                st.error("Chưa lưu: " + " ".join(errors))
-            else:
-                try:
-                    s.set_target(code, year, number, basis.strip(), CURRENT_USER)
-                except StoreError as exc:
-                    st.error(str(exc))
+    if editable:
+        st.subheader("Đặt mục tiêu")
+        codes = [item.code for item in catalog.indicators()]
+        code = st.selectbox("Chỉ tiêu", codes, key="target_code",
+                            format_func=lambda c: f"{c} – {catalog.indicator(c).name_vi}")  # fmt: skip
+        default_year = date.today().year if date.today().year in years else years[0]
+        year = st.selectbox("Năm áp dụng", years, index=years.index(default_year), key="target_year",
+                            format_func=str)  # fmt: skip
+        item = catalog.indicator(code)
+        current_value, current_basis = dashboard.target_input(rows, code, year)
+        with st.form(f"target_form_{code}_{year}", border=True):
+            unit_hint = "tỷ lệ %, từ 0 đến 100" if item.is_ratio else item.display_unit
+            value = st.text_input(f"Mục tiêu ({unit_hint})", current_value, placeholder="ví dụ 80")
+            basis = st.text_area("Căn cứ (văn bản, kế hoạch hoặc cách ước tính)", dashboard.target_basis_vi(current_basis)
+                                 if current_basis else "", height=90)  # fmt: skip
+            if st.form_submit_button("Lưu mục tiêu", type="primary"):
+                number, errors = dashboard.check_target(code, year, value, basis)
+                if errors:
+                    st.error("Chưa lưu: " + " ".join(errors))
                 else:
-                    _done(f"Đã đặt mục tiêu {year} của {code}: {dashboard.target_value_text(code, number)}.")
+                    try:
+                        s.set_target(code, year, number, basis.strip(), actor())
+                    except StoreError as exc:
+                        st.error(str(exc))
+                    else:
+                        _done(f"Đã đặt mục tiêu {year} của {code}: {dashboard.target_value_text(code, number)}.")

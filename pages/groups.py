@@ -8,11 +8,13 @@ from pages._shared import (
     chart,
     empty_state,
     period_select,
+    require_page,
     status_badge,
     store,
     url_select,
 )
 
+require_page("view", "Theo nhóm nhiệm vụ")
 st.title("Tiến độ theo nhóm nhiệm vụ")
 if empty_state():
     st.stop()

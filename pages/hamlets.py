@@ -9,11 +9,13 @@ from pages._shared import (
     empty_state,
     indicator_select,
     period_select,
+    require_page,
     status_badge,
     store,
     url_select,
 )
 
+require_page("view", "Theo thôn")
 st.title("Tiến độ theo thôn")
 if empty_state():
     st.stop()

@@ -4,9 +4,10 @@ import streamlit as st
 
 from indicators import dashboard, format
 from indicators.store import StoreError
-from pages._shared import CURRENT_USER, store
+from pages._shared import actor, can, require_page, store
 
 st.title("Lịch sử nhập số liệu")
+require_page("view", "Lịch sử")
 
 flash = st.session_state.pop("history_flash", None)
 if flash:
@@ -46,7 +47,7 @@ def confirm_revert(batch_id: int, label: str) -> None:
     if confirmed:
         _forget_pending()
         try:
-            rows = store().revert_batch(batch_id, CURRENT_USER)
+            rows = store().revert_batch(batch_id, actor())
         except StoreError as exc:
             st.error(str(exc))
             return
@@ -71,14 +72,16 @@ st.dataframe(table, hide_index=True, height=min(420, 38 + 35 * max(len(table), 1
 
 st.subheader("Hoàn tác một lô")
 live = dashboard.batch_labels(dashboard.filter_batches(shown, state="live"))
-if not live:
+if not can("revert"):
+    st.caption("Chỉ tài khoản quản trị hoàn tác được lô nhập.")
+elif not live:
     st.write("Không có lô nào đang hiệu lực trong danh sách trên.")
 else:
     chosen = st.selectbox("Lô cần hoàn tác", list(live), format_func=live.get, key="revert_choice")
     if st.button("Hoàn tác lô này…", key="revert_open", icon=":material/undo:"):
         st.session_state["revert_pending"] = chosen
 pending = st.session_state.get("revert_pending")
-if pending is not None:
+if pending is not None and can("revert"):
     confirm_revert(pending, dashboard.batch_labels(batches).get(pending, f"Lô {pending}"))
 
 st.subheader("Cảnh báo theo lô")

@@ -3,8 +3,17 @@
 import streamlit as st
 
 from indicators import charts, dashboard, format
-from pages._shared import chart, empty_state, indicator_select, period_select, status_badge, store
+from pages._shared import (
+    chart,
+    empty_state,
+    indicator_select,
+    period_select,
+    require_page,
+    status_badge,
+    store,
+)
 
+require_page("view", "Chỉ tiêu")
 st.title("Chỉ tiêu")
 code = indicator_select(st)
 period = period_select(st.sidebar)

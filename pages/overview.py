@@ -3,8 +3,9 @@
 import streamlit as st
 
 from indicators import catalog, charts, dashboard, format
-from pages._shared import chart, empty_state, period_select, status_badge, store
+from pages._shared import chart, empty_state, period_select, require_page, status_badge, store
 
+require_page("view", "Tổng quan")
 st.title("Tổng quan chuyển đổi số")
 if empty_state():
     st.stop()

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from indicators import dashboard, format, slides
-from pages._shared import empty_state, store
+from pages._shared import empty_state, require_page, store
 
 INTERVAL = 15  # seconds per slide when advancing by itself
 # text sizes by the screen's width: ?co=vua|lon|rat-lon (slides.SCALE is the exported files')
@@ -25,6 +25,7 @@ SIZES = {"vua": ("Chữ vừa · 1280×720", 1.0), "lon": ("Chữ lớn · 1600�
 
 # Full screen: no sidebar, no header or toolbar, no page padding; the page is one window high and
 # the slide takes what the top bar leaves.
+require_page("view", "Trình chiếu")
 st.markdown(
     """
 <style>

@@ -6,9 +6,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from indicators import dashboard, format, report
-from pages._shared import empty_state, period_select, store
+from pages._shared import actor, can, empty_state, period_select, require_page, store
 
 st.title("Báo cáo tháng gửi thành phố")
+require_page("download", "Báo cáo tháng")
 if empty_state():
     st.stop()
 
@@ -40,6 +41,10 @@ if made and made["period"] == period:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )  # fmt: skip
 
+if not can("edit_settings"):
+    st.caption(f"Người ký: {settings.signer_title.title()} {settings.signer_name or '(chưa đặt)'} · "
+               "Quản trị viên sửa thông tin trên báo cáo.")  # fmt: skip
+    st.stop()
 with st.expander("Thông tin trên báo cáo (cơ quan ban hành, người ký, nơi nhận)"):
     st.caption("Mẫu trình bày nằm trong tệp indicators/templates/bao_cao_thang.docx, có thể sửa bằng Word.")
     with st.form("report_settings"):
@@ -63,5 +68,5 @@ with st.expander("Thông tin trên báo cáo (cơ quan ban hành, người ký, 
             except ValidationError as exc:
                 st.error(f"Thông tin không hợp lệ: {exc.errors()[0]['msg']}")
             else:
-                store().save_settings(updated)
+                store().save_settings(updated, actor())
                 st.success("Đã lưu thông tin báo cáo.")

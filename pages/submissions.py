@@ -5,8 +5,9 @@ from datetime import date
 import streamlit as st
 
 from indicators import charts, dashboard, format, metrics
-from pages._shared import chart, empty_state, store, url_select
+from pages._shared import chart, empty_state, require_page, store, url_select
 
+require_page("view", "Tình hình nộp báo cáo")
 st.title("Tình hình nộp báo cáo")
 if not store().units():  # without units nothing is expected; with units, an empty month is news
     empty_state()

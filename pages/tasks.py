@@ -6,9 +6,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from indicators import catalog, dashboard, format, periods, tasks
-from pages._shared import CURRENT_USER, store, url_select
+from pages._shared import actor, can, may_update_tasks, require_page, store, url_select
 
 st.title("Nhiệm vụ theo nguyên tắc “5 rõ”")
+require_page("view", "Nhiệm vụ “5 rõ”")
 st.caption("Rõ người, rõ việc, rõ trách nhiệm, rõ thời gian, rõ kết quả. Nhiệm vụ không bị xóa: hủy phải ghi lý do.")
 
 today = date.today()
@@ -59,6 +60,12 @@ st.dataframe(
                    "state_vi": "Trạng thái", "cancel_reason": "Lý do hủy", "ghi_chu": "Tiến độ gần nhất"},
 )  # fmt: skip
 
+if not may_update_tasks():
+    if can("download"):
+        st.download_button("Tải sổ nhiệm vụ (.csv)", tasks.export_csv(all_tasks), "so_nhiem_vu.csv", "text/csv")
+    st.caption("Sổ nhiệm vụ do cán bộ cấp xã và quản trị viên cập nhật.")
+    st.stop()
+
 st.subheader("Cập nhật nhiệm vụ")
 codes = list(view["code"]) or [t.code for t in all_tasks]
 by_code = {t.code: t for t in all_tasks}
@@ -89,7 +96,7 @@ with st.form("task_form"):
             if updated == task:
                 st.info("Không có gì thay đổi.")
             else:
-                store().save_tasks([updated], CURRENT_USER)
+                store().save_tasks([updated], actor())
                 st.success(f"Đã lưu {code}.")
                 st.rerun()
 
@@ -102,7 +109,7 @@ with st.form("note_form", clear_on_submit=True):
         if not note.strip():
             st.error("Nội dung tiến độ đang trống.")
         else:
-            store().add_task_note(code, month, note.strip(), CURRENT_USER)
+            store().add_task_note(code, month, note.strip(), actor())
             st.success("Đã ghi tiến độ.")
             st.rerun()
 
@@ -130,7 +137,7 @@ if upload is not None:
     else:
         st.info(f"Tệp hợp lệ: {len(checked.tasks)} nhiệm vụ mới hoặc thay đổi, {checked.unchanged} không đổi.")
         if checked.tasks and st.button("Ghi các thay đổi", type="primary"):
-            store().save_tasks(checked.tasks, CURRENT_USER)
+            store().save_tasks(checked.tasks, actor())
             st.success(f"Đã cập nhật {len(checked.tasks)} nhiệm vụ.")
 
 st.subheader("Chỉ tiêu TC_NHIEM_VU_DUNG_HAN tính từ sổ nhiệm vụ")
@@ -145,5 +152,5 @@ if st.button("Nhập vào chỉ tiêu TC_NHIEM_VU_DUNG_HAN"):
     if root is None:
         st.error("Chưa có danh mục đơn vị.")
     else:
-        result = tasks.import_on_time_indicator(store(), period, CURRENT_USER, root.code)
+        result = tasks.import_on_time_indicator(store(), period, actor(), root.code)
         (st.success if result.ok else st.error)(result.summary())

@@ -5,12 +5,13 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from indicators import dashboard, format, metrics
+from indicators import dashboard, format
 from indicators.ingest import import_file
 from indicators.template import build_template
-from pages._shared import CURRENT_USER, store
+from pages._shared import actor, require_page, store
 
 st.title("Nộp số liệu")
+require_page("import", "Nộp số liệu")
 s = store()
 root = dashboard.root_unit(s)
 if root is None:
@@ -23,10 +24,11 @@ if root is None:
 
 @st.cache_data(show_spinner=False, max_entries=24)
 def _templates(
-    db: str, version: tuple, root_code: str, period: str
+    db: str, version: tuple, root_code: str, period: str, account: str
 ) -> tuple[bytes | None, bytes | None, str]:
-    """(xlsx, csv, problem) of one month's templates; rebuilt when the data changes (`version`)."""
-    units = metrics.reporting_units(store(), root_code)
+    """(xlsx, csv, problem) of one month's templates for the account's units; rebuilt when the
+    data changes (`version`)."""
+    units = dashboard.upload_units(store(), root_code, actor())
     try:
         return build_template(units, [period]), dashboard.csv_template(units, period), ""
     except ValueError as exc:
@@ -49,7 +51,7 @@ month = st.selectbox(
 )  # fmt: skip
 due = dashboard.deadline_info(month, s.settings().deadline_day, today)
 st.caption(f"{root.label} · {due.text}")
-xlsx, csv_bytes, problem = _templates(s.path, s.data_version(), root.code, month)
+xlsx, csv_bytes, problem = _templates(s.path, s.data_version(), root.code, month, repr(actor()))
 if problem:
     st.warning(f"Chưa tạo được biểu mẫu: {problem}")
 else:
@@ -94,7 +96,7 @@ for file in files:
     entry = checked.get(sha)
     if entry is None or entry["version"] != version or entry["name"] != file.name:
         with st.spinner(f"Đang kiểm tra “{file.name}”…"):
-            report = import_file(s, file.name, data, CURRENT_USER, dry_run=True, now=datetime.now())
+            report = import_file(s, file.name, data, actor(), dry_run=True, now=datetime.now())
         entry = checked[sha] = {
             "version": version,
             "name": file.name,
@@ -144,7 +146,7 @@ if st.button("Nhập số liệu", type="primary", key="confirm_import", icon=":
     results = []
     for i, entry in enumerate(to_import, start=1):
         bar.progress((i - 1) / len(to_import), text=f"Đang nhập “{entry['name']}” ({i}/{len(to_import)})…")
-        report = import_file(s, entry["name"], entry["data"], CURRENT_USER, now=datetime.now())
+        report = import_file(s, entry["name"], entry["data"], actor(), now=datetime.now())
         results.append(dashboard.upload_message(report))
     bar.progress(1.0, text="Đã nhập xong.")
     # Start again with an empty uploader; the summaries are shown at the top after the reload

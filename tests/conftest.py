@@ -24,6 +24,7 @@ import pytest
 from indicators.ingest import ImportReport, import_file
 from indicators.store import Store
 from indicators.units import OrgUnit
+from tests.support import ADMIN, admin
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -58,7 +59,7 @@ def _hamlets() -> list[OrgUnit]:
 
 def build_store(path: str | Path = ":memory:") -> Store:
     store = Store(path)
-    store.save_units([_commune(), *_hamlets()])
+    store.save_units([_commune(), *_hamlets()], ADMIN)
     return store
 
 
@@ -170,7 +171,7 @@ def run_import() -> Callable[..., ImportReport]:
         dry_run: bool = False,
     ) -> ImportReport:
         payload = data.encode("utf-8") if isinstance(data, str) else data
-        return import_file(store, name, payload, user, dry_run=dry_run, now=now)
+        return import_file(store, name, payload, admin(user), dry_run=dry_run, now=now)
 
     return run
 

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
+from indicators import accounts
+from indicators.accounts import Actor
 from indicators.demo import load_demo
-from indicators.store import Store
+from indicators.store import Store, default_path, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 DEMO_TODAY = date(2026, 11, 27)  # demo months Jan–Nov 2026, independent of the real date
 _cache: dict[str, Path] = {}
+
+
+def admin(name: str = "quản trị kiểm thử") -> Actor:
+    """An administrator account: may do every write (audit rows and batches carry `name`)."""
+    return Actor(name, "quan_tri")
+
+
+def staff(name: str, *units: str) -> Actor:
+    """A cán bộ account assigned to `units`."""
+    return Actor(name, "can_bo", units=tuple(units))
+
+
+ADMIN = admin()
 
 
 def demo_db(tmp_dir: Path) -> Path:
@@ -21,7 +40,7 @@ def demo_db(tmp_dir: Path) -> Path:
         source = Path(tmp_dir).parent / "_demo_source.duckdb"
         if not source.exists():
             store = Store(source)
-            load_demo(store, today=DEMO_TODAY)
+            load_demo(store, ADMIN, today=DEMO_TODAY)
             store.close()
         _cache["demo"] = source
     target = Path(tmp_dir) / "demo.duckdb"
@@ -33,3 +52,38 @@ def empty_db(tmp_dir: Path) -> Path:
     path = Path(tmp_dir) / "empty.duckdb"
     Store(path).close()
     return path
+
+
+SIGNED_IN = "quantri"  # the demo's admin account; page tests act as it unless they say otherwise
+TEST_PASSWORD = "mat-khau-kiem-thu"
+
+
+@cache
+def _password_hash() -> str:
+    return accounts.hash_password(TEST_PASSWORD)
+
+
+def ensure_user(store: Store, name: str, role: str = "quan_tri", units: tuple[str, ...] = ()) -> None:
+    if store.user(name) is None:
+        form = accounts.UserForm(name=name, role=role, units=units, display_name=f"Kiểm thử {name}")
+        store.add_user(form, _password_hash(), accounts.SYSTEM)
+
+
+def sign_in(at: AppTest, name: str = SIGNED_IN, role: str = "quan_tri", units: tuple[str, ...] = ()) -> AppTest:
+    """Log `at`'s session in as `name` of the database in $CDS_DB, the way the login form does
+    (a stored session whose token the session holds). The account is created if missing."""
+    store = open_store(default_path())
+    ensure_user(store, name, role, units)
+    token = accounts.new_session_token()
+    store.start_session(accounts.token_hash(token), name, datetime.now())
+    at.session_state["auth_token"] = token
+    # a page test that switches page before the first run skips app.py, which sets this
+    at.session_state["actor"] = accounts.actor_of(store.user(name))
+    return at
+
+
+def app_test(timeout: int = 60, name: str | None = SIGNED_IN, **account) -> AppTest:
+    """The whole app (app.py) under AppTest, signed in as `name` (None: not signed in)."""
+    assert os.environ.get("CDS_DB"), "set CDS_DB to the test's database first"
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    return sign_in(at, name, **account) if name else at

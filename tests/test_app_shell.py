@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from indicators import catalog, format, metrics
 from indicators.store import StoreError, open_store
-from tests.support import APP, demo_db, empty_db
+from tests import support
+from tests.support import demo_db, empty_db
 
 PERIOD = "2026-11"  # the latest demo month: the overview's default
 COMMUNE = "01310"
@@ -46,7 +47,7 @@ def use_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable
 
 
 def run_app(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = support.app_test(60)
     at.query_params.update(query or {})
     at.run()
     return at
@@ -172,7 +173,8 @@ def test_locked_database_shows_a_vietnamese_error(tmp_path: Path, monkeypatch, l
     path = empty_db(tmp_path)
     locked(path)
     monkeypatch.setenv("CDS_DB", str(path))
-    at = run_app()
+    at = support.app_test(name=None)  # signing in would need the locked file too
+    at.run()
     assert_clean(at)
     assert len(at.error) == 1, [e.value for e in at.error]
     message = at.error[0].value

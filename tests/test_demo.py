@@ -18,6 +18,7 @@ import pytest
 
 from indicators import demo, metrics, periods
 from indicators.store import Store
+from tests.support import ADMIN
 
 DEMO_LONG_TODAY = date(2026, 10, 25)
 DEMO_PAIR_TODAY = date(2026, 3, 25)
@@ -29,7 +30,7 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     folder = tmp_path_factory.mktemp("demo")
     path = folder / "demo.duckdb"
     store = Store(path)
-    counts = demo.load_demo(store, today=DEMO_LONG_TODAY)
+    counts = demo.load_demo(store, ADMIN, today=DEMO_LONG_TODAY)
     store.close()
     # a pristine copy for the test that removes the demo
     copy = shutil.copy(path, folder / "demo_copy.duckdb")
@@ -48,7 +49,7 @@ def demo_pair() -> tuple[Store, Store]:
     """Two databases loaded on the same day."""
     stores = (Store(":memory:"), Store(":memory:"))
     for store in stores:
-        demo.load_demo(store, today=DEMO_PAIR_TODAY)
+        demo.load_demo(store, ADMIN, today=DEMO_PAIR_TODAY)
     yield stores
     for store in stores:
         store.close()
@@ -73,7 +74,7 @@ def test_load_reports_what_it_wrote(demo_files: dict[str, object], demo_long: St
     assert counts["batches"] == len(batches)
     assert counts["rows"] == int(batches["rows_new"].sum() + batches["rows_changed"].sum())
     assert batches["is_demo"].all()
-    assert set(batches["user_name"]) == {demo.DEMO_USER}
+    assert set(batches["user_name"]) == {demo.DEMO_ACTOR.label}
     assert batches["reverted_at"].isna().all()
 
 
@@ -86,7 +87,7 @@ class _Recorder:
         self.calls: list[tuple[str, datetime]] = []
 
     def __call__(self, store, name, data, user, *, now, is_demo):
-        assert is_demo and user == demo.DEMO_USER
+        assert is_demo and user == demo.DEMO_ACTOR
         self.calls.append((name, now))
         return self
 
@@ -112,7 +113,7 @@ def test_month_selection(monkeypatch: pytest.MonkeyPatch, today: date, months: l
     monkeypatch.setattr(demo, "import_file", recorder)
     store = Store(":memory:")
     try:
-        demo.load_demo(store, today=today)
+        demo.load_demo(store, ADMIN, today=today)
         assert recorder.months() == months
         assert len(store.units()) == 15  # the units are saved even before the first month
     finally:
@@ -125,7 +126,7 @@ def test_no_submission_is_received_after_today(monkeypatch: pytest.MonkeyPatch) 
     today = date(2026, 5, 19)
     store = Store(":memory:")
     try:
-        demo.load_demo(store, today=today)
+        demo.load_demo(store, ADMIN, today=today)
     finally:
         store.close()
     assert recorder.calls
@@ -205,7 +206,7 @@ def test_remove_demo_leaves_nothing(demo_files: dict[str, object], tmp_path: Pat
     try:
         assert store.has_demo()
         batches = len(store.batches())
-        assert store.remove_demo() == batches
+        assert store.remove_demo(ADMIN) == batches
         assert not store.has_demo()
         assert store.batches().empty
         assert store.units() == []
@@ -221,6 +222,6 @@ def test_remove_demo_leaves_nothing(demo_files: dict[str, object], tmp_path: Pat
                 assert len(store.task_notes()) == len(fresh.task_notes())
             finally:
                 fresh.close()
-        assert store.remove_demo() == 0
+        assert store.remove_demo(ADMIN) == 0
     finally:
         store.close()

@@ -15,6 +15,7 @@ from indicators.ingest import import_file
 from indicators.ingest.columns import LONG_COLUMNS
 from indicators.store import Store
 from indicators.units import OrgUnit
+from tests.support import ADMIN, admin
 
 EX_RECEIVED = datetime(2026, 3, 10, 9, 0)
 EX_UNITS = [
@@ -44,14 +45,14 @@ def _ex_csv(rows) -> bytes:
 
 def _ex_store() -> Store:
     store = Store(":memory:")
-    store.save_units(EX_UNITS)
+    store.save_units(EX_UNITS, ADMIN)
     return store
 
 
 @pytest.fixture
 def ex_store() -> Store:
     store = _ex_store()
-    report = import_file(store, "thang3.csv", _ex_csv(EX_ROWS), "can_bo", now=EX_RECEIVED)
+    report = import_file(store, "thang3.csv", _ex_csv(EX_ROWS), admin("can_bo"), now=EX_RECEIVED)
     assert report.status == "imported", report.issues
     yield store
     store.close()
@@ -155,12 +156,12 @@ def test_export_imports_back_unchanged(ex_store: Store, kind: str) -> None:
     data = export_bytes(ex_store, "2026-03", kind)
     fresh = _ex_store()
     try:
-        report = import_file(fresh, f"xuat.{kind}", data, "can_bo", now=EX_RECEIVED)
+        report = import_file(fresh, f"xuat.{kind}", data, admin("can_bo"), now=EX_RECEIVED)
         assert report.status == "imported", report.issues
         assert not report.errors
         assert _figures(fresh, "2026-03") == _figures(ex_store, "2026-03")
         # importing the same export into the source changes nothing
-        again = import_file(ex_store, f"xuat.{kind}", data, "can_bo", now=EX_RECEIVED)
+        again = import_file(ex_store, f"xuat.{kind}", data, admin("can_bo"), now=EX_RECEIVED)
         assert again.status == "unchanged"
     finally:
         fresh.close()

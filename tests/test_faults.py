@@ -7,6 +7,7 @@ CLI's backup/restore wording on top of it is checked.
 
 from __future__ import annotations
 
+import getpass
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from indicators import catalog, cli
 from indicators.ingest import import_file
 from indicators.store import MIGRATIONS, Store, StoreError, open_store, restore_database
 from tests.conftest import APRIL_10, HAMLET_NAMES, build_store, current_figures, long_csv
+from tests.support import ADMIN, admin
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -40,7 +42,7 @@ def _row(period: str, unit: str, indicator, seed: int) -> list[object]:
 
 
 def _import(store: Store, name: str, text: str):
-    return import_file(store, name, text.encode("utf-8"), "can_bo_test", now=APRIL_10)
+    return import_file(store, name, text.encode("utf-8"), admin("can_bo_test"), now=APRIL_10)
 
 
 def _run_threads(target, args_list: list[tuple]) -> list:
@@ -85,24 +87,28 @@ def test_backup_then_restore_gives_back_every_table(tmp_path):
     db = tmp_path / "cds.duckdb"
     store = build_store(db)
     assert _import(store, "a.csv", _march_file(1)).status == "imported"
-    store.add_task_note("NV1.1", "2026-03", "Đã họp", "cán bộ")
+    store.add_task_note("NV1.1", "2026-03", "Đã họp", admin("cán bộ"))
     saved = store.content_snapshot()
     backup = store.backup(tmp_path / "sao lưu's.duckdb")  # a quote in the path is escaped
     assert backup.is_file() and not backup.with_name(backup.name + ".partial").exists()
 
     # later changes, then back to the backup
     second = _import(store, "b.csv", _march_file(2))
-    store.revert_batch(second.batch_id, "cán bộ")
-    store.set_target("HT_CAP_QUANG", 2027, 90, "thử", "cán bộ")
+    store.revert_batch(second.batch_id, admin("cán bộ"))
+    store.set_target("HT_CAP_QUANG", 2027, 90, "thử", admin("cán bộ"))
     later = store.content_snapshot()
     assert later != saved
     store.close()
 
-    safety = restore_database(db, backup)
+    safety = restore_database(db, backup, ADMIN)
     assert safety == db.with_name("cds.duckdb.before-restore")
     restored = Store(db)
     try:
-        assert restored.content_snapshot() == saved
+        content = restored.content_snapshot()
+        added = [row for row in content["audit_log"] if row not in saved["audit_log"]]
+        assert [(row[2], row[5]) for row in added] == [(ADMIN.label, "restore")]  # the restore itself
+        content["audit_log"] = [row for row in content["audit_log"] if row not in added]
+        assert content == saved
         # the sequences came back too: a new import gets a fresh batch id, no key conflict
         third = _import(restored, "c.csv", _march_file(3))
         assert third.status == "imported" and third.batch_id > max(r[0] for r in saved["batches"])
@@ -133,13 +139,17 @@ def test_backup_and_restore_through_the_command_line(tmp_path, capsys):
     assert db.with_name("cds.duckdb.before-restore").is_file()
     store = Store(db)
     try:
-        assert store.content_snapshot() == saved
+        content = store.content_snapshot()
+        assert [row[2] for row in content["audit_log"] if row[5] == "restore"] == ["dòng lệnh: " + getpass.getuser()]
+        content["audit_log"] = [row for row in content["audit_log"] if row[5] != "restore"]
+        assert content == saved
     finally:
         store.close()
     capsys.readouterr()
-    for command in ("backup", "restore"):
-        assert cli.main([command, "--help"]) == 0
-        assert "ứng dụng đã dừng" in " ".join(capsys.readouterr().out.split())
+    assert cli.main(["backup", "--help"]) == 0
+    assert "kể cả khi ứng dụng đang chạy" in " ".join(capsys.readouterr().out.split())
+    assert cli.main(["restore", "--help"]) == 0
+    assert "ứng dụng đã dừng" in " ".join(capsys.readouterr().out.split())
 
 
 def test_restore_refuses_a_backup_from_a_newer_program(tmp_path):
@@ -153,7 +163,7 @@ def test_restore_refuses_a_backup_from_a_newer_program(tmp_path):
     conn.close()
 
     with pytest.raises(StoreError, match="mới hơn"):
-        restore_database(db, backup)
+        restore_database(db, backup, ADMIN)
     assert not db.with_name("cds.duckdb.before-restore").exists()
     store = Store(db)
     try:
@@ -168,7 +178,7 @@ def test_restore_refuses_a_database_open_in_this_process(tmp_path):
     try:
         store.backup(backup)
         with pytest.raises(StoreError, match="đang mở"):
-            restore_database(db, backup)
+            restore_database(db, backup, ADMIN)
     finally:
         store.close()
 
@@ -185,7 +195,7 @@ HOLD_THE_FILE = textwrap.dedent(
 )
 
 
-def test_backup_and_restore_while_the_app_holds_the_file_say_to_stop_it(tmp_path, capsys):
+def test_restore_while_the_app_holds_the_file_says_to_stop_it(tmp_path, capsys):
     db, backup = tmp_path / "cds.duckdb", tmp_path / "b.duckdb"
     store = build_store(db)
     store.backup(backup)
@@ -197,15 +207,76 @@ def test_backup_and_restore_while_the_app_holds_the_file_say_to_stop_it(tmp_path
     )  # fmt: skip
     try:
         assert app.stdout.readline().strip() == "open"
-        for argv in (["backup", "--out", str(tmp_path / "x.duckdb")], ["restore", "--from", str(backup)]):
-            assert cli.main([*argv, "--db", str(db)]) == cli.REJECTED
-            err = " ".join(capsys.readouterr().err.split())
-            assert "đang được một chương trình khác sử dụng" in err
-            assert "chỉ chạy được khi ứng dụng đã dừng" in err
-        assert not (tmp_path / "x.duckdb").exists()
+        assert cli.main(["restore", "--from", str(backup), "--db", str(db)]) == cli.REJECTED
+        err = " ".join(capsys.readouterr().err.split())
+        assert "đang được một chương trình khác sử dụng" in err
+        assert "chỉ chạy được khi ứng dụng đã dừng" in err
         assert not db.with_name("cds.duckdb.before-restore").exists()
     finally:
         app.communicate("", timeout=60)
+
+
+# A running app in another process: it imports one file after another until told to stop
+KEEP_IMPORTING = textwrap.dedent(
+    """
+    import sys
+    from datetime import datetime
+    from indicators.accounts import SYSTEM
+    from indicators.ingest import import_file
+    from indicators.store import Store
+    from tests.test_faults import _march_file
+    store = Store(sys.argv[1])
+    seed = 100
+    print("open", flush=True)
+    while not __import__("pathlib").Path(sys.argv[2]).exists():
+        seed += 1
+        import_file(store, f"f{seed}.csv", _march_file(seed).encode(), SYSTEM, now=datetime(2026, 4, 10))
+    print(seed - 100, flush=True)
+    store.close()
+    """
+)
+
+
+def test_backup_from_the_command_line_while_the_app_writes(tmp_path, capsys):
+    """`backup --out` works while another process holds the file and keeps writing: the copy is
+    taken between two writes, so every batch in it is complete; restoring it gives it back."""
+    db, backup, stop = tmp_path / "cds.duckdb", tmp_path / "sao_luu.duckdb", tmp_path / "stop"
+    build_store(db).close()
+    python = PYTHON if PYTHON.exists() else Path(sys.executable)
+    app = subprocess.Popen(
+        [str(python), "-c", KEEP_IMPORTING, str(db), str(stop)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert app.stdout.readline().strip() == "open"
+        time.sleep(1.0)  # let it write a few batches
+        assert cli.main(["backup", "--out", str(backup), "--db", str(db)]) == cli.OK
+        assert "ứng dụng đang chạy" in capsys.readouterr().out
+    finally:
+        stop.touch()
+        out, _ = app.communicate(timeout=120)
+    written = int(out.strip())
+    copy = Store(backup)
+    try:
+        batches = copy.batches()
+        assert 0 < len(batches) <= written
+        per_batch = _batch_rows(copy)
+        for b in batches.itertuples():  # each batch whole, none half-written
+            assert per_batch.get(b.id, 0) == b.rows_new + b.rows_changed
+        assert len(copy.audit_log(ADMIN).query("action == 'import'")) == len(batches)
+        saved = copy.content_snapshot()
+    finally:
+        copy.close()
+    # and it restores: every table as in the backup, plus the audit row of the restore
+    target = tmp_path / "restored.duckdb"
+    restore_database(target, backup, ADMIN)
+    restored = Store(target)
+    try:
+        content = restored.content_snapshot()
+        content["audit_log"] = [row for row in content["audit_log"] if row[5] != "restore"]
+        assert content == saved
+    finally:
+        restored.close()
 
 
 def test_backup_while_other_threads_write_is_consistent(tmp_path):
@@ -330,7 +401,7 @@ def test_interleaved_imports_match_some_serial_order(tmp_path):
     a_written = threading.Event()
     original = store.insert_batch
 
-    def insert_batch(batch, rows):
+    def insert_batch(batch, rows, actor):
         try:
             both_read.wait(timeout=3)
         except threading.BrokenBarrierError:
@@ -338,7 +409,7 @@ def test_interleaved_imports_match_some_serial_order(tmp_path):
         if batch["file_name"] == "b.csv":
             a_written.wait(timeout=3)
         try:
-            return original(batch, rows)
+            return original(batch, rows, actor)
         finally:
             if batch["file_name"] == "a.csv":
                 a_written.set()
@@ -366,6 +437,7 @@ BIG_WRITE = textwrap.dedent(
     from pathlib import Path
     import numpy as np, pandas as pd
     from indicators import catalog
+    from indicators.accounts import SYSTEM as ADMIN
     from indicators.store import Store
 
     db, marker, n_units = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
@@ -390,7 +462,7 @@ BIG_WRITE = textwrap.dedent(
              "outcome": "imported"}
     store = Store(db)
     marker.write_text("writing")
-    store.insert_batch(batch, frame)
+    store.insert_batch(batch, frame, ADMIN)
     marker.write_text("done")
     import time
     time.sleep(60)  # committed, not closed: killed here, the WAL must bring the batch back
@@ -437,8 +509,9 @@ def test_a_process_killed_mid_import_leaves_all_or_nothing(tmp_path, delay):
         rows = _batch_rows(store).get(int(batch["id"].iloc[0]), 0) if len(batch) else 0
         if len(batch):
             assert rows == BIG_ROWS  # all of it
-            assert {k: v for k, v in after.items() if k not in ("batches", "submissions")} == {
-                k: v for k, v in before.items() if k not in ("batches", "submissions")
+            assert len(after["audit_log"]) == len(before["audit_log"]) + 1  # with its audit row
+            assert {k: v for k, v in after.items() if k not in ("batches", "submissions", "audit_log")} == {
+                k: v for k, v in before.items() if k not in ("batches", "submissions", "audit_log")
             }
         else:
             assert not finished

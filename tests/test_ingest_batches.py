@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from indicators.store import StoreError
+from tests.support import admin
 
 MARCH = [
     ["2026-03", "Cậy", "CQ_VNEID_MUC_2", "812", "1045", "", ""],
@@ -90,7 +91,7 @@ def test_same_figures_in_other_bytes_are_unchanged_and_write_nothing(store, run_
 def test_a_reverted_file_can_be_imported_again(store, run_import, make_long_csv, figures):
     data = make_long_csv(MARCH)
     first = run_import(store, "t3.csv", data, now=FIRST)
-    store.revert_batch(first.batch_id, "quan_tri")
+    store.revert_batch(first.batch_id, admin("quan_tri"))
     assert figures(store) == {}
     again = run_import(store, "t3.csv", data, now=SECOND)
     assert again.status == "imported" and again.batch_id != first.batch_id
@@ -138,7 +139,7 @@ def test_earlier_figure_stays_in_the_revisions(revised):
 
 def test_reverting_the_batch_restores_the_previous_value(revised, figures, make_figure):
     store, first, second = revised
-    assert store.revert_batch(second.batch_id, "quan_tri") == 1
+    assert store.revert_batch(second.batch_id, admin("quan_tri")) == 1
     assert figures(store)[("2026-03", "BG01", "CQ_VNEID_MUC_2")] == make_figure(812, 1045)
     history = store.revisions("CQ_VNEID_MUC_2", "2026-03")
     assert list(history["reverted"]) == [True, False]  # kept, marked
@@ -149,21 +150,21 @@ def test_reverting_the_batch_restores_the_previous_value(revised, figures, make_
 
 def test_reverting_twice_is_a_clear_error(revised, figures):
     store, first, second = revised
-    store.revert_batch(second.batch_id, "quan_tri")
+    store.revert_batch(second.batch_id, admin("quan_tri"))
     before = store.content_snapshot()
     with pytest.raises(StoreError, match=f"Lô nhập số {second.batch_id} đã được hoàn tác trước đó"):
-        store.revert_batch(second.batch_id, "quan_tri")
+        store.revert_batch(second.batch_id, admin("quan_tri"))
     assert store.content_snapshot() == before
 
 
 def test_reverting_an_unknown_batch_is_a_clear_error(store):
     with pytest.raises(StoreError, match="Không có lô nhập số 99"):
-        store.revert_batch(99, "quan_tri")
+        store.revert_batch(99, admin("quan_tri"))
 
 
 def test_reverting_the_first_batch_keeps_the_later_revision(revised, figures, make_figure):
     store, first, second = revised
-    assert store.revert_batch(first.batch_id, "quan_tri") == 3
+    assert store.revert_batch(first.batch_id, admin("quan_tri")) == 3
     current = figures(store)
     assert current == {("2026-03", "BG01", "CQ_VNEID_MUC_2"): make_figure(850, 1045)}
 

@@ -9,6 +9,7 @@ import pytest
 from indicators import catalog
 from indicators.ingest.columns import LONG_COLUMNS, long_column
 from indicators.units import OrgUnit
+from tests.support import ADMIN
 
 
 def nfd(text: str) -> str:
@@ -140,7 +141,7 @@ def test_unknown_unit_is_an_error_suggesting_the_nearest(typed, suggested, store
 
 def test_a_name_shared_by_two_units_asks_for_the_code(make_store, run_import, make_long_csv):
     store = make_store()
-    store.save_units([OrgUnit(code="BG99", name="Cây", parent="01310")])  # folds like "Cậy"
+    store.save_units([OrgUnit(code="BG99", name="Cây", parent="01310")], ADMIN)  # folds like "Cậy"
     report = run_import(store, "u.csv", make_long_csv([_one_row("Cay")]))
     (error,) = report.errors
     assert "BG01" in error.message and "BG99" in error.message and "mã" in error.message
@@ -152,7 +153,7 @@ def test_a_name_shared_by_two_units_asks_for_the_code(make_store, run_import, ma
 
 def test_inactive_unit_is_refused(make_store, run_import, make_long_csv):
     store = make_store()
-    store.save_units([OrgUnit(code="BG07", name="Bì Đổ", parent="01310", active=False)])
+    store.save_units([OrgUnit(code="BG07", name="Bì Đổ", parent="01310", active=False)], ADMIN)
     report = run_import(store, "u.csv", make_long_csv([_one_row("Bì Đổ")]))
     (error,) = report.errors
     assert "ngừng hoạt động" in error.message

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from indicators.settings import Settings
+from tests.support import ADMIN
 
 FEB = [
     ["2026-02", "Cậy", "CQ_VNEID_MUC_2", "500", "1000", "", ""],
@@ -73,7 +74,7 @@ def test_each_late_month_of_a_file_is_flagged(store, run_import, make_long_csv):
 
 
 def test_deadline_day_is_a_setting(store, run_import, make_long_csv):
-    store.save_settings(Settings(deadline_day=20))
+    store.save_settings(Settings(deadline_day=20), ADMIN)
     on_time = run_import(store, "t3.csv", make_long_csv(_march(FEB)), now=datetime(2026, 3, 20, 22))
     assert _messages(on_time, "nộp muộn") == []
     late = run_import(store, "t3b.csv", make_long_csv(_march(FEB)), now=datetime(2026, 3, 21), dry_run=True)

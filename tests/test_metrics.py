@@ -23,6 +23,7 @@ from indicators.ingest import ImportReport, import_file
 from indicators.ingest.columns import LONG_COLUMNS
 from indicators.store import Store
 from indicators.units import OrgUnit
+from tests.support import ADMIN, admin
 
 MT_COMMUNE = "01310"
 MT_HAMLETS = {"H1": "Cậy", "H2": "Bá Thủy", "H3": "Hạ Bì", "H4": "Cam Xá"}
@@ -45,7 +46,7 @@ def mt_units() -> list[OrgUnit]:
 
 def mt_new_store(units: Iterable[OrgUnit] | None = None) -> Store:
     store = Store(":memory:")
-    store.save_units(list(units) if units is not None else mt_units())
+    store.save_units(list(units) if units is not None else mt_units(), ADMIN)
     return store
 
 
@@ -63,7 +64,7 @@ def mt_csv(rows: Iterable[Row]) -> bytes:
 
 
 def mt_import(store: Store, rows: Iterable[Row], now: datetime = MT_MARCH_10) -> ImportReport:
-    report = import_file(store, f"tep_{next(_mt_names)}.csv", mt_csv(rows), "can_bo_test", now=now)
+    report = import_file(store, f"tep_{next(_mt_names)}.csv", mt_csv(rows), admin("can_bo_test"), now=now)
     assert report.status == "imported", report.issues_frame().to_string()
     return report
 
@@ -287,7 +288,7 @@ def mt_statuses() -> pd.DataFrame:
     for code, value in {"TT_TIN_BAI": 48, "HT_MAY_2G": 0, "HT_CAP_QUANG": 100, "TC_VAN_BAN": 12,
                         "HT_DIEN_THOAI_THONG_MINH": 100, "DN_THUONG_MAI_DIEN_TU": 300,
                         "HT_AN_TOAN_THONG_TIN": 24}.items():  # fmt: skip
-        mt_store.set_target(code, 2026, value, "kiểm thử", "quan_tri")
+        mt_store.set_target(code, 2026, value, "kiểm thử", admin("quan_tri"))
     mt_import(mt_store, [
         # at risk: 11 by March is 44 by December, 92 % of 48
         count("2026-01", "H1", "TT_TIN_BAI", 3), count("2026-02", "H1", "TT_TIN_BAI", 4),
@@ -421,7 +422,7 @@ def test_an_undefined_ratio_month_does_not_poison_the_projection(mt_store: Store
 def test_targets_are_per_year(mt_store: Store) -> None:
     mt_import(mt_store, [ratio("2026-03", "H1", "HT_CAP_QUANG", 40, 100)])
     mt_import(mt_store, [ratio("2027-01", "H1", "HT_CAP_QUANG", 40, 100)], now=datetime(2027, 1, 10))
-    mt_store.set_target("HT_CAP_QUANG", 2027, 50, "kế hoạch 2027", "quan_tri")
+    mt_store.set_target("HT_CAP_QUANG", 2027, 50, "kế hoạch 2027", admin("quan_tri"))
     assert mt_store.targets(2026)["HT_CAP_QUANG"] == 100
     assert mt_store.targets(2027) == {"HT_CAP_QUANG": 50}
     row_2026 = mt_row(mt_store, "2026-03", "HT_CAP_QUANG")
@@ -431,7 +432,7 @@ def test_targets_are_per_year(mt_store: Store) -> None:
     # the new year's January compares with the old year's December (no December here)
     assert math.isnan(row_2027["change"])
     # changing 2026 changes 2026 only
-    mt_store.set_target("HT_CAP_QUANG", 2026, 80, "điều chỉnh", "quan_tri")
+    mt_store.set_target("HT_CAP_QUANG", 2026, 80, "điều chỉnh", admin("quan_tri"))
     assert mt_row(mt_store, "2026-03", "HT_CAP_QUANG")["progress"] == pytest.approx(0.5)
     assert mt_row(mt_store, "2027-01", "HT_CAP_QUANG")["target"] == 50
 
@@ -450,9 +451,9 @@ def test_revert_restores_the_earlier_value(mt_store: Store) -> None:
     assert mt_row(mt_store, "2026-03", "HT_CAP_QUANG")["value"] == pytest.approx(20.0)
     fix = mt_import(mt_store, [ratio("2026-03", "H1", "HT_CAP_QUANG", 50, 100)], now=datetime(2026, 3, 25))
     assert mt_row(mt_store, "2026-03", "HT_CAP_QUANG")["value"] == pytest.approx(40.0)
-    assert mt_store.revert_batch(fix.batch_id, "quan_tri") == 1
+    assert mt_store.revert_batch(fix.batch_id, admin("quan_tri")) == 1
     assert mt_row(mt_store, "2026-03", "HT_CAP_QUANG")["value"] == pytest.approx(20.0)
-    assert mt_store.revert_batch(first.batch_id, "quan_tri") == 2
+    assert mt_store.revert_batch(first.batch_id, admin("quan_tri")) == 2
     assert mt_row(mt_store, "2026-03", "HT_CAP_QUANG")["status"] == "no_data"
 
 
@@ -514,24 +515,24 @@ def test_correction_keeps_the_new_value(mt_completeness_store: Store) -> None:
 
 def test_deadline_day_is_a_setting(mt_completeness_store: Store) -> None:
     settings = mt_completeness_store.settings()
-    mt_completeness_store.save_settings(settings.model_copy(update={"deadline_day": 20}))
+    mt_completeness_store.save_settings(settings.model_copy(update={"deadline_day": 20}), ADMIN)
     try:
         table = metrics.completeness(mt_completeness_store, "2026-03", MT_COMMUNE).set_index("unit_code")
     finally:
-        mt_completeness_store.save_settings(settings)
+        mt_completeness_store.save_settings(settings, ADMIN)
     assert table.loc["H2", "status"] == "on_time"
     assert table.loc["H4", "status"] == "on_time"
 
 
 def test_reverted_submission_is_missing_again(mt_store: Store) -> None:
     report = mt_import(mt_store, full_hamlet_rows("2026-03", "H1"), now=datetime(2026, 3, 2))
-    mt_store.revert_batch(report.batch_id, "quan_tri")
+    mt_store.revert_batch(report.batch_id, admin("quan_tri"))
     table = metrics.completeness(mt_store, "2026-03", MT_COMMUNE).set_index("unit_code")
     assert table.loc["H1", "status"] == "missing"
 
 
 def test_inactive_hamlet_is_not_expected(mt_store: Store) -> None:
-    mt_store.save_units([OrgUnit(code="H4", name="Cam Xá", parent=MT_COMMUNE, active=False)])
+    mt_store.save_units([OrgUnit(code="H4", name="Cam Xá", parent=MT_COMMUNE, active=False)], ADMIN)
     table = metrics.completeness(mt_store, "2026-03", MT_COMMUNE)
     assert "H4" not in set(table["unit_code"])
     assert len(table) == 4

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from indicators import catalog, charts, dashboard, format, metrics
 from indicators.store import Store, open_store
 from tests import support
+from tests.support import admin
 
 PERIOD = "2026-03"
 COMMUNE = "01310"
@@ -53,7 +54,7 @@ def empty_path(tmp_path: Path, monkeypatch) -> Path:
 
 
 def run_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(support.APP, default_timeout=60)
+    at = support.app_test(60)
     at.switch_page(page)
     for key, value in params.items():
         at.query_params[key] = value
@@ -359,7 +360,7 @@ def test_revisions_show_current_superseded_and_reverted(store, run_import, make_
     upload("dau.csv", 40)
     upload("sua.csv", 45)
     wrong = upload("nham.csv", 99)
-    store.revert_batch(wrong, "can_bo_test")
+    store.revert_batch(wrong, admin("can_bo_test"))
 
     root = dashboard.root_unit(store)
     view = dashboard.indicator_view(store, "CQ_VNEID_MUC_2", "2026-03", root)

@@ -20,8 +20,8 @@ import indicators.ingest as ingest
 from indicators import dashboard, metrics
 from indicators.ingest import import_file
 from indicators.store import open_store
-from pages._shared import CURRENT_USER
-from tests.support import APP, demo_db, empty_db
+from tests import support
+from tests.support import admin, demo_db, empty_db
 
 PAGES = ["pages/upload.py", "pages/submissions.py", "pages/history.py", "pages/catalog.py"]
 COMMUNE = "01310"
@@ -41,7 +41,7 @@ BAD_CSV = (
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str) -> AppTest:
     monkeypatch.setenv("CDS_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = support.app_test(60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     at.switch_page(page)
@@ -111,7 +111,7 @@ def test_upload_good_csv_previews_counts_then_imports(monkeypatch, demo):
     assert current.loc[("2026-10", "BG13", "CQ_CHU_KY_SO"), "numerator"] == 700
     assert current.loc[("2026-10", "BG13", "HT_MAY_2G"), "note"] == "gửi bù"
     assert current.loc[("2026-03", "BG01", "TT_TIN_BAI"), "value"] == 7
-    assert store.batches().iloc[0]["user_name"] == CURRENT_USER
+    assert store.batches().iloc[0]["user_name"] == support.SIGNED_IN
 
     at.switch_page("pages/submissions.py")
     at.run()
@@ -219,13 +219,13 @@ def test_csv_template_round_trips_through_the_importer(tmp_path):
     text = dashboard.csv_template(units, "2026-11").decode("utf-8-sig")
     assert text.count("\r\n") == 1 + 14 * 16 + 10
     assert ",HT_PHU_SONG_5G,,1,," in text, "yes/no indicators come with the denominator 1"
-    blank = import_file(store, "mau.csv", text.encode("utf-8"), "t", dry_run=True, now=datetime(2026, 11, 27))
+    blank = import_file(store, "mau.csv", text.encode("utf-8"), admin("t"), dry_run=True, now=datetime(2026, 11, 27))
     assert blank.status == "rejected" and len(blank.errors) == 1
     assert blank.errors[0].message.startswith("Tệp chưa có số liệu nào")
     lines = text.split("\r\n")
     row = next(i for i, line in enumerate(lines) if ",TT_TIN_BAI," in line)
     lines[row] = lines[row].replace(",TT_TIN_BAI,,,,", ",TT_TIN_BAI,,,3,")
-    partly = import_file(store, "mau.csv", "\r\n".join(lines).encode("utf-8"), "t", dry_run=True,
+    partly = import_file(store, "mau.csv", "\r\n".join(lines).encode("utf-8"), admin("t"), dry_run=True,
                          now=datetime(2026, 11, 27))  # fmt: skip
     assert partly.status == "dry_run" and len(partly.rows) == 1
     assert any("dòng không có số liệu nên được bỏ qua" in w.message for w in partly.warnings)
@@ -276,7 +276,7 @@ def test_history_revert_through_the_dialog_restores_previous_values(monkeypatch,
         .tolist()
     )
     fix = (HEADER + "2026-03,BG01,CQ_CHU_KY_SO,5,900,,nhầm\n").encode("utf-8")
-    report = import_file(store, "nham.csv", fix, "người khác", now=datetime(2026, 4, 1))
+    report = import_file(store, "nham.csv", fix, admin("người khác"), now=datetime(2026, 4, 1))
     assert report.status == "imported"
 
     at = _app(monkeypatch, demo, "pages/history.py")
@@ -300,8 +300,8 @@ def test_history_revert_through_the_dialog_restores_previous_values(monkeypatch,
     now = store.current_submissions(periods=["2026-03"]).set_index(["period", "unit_code", "indicator_code"])
     assert now.loc[key, ["numerator", "denominator"]].tolist() == original
     batch = store.batches().iloc[0]
-    assert batch["reverted_by"] == CURRENT_USER
-    assert at.dataframe[0].value.iloc[0]["Trạng thái"].startswith("↩ Đã hoàn tác (cán bộ xã, ")
+    assert batch["reverted_by"] == support.SIGNED_IN
+    assert at.dataframe[0].value.iloc[0]["Trạng thái"].startswith(f"↩ Đã hoàn tác ({support.SIGNED_IN}, ")
     assert "revert_pending" not in at.session_state
 
 
@@ -353,7 +353,7 @@ def test_catalog_target_edit_persists_and_invalid_shows_error(monkeypatch, demo)
     assert any("Đã đặt mục tiêu 2027 của CQ_CHU_KY_SO: 65,5%" in t for t in _texts(at.success))
     assert store.targets(2027)["CQ_CHU_KY_SO"] == 65.5
     row = store.target_rows().query("indicator_code == 'CQ_CHU_KY_SO' and year == 2027").iloc[0]
-    assert row["basis"] == "Kế hoạch chuyển đổi số của xã năm 2027" and row["set_by"] == CURRENT_USER
+    assert row["basis"] == "Kế hoạch chuyển đổi số của xã năm 2027" and row["set_by"] == support.SIGNED_IN
 
 
 def test_catalog_negative_count_target_is_refused(monkeypatch, demo):
@@ -430,4 +430,14 @@ def test_catalog_lists_the_26_indicators_in_vietnamese(monkeypatch, demo):
     assert len(indicators) == 26
     assert set(indicators["Loại"]) == {"Tỷ lệ (tử số/mẫu số)", "Số lượng"}
     assert set(indicators["Cấp báo cáo"]) == {"Thôn", "Xã"}
-    assert any("Chưa có đăng nhập" in c for c in _texts(at.caption))
+    assert "Đặt mục tiêu" in [h.value for h in at.subheader]  # the admin may edit
+
+
+def test_catalog_is_read_only_for_leadership(monkeypatch, demo):
+    monkeypatch.setenv("CDS_DB", str(demo))
+    at = support.app_test(name="lanhdao")
+    at.switch_page("pages/catalog.py")
+    at.run()
+    assert not at.exception
+    assert any("Chỉ tài khoản quản trị" in c for c in _texts(at.caption))
+    assert "Đặt mục tiêu" not in [h.value for h in at.subheader] and not at.text_input

@@ -10,12 +10,13 @@ from streamlit.testing.v1 import AppTest
 
 from indicators import dashboard, tasks
 from indicators.store import open_store
-from tests.support import APP, demo_db, empty_db
+from tests import support
+from tests.support import demo_db, empty_db
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str) -> AppTest:
     monkeypatch.setenv("CDS_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = support.app_test(90)
     at.run()
     at.switch_page(page)
     at.run()

@@ -18,6 +18,7 @@ from indicators.ingest import import_file
 from indicators.metrics import STATUS_VI
 from indicators.store import Store
 from tests import support
+from tests.support import ADMIN, admin
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def demo_store(tmp_path_factory):
     settings = store.settings()
     settings.signer_name = "Nguyễn Văn Ký"
     settings.recipients = ["Sở Khoa học và Công nghệ;", "Lưu: VT."]
-    store.save_settings(settings)
+    store.save_settings(settings, ADMIN)
     yield store
     store.close()
 
@@ -123,7 +124,7 @@ def test_text_a_user_controls_is_escaped(tmp_path):
     from indicators.units import OrgUnit
 
     store.save_units([OrgUnit(code="X1", name="A & B <b>", level="commune"),
-                      OrgUnit(code="H1", name="Thôn <i>", parent="X1")])  # fmt: skip
+                      OrgUnit(code="H1", name="Thôn <i>", parent="X1")], ADMIN)  # fmt: skip
     data = report.render_docx(store, "2026-03", today=date(2026, 3, 20), with_charts=False)
     text = _text(Document(io.BytesIO(data)))
     assert "XÃ A & B <B>" in text
@@ -134,13 +135,13 @@ def test_annex_holds_every_figure_and_is_formula_safe(tmp_path):
     from indicators.units import OrgUnit
 
     store.save_units([OrgUnit(code="X1", name="Bình Giang", level="commune"),
-                      OrgUnit(code="H1", name="Cậy", parent="X1")])  # fmt: skip
+                      OrgUnit(code="H1", name="Cậy", parent="X1")], ADMIN)  # fmt: skip
     csv = (
         b"ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
         b"2026-03,H1,CQ_VNEID_MUC_2,669,1000,,=HYPERLINK(\"http://x\")\n"
         b"2026-03,H1,TT_TIN_BAI,,,4,@cmd\n"
     )
-    assert import_file(store, "a.csv", csv, "test", now=datetime(2026, 3, 10)).status == "imported"
+    assert import_file(store, "a.csv", csv, admin("test"), now=datetime(2026, 3, 10)).status == "imported"
     workbook = load_workbook(io.BytesIO(report.annex_xlsx(store, "2026-03")))
     assert workbook.sheetnames == ["Chỉ tiêu", "Theo thôn", "Nộp số liệu", "Số liệu gốc"]
     summary = {row[1]: row for row in workbook["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)}

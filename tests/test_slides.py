@@ -293,7 +293,7 @@ def page_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def run_page(**params: str) -> AppTest:
     if _through_app():
-        at = AppTest.from_file(support.APP, default_timeout=90)
+        at = support.app_test(90)
         at.switch_page(PAGE)
     else:  # until app.py lists the page: the page alone (the repository root is on sys.path)
         at = AppTest.from_file(str(support.ROOT / PAGE), default_timeout=90)

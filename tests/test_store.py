@@ -13,6 +13,7 @@ import pytest
 from indicators import catalog
 from indicators.settings import Settings
 from indicators.store import MIGRATIONS, Store, StoreError, StoreLockedError, open_store
+from tests.support import ADMIN, admin
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -83,7 +84,7 @@ def test_migrations_are_idempotent(tmp_path):
     first = Store(path)
     assert first.schema_version() == latest >= 1
     assert len(first.targets(2026)) == 26
-    first.set_target("CQ_VNEID_MUC_2", 2026, 95.0, "Nghị quyết của xã", "quan_tri")
+    first.set_target("CQ_VNEID_MUC_2", 2026, 95.0, "Nghị quyết của xã", admin("quan_tri"))
     first.close()
     for _ in range(2):
         again = Store(path)
@@ -106,8 +107,8 @@ def test_new_database_is_seeded_with_the_catalog_targets(store):
 
 
 def test_targets_per_year_are_editable(store):
-    store.set_target("HT_CAP_QUANG", 2027, 100.0, "kế hoạch 2027", "quan_tri")
-    store.set_target("HT_CAP_QUANG", 2027, 98.5, "sửa lại", "quan_tri")
+    store.set_target("HT_CAP_QUANG", 2027, 100.0, "kế hoạch 2027", admin("quan_tri"))
+    store.set_target("HT_CAP_QUANG", 2027, 98.5, "sửa lại", admin("quan_tri"))
     assert store.targets(2027) == {"HT_CAP_QUANG": 98.5}
     assert len(store.targets(2026)) == 26
 
@@ -115,14 +116,14 @@ def test_targets_per_year_are_editable(store):
 def test_settings_round_trip(store):
     assert store.settings() == Settings()
     changed = Settings(deadline_day=20, jump_threshold_pct=30.0, home_unit="01310")
-    store.save_settings(changed)
+    store.save_settings(changed, ADMIN)
     assert store.settings() == changed
 
 
 def test_settings_survive_reopening(tmp_path):
     path = tmp_path / "cds.duckdb"
     store = Store(path)
-    store.save_settings(Settings(deadline_day=15))
+    store.save_settings(Settings(deadline_day=15), ADMIN)
     store.close()
     again = Store(path)
     assert again.settings().deadline_day == 15
@@ -151,7 +152,7 @@ def test_content_snapshot_sees_every_change(store, run_import, make_long_csv):
     report = run_import(store, "t.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "4", ""]]))
     imported = store.content_snapshot()
     assert imported != empty and len(imported["submissions"]) == 1
-    store.revert_batch(report.batch_id, "quan_tri")
+    store.revert_batch(report.batch_id, admin("quan_tri"))
     reverted = store.content_snapshot()
     assert reverted != imported and len(reverted["batch_reverts"]) == 1
 
@@ -186,15 +187,15 @@ def test_demo_data_is_removed_with_its_units(make_store, run_import, make_long_c
 
     store = make_store()
     assert not store.has_demo()
-    store.save_units([OrgUnit(code="DEMO1", name="Thôn Mẫu", parent="01310")], is_demo=True)
+    store.save_units([OrgUnit(code="DEMO1", name="Thôn Mẫu", parent="01310")], ADMIN, is_demo=True)
     demo = import_file(
         store, "demo.csv",
         make_long_csv([["2026-03", "Thôn Mẫu", "TT_TIN_BAI", "", "", "4", ""]]).encode(),
-        "he_thong", now=datetime(2026, 3, 5), is_demo=True,
+        admin("he_thong"), now=datetime(2026, 3, 5), is_demo=True,
     )  # fmt: skip
     real = run_import(store, "t.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "5", ""]]))
     assert store.has_demo()
-    assert store.remove_demo() == 1
+    assert store.remove_demo(ADMIN) == 1
     assert not store.has_demo()
     assert list(store.batches()["id"]) == [real.batch_id]
     assert "DEMO1" not in {u.code for u in store.units()}

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from indicators import catalog, tasks
 from indicators.cli import main
 from indicators.store import Store
+from tests.support import admin
 
 NO_NOTES = pd.DataFrame(columns=["code", "period", "note", "author", "created_at"])
 
@@ -109,8 +110,8 @@ def test_on_time_ratio_for_the_indicator():
 def test_revisions_are_appended_and_history_kept():
     store = Store(":memory:")
     first = store.tasks()[0]
-    store.save_tasks([first.model_copy(update={"status": "in_progress"})], "cán bộ A")
-    store.save_tasks([first.model_copy(update={"status": "cancelled", "cancel_reason": "Gộp vào NV1.4"})], "cán bộ B")
+    store.save_tasks([first.model_copy(update={"status": "in_progress"})], admin("cán bộ A"))
+    store.save_tasks([first.model_copy(update={"status": "cancelled", "cancel_reason": "Gộp vào NV1.4"})], admin("cán bộ B"))
     current = {t.code: t for t in store.tasks()}[first.code]
     assert current.status == "cancelled" and current.cancel_reason == "Gộp vào NV1.4"
     history = store.task_history(first.code)
@@ -145,7 +146,7 @@ def test_csv_import_updates_and_adds():
     result = tasks.parse_tasks_file("so.csv", data, store.tasks())
     assert result.ok, result.issues
     assert {t.code for t in result.tasks} == {store.tasks()[1].code, "NV1.9"}
-    store.save_tasks(result.tasks, "test")
+    store.save_tasks(result.tasks, admin("test"))
     by_code = {t.code: t for t in store.tasks()}
     assert by_code["NV1.9"].unit == "Các thôn"
     assert by_code[store.tasks()[1].code].done_on == date(2026, 2, 20)
@@ -198,7 +199,7 @@ def _units_csv(folder) -> object:
 def test_a_title_starting_with_a_formula_sign_survives_export_and_import():
     store = Store(":memory:")
     first = store.tasks()[0].model_copy(update={"title": "=Tổng hợp số liệu các thôn"})
-    store.save_tasks([first], "test")
+    store.save_tasks([first], admin("test"))
     data = tasks.export_csv(store.tasks())
     assert b"'=T" in data  # neutralised in the file
     result = tasks.parse_tasks_file("so.csv", data, store.tasks())

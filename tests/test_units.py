@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from indicators.text import fold, nfc
 from indicators.units import OrgUnit, UnitMatcher, bare, descendants, infer_levels, nearest
+from tests.support import ADMIN
 
 
 def test_units_fixture(units, commune, hamlets):
@@ -138,12 +139,12 @@ def test_infer_levels():
 
 def test_save_units_updates_in_place(make_store):
     store = make_store()
-    store.save_units([OrgUnit(code="BG01", name="Cậy Mới", parent="01310", households=312)])
+    store.save_units([OrgUnit(code="BG01", name="Cậy Mới", parent="01310", households=312)], ADMIN)
     cay = {u.code: u for u in store.units()}["BG01"]
     assert (cay.name, cay.households) == ("Cậy Mới", 312)
     assert len(store.units()) == 8
-    store.save_units([OrgUnit(code="BG02", name="Bá Thủy", parent="01310", active=False)])
+    store.save_units([OrgUnit(code="BG02", name="Bá Thủy", parent="01310", active=False)], ADMIN)
     assert "BG02" not in {u.code for u in store.units(include_inactive=False)}
     assert "BG02" in {u.code for u in store.units()}
-    store.save_units([])  # nothing to do
+    store.save_units([], ADMIN)  # nothing to do
     store.close()

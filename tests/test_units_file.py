@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from indicators.ingest.units_file import parse_units_file
 from indicators.store import Store
 from indicators.units import OrgUnit
+from tests.support import ADMIN
 
 _UF_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
@@ -238,7 +239,7 @@ def test_level_column_wins_over_inference(uf_store: Store) -> None:
 
 
 def test_hamlets_under_a_commune_already_stored(uf_store: Store) -> None:
-    uf_store.save_units([OrgUnit(code="01310", name="Bình Giang", level="commune")])
+    uf_store.save_units([OrgUnit(code="01310", name="Bình Giang", level="commune")], ADMIN)
     units, issues = _parse(uf_store, "Mã đơn vị,Tên đơn vị,Trực thuộc\nBG01,Cậy,01310\nBG02,Bá Thủy,01310\n")
     assert issues == []
     assert {u.code: (u.parent, u.level) for u in units} == {
@@ -253,7 +254,8 @@ def test_new_commune_under_a_stored_city_is_a_commune(uf_store: Store) -> None:
             OrgUnit(code="31", name="Hải Phòng", level="city"),
             OrgUnit(code="01310", name="Bình Giang", parent="31", level="commune"),
             OrgUnit(code="BG01", name="Cậy", parent="01310", level="hamlet"),
-        ]
+        ],
+        ADMIN,
     )
     units, issues = _parse(uf_store, "code,name,parent\n01311,Xã Mới,31\n")
     assert issues == []
@@ -276,10 +278,10 @@ def test_active_column_words(uf_store: Store) -> None:
 def test_deactivating_a_stored_hamlet_keeps_it(uf_store: Store) -> None:
     units, issues = _parse(uf_store, VIETNAMESE_FILE)
     assert issues == []
-    uf_store.save_units(units)
+    uf_store.save_units(units, ADMIN)
     units, issues = _parse(uf_store, "code,name,parent,active\nBG01,Cậy,01310,0\n")
     assert issues == []
-    uf_store.save_units(units)
+    uf_store.save_units(units, ADMIN)
     stored = _by_code(uf_store.units())
     assert len(stored) == 4
     assert stored["BG01"].active is False

@@ -11,6 +11,7 @@ from typing import Literal
 import pandas as pd
 
 from .. import format, periods
+from ..accounts import Actor, allowed_units, require
 from ..models import Issue
 from ..store import Store
 from .layout import sheet_records
@@ -110,7 +111,7 @@ def import_file(
     store: Store,
     file_name: str,
     data: bytes,
-    user: str,
+    actor: Actor,
     *,
     dry_run: bool = False,
     now: datetime | None = None,
@@ -119,7 +120,9 @@ def import_file(
     """Validate a file and, unless it has errors or `dry_run`, write it as one batch.
 
     `now` is the moment the file was received (the import time by default): it decides lateness.
+    Rows for units outside `actor`'s assignment are errors of their row, like any other.
     """
+    require(actor, "import")
     now = now or datetime.now()
     sha = hashlib.sha256(data).hexdigest()
     report = ImportReport(file_name=file_name, sha256=sha, status="rejected")
@@ -162,13 +165,15 @@ def import_file(
     # the checks read what is stored; hold the write lock until the batch is written so that
     # concurrent imports behave as if run one after another
     with store.exclusive() if not dry_run else nullcontext():
-        return _check_and_write(store, report, records, user, now, dry_run, is_demo)
+        return _check_and_write(store, report, records, actor, now, dry_run, is_demo)
 
 
-def _check_and_write(store: Store, report: ImportReport, records: list, user: str, now: datetime,
+def _check_and_write(store: Store, report: ImportReport, records: list, actor: Actor, now: datetime,
                      dry_run: bool, is_demo: bool) -> ImportReport:  # fmt: skip
     """Validation against the store, then the batch write (the caller holds the write lock)."""
-    ctx = Context(units=store.units(), settings=store.settings(), now=now)
+    units = store.units()
+    ctx = Context(units=units, settings=store.settings(), now=now,
+                  allowed=allowed_units(actor, {u.code: u.parent for u in units}), actor_label=actor.label)  # fmt: skip
     if len(records) > SAMPLE_ROWS:
         _, sample = validate_records(records[:SAMPLE_ROWS], ctx)
         sample_errors = [issue for issue in sample if issue.severity == "error"]
@@ -211,7 +216,7 @@ def _check_and_write(store: Store, report: ImportReport, records: list, user: st
     batch = {
         "file_name": report.file_name,
         "sha256": report.sha256,
-        "user_name": user,
+        "user_name": actor.label,
         "created_at": now,
         "periods": file_periods,
         "rows_total": len(rows),
@@ -222,6 +227,6 @@ def _check_and_write(store: Store, report: ImportReport, records: list, user: st
         "outcome": "imported",
         "is_demo": is_demo,
     }
-    report.batch_id = store.insert_batch(batch, to_write)
+    report.batch_id = store.insert_batch(batch, to_write, actor)
     report.status = "imported"
     return report

@@ -30,6 +30,8 @@ class Context:
     units: list[OrgUnit]
     settings: Settings
     now: datetime
+    allowed: set[str] | None = None  # the units the importing account may write for (None: all)
+    actor_label: str = ""
 
     def __post_init__(self) -> None:
         self.matcher = UnitMatcher(self.units)
@@ -93,6 +95,9 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
                 unit = ctx.by_code[found[0]]
                 if not unit.active:
                     error(record, "don_vi", f"{unit.label} đã ngừng hoạt động (sáp nhập hoặc chia tách).")
+                elif ctx.allowed is not None and unit.code not in ctx.allowed:
+                    error(record, "don_vi", f"Tài khoản “{ctx.actor_label}” không được giao nhập số liệu "
+                                            f"cho {unit.label}.")  # fmt: skip
                     ok = False
 
         item = None

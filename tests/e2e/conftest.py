@@ -5,8 +5,9 @@
   whole process group. The server's output goes to tests/_output/logs/<name>.log.
 - `browser`: one Chromium for the session, driven by Playwright through `executable_path`
   (Playwright's own browser download does not work on these machines).
-- `open_page(url, width, height)`: a fresh browser context at that viewport, navigated to `url`
-  and waited for; `settle(page)` waits again after an action; `screenshot(page, name)` saves a
+- `open_page(url, width, height, user="quantri")`: a fresh browser context at that viewport,
+  logged in as `user` through the login form (once per server and user; later contexts reuse the
+  session cookie), navigated to `url` and waited for (`user=None`: not logged in); `settle(page)` waits again after an action; `screenshot(page, name)` saves a
   whole-app screenshot to tests/_output/screenshots/<name>.png.
 
 Browser tests never skip: a missing Chromium or Playwright is a failure with a clear message, and
@@ -30,7 +31,11 @@ from pathlib import Path
 
 import pytest
 
+from indicators.demo import DEMO_PASSWORD
 from tests.support import ROOT, demo_db, empty_db
+
+# the demo's accounts (quantri, lanhdao, canbo, thon-cay) and the empty server's admin share it
+PASSWORD = DEMO_PASSWORD
 
 OUTPUT = ROOT / "tests" / "_output"
 SCREENSHOTS = OUTPUT / "screenshots"
@@ -183,9 +188,19 @@ def demo_server(demo_db_path: Path, browser) -> Iterator[str]:
         yield url
 
 
+def add_admin(db: Path, name: str = "quantri") -> None:
+    """The first admin, created the documented way: the command line, password on stdin."""
+    subprocess.run(
+        [_python(), "-m", "indicators", "user", "add", name, "--role", "quan_tri", "--db", str(db)],
+        cwd=ROOT, input=PASSWORD + "\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def empty_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
-    with serve(empty_db(tmp_path_factory.mktemp("e2e_empty")), "empty_server") as url:
+    db = empty_db(tmp_path_factory.mktemp("e2e_empty"))
+    add_admin(db)
+    with serve(db, "empty_server") as url:
         warm_up(browser, url)
         yield url
 
@@ -243,22 +258,47 @@ def wait_for_app(page, timeout: int = RUN_TIMEOUT) -> None:
     page.wait_for_timeout(300)
 
 
+def log_in(page, name: str, password: str = PASSWORD) -> None:
+    """Fill the login form as a person would and wait for the page behind it."""
+    page.get_by_label("Tên đăng nhập").fill(name)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    # the answer: the page behind the form (with its logout button) or the form's error
+    page.locator("[data-testid=stSidebar] button:has-text('Đăng xuất'), [data-testid=stAlertContentError]").first.wait_for(
+        timeout=RUN_TIMEOUT
+    )
+    wait_for_app(page)
+
+
+@pytest.fixture(scope="session")
+def signed_in_states() -> dict:
+    """Browser storage (the session cookie) per (server, user), filled by the first login."""
+    return {}
+
+
 @pytest.fixture
-def open_page(browser) -> Iterator[Callable[..., object]]:
-    """`open_page(url, width=1366, height=768)` -> a Playwright page, loaded and idle.
+def open_page(browser, signed_in_states) -> Iterator[Callable[..., object]]:
+    """`open_page(url, width=1366, height=768, user="quantri")` -> a Playwright page, loaded and idle.
 
     Uncaught JavaScript errors of every page opened are collected in `page.js_errors`.
     """
     contexts = []
 
-    def open_(url: str, width: int = 1366, height: int = 768):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    def open_(url: str, width: int = 1366, height: int = 768, user: str | None = "quantri"):
+        base = "/".join(url.split("/")[:3])
+        state = signed_in_states.get((base, user)) if user else None
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
+                                      storage_state=state)  # fmt: skip
         contexts.append(context)
         page = context.new_page()
         page.js_errors = []
         page.on("pageerror", lambda error: page.js_errors.append(str(error)))
         page.goto(url, wait_until="domcontentloaded")
         wait_for_app(page)
+        if user and state is None:
+            log_in(page, user)
+            assert page.get_by_role("button", name="Đăng xuất").count() == 1, f"login as {user} failed"
+            signed_in_states[(base, user)] = context.storage_state()
         return page
 
     yield open_

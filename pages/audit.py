@@ -1,0 +1,24 @@
+"""Nhật ký thay đổi: every write, who, when, before and after; filter and export (admins only)."""
+
+import streamlit as st
+
+from indicators import dashboard, export, format
+from indicators.store import AUDIT_ACTIONS_VI
+from pages._shared import actor, require_page, store
+
+st.title("Nhật ký thay đổi")
+require_page("read_audit", "Nhật ký thay đổi")
+st.caption("Mọi thay đổi được ghi lại và không sửa, xóa được: nhập số liệu, hoàn tác, danh mục, mục tiêu, "
+           "cài đặt, nhiệm vụ, tài khoản.")  # fmt: skip
+
+rows = store().audit_log(actor())
+left, right = st.columns(2)
+action = left.selectbox("Thao tác", ["", *AUDIT_ACTIONS_VI], format_func=lambda a: AUDIT_ACTIONS_VI.get(a, "Tất cả"))
+who = right.selectbox("Người thực hiện", ["", *sorted(rows["actor"].unique())], format_func=lambda a: a or "Tất cả")
+shown = dashboard.filter_audit(rows, action or None, who or None)
+st.download_button("Tải nhật ký (.csv)", export.audit_csv(shown), "nhat_ky_thay_doi.csv", "text/csv",
+                   icon=":material/download:")  # fmt: skip
+st.caption(f"{format.number(len(shown))} dòng, mới nhất trước." if len(shown) else "Không có dòng nào.")
+st.dataframe(export.audit_frame(shown.head(2000)), hide_index=True, width="stretch", height=600)
+if len(shown) > 2000:
+    st.caption("Bảng chỉ hiện 2.000 dòng mới nhất; tệp tải về có đủ.")
