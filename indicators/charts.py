@@ -87,7 +87,7 @@ def trend(series: pd.DataFrame, item: Indicator, target: float | None, names: di
     return fig
 
 
-def ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: str) -> go.Figure:
+def ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: str, noun: str = "thôn") -> go.Figure:
     """Horizontal bars, one per unit, coloured by status, with the target line."""
     data = table.sort_values("value", ascending=item.direction == "down", na_position="first")
     colors = [STATUS_COLORS[s] for s in data["status"]]
@@ -105,13 +105,13 @@ def ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: 
             annotation_text=f"Mục tiêu: {format.indicator_value(target, item.kind)}",
             annotation_position="top",
         )  # fmt: skip
-    fig = _layout(fig, f"Xếp hạng thôn – {item.name_vi} – {format.month(period)}", height=max(320, 36 * len(data) + 120))
+    fig = _layout(fig, f"Xếp hạng {noun} – {item.name_vi} – {format.month(period)}", height=max(320, 36 * len(data) + 120))
     fig.update_xaxes(title_text=_unit_title(item), ticksuffix="%" if item.is_ratio else "")
     fig.update_yaxes(autorange="reversed", title_text="")
     return fig
 
 
-def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str) -> go.Figure:
+def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str, noun: str = "thôn") -> go.Figure:
     """Hamlet × indicator, coloured by progress towards the target (capped at 100 %)."""
     units = list(dict.fromkeys(table["unit_name"]))
     z, text = [], []
@@ -135,7 +135,7 @@ def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str) -> go.F
             xgap=2, ygap=2,
         )
     )  # fmt: skip
-    fig = _layout(fig, f"Tiến độ so với mục tiêu theo thôn – {format.month(period)}", height=max(360, 34 * len(units) + 160))
+    fig = _layout(fig, f"Tiến độ so với mục tiêu theo {noun} – {format.month(period)}", height=max(360, 34 * len(units) + 160))
     fig.update_xaxes(tickangle=-45, side="bottom")
     fig.update_yaxes(autorange="reversed")
     return fig
@@ -279,12 +279,12 @@ def compare_trend(series: pd.DataFrame, item: Indicator, target: float | None, n
     return tidy_months(fit_title(fig, width))
 
 
-def hamlet_heatmap(table: pd.DataFrame, codes: list[str], labels: dict[str, str], period: str) -> go.Figure:
+def hamlet_heatmap(table: pd.DataFrame, codes: list[str], labels: dict[str, str], period: str, noun: str = "thôn") -> go.Figure:
     """`progress_heatmap` with short Vietnamese indicator names instead of codes on the axis. The
     colour scale is drawn by the page (`scale_legend_html`) so that the cells keep the width on a
     phone."""
     named = table.assign(indicator_code=table["indicator_code"].map(lambda c: labels.get(c, c)))
-    fig = progress_heatmap(named, [labels.get(c, c) for c in codes], period)
+    fig = progress_heatmap(named, [labels.get(c, c) for c in codes], period, noun)
     fig.update_traces(showscale=False)
     fig.update_xaxes(tickangle=-40, automargin=True)
     fig.update_yaxes(automargin=True)
@@ -300,9 +300,9 @@ def scale_legend_html(fig: go.Figure, label: str = "Tiến độ so với mục 
     return f"{label}: <span style='white-space:nowrap'>{scale}</span>"
 
 
-def hamlet_ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: str) -> go.Figure:
+def hamlet_ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: str, noun: str = "thôn") -> go.Figure:
     """`ranking` with the title wrapped for narrow screens and the indicator's unit on the axis."""
-    fig = fit_title(ranking(table, item, target, period))
+    fig = fit_title(ranking(table, item, target, period, noun))
     # the value stays clear of the target line; a bar of zero still shows its value beside it
     positions = ["outside" if pd.isna(v) or v == 0 else "auto" for v in fig.data[0].x]
     fig.update_traces(insidetextanchor="start", textposition=positions, cliponaxis=False)

@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="nạp dữ liệu mẫu (hoặc --remove để xóa)")
     demo.add_argument("--remove", action="store_true", help="xóa toàn bộ dữ liệu mẫu")
     demo.add_argument("--if-empty", action="store_true", help="chỉ nạp khi cơ sở dữ liệu còn trống")
+    demo.add_argument("--city", action="store_true",
+                      help="thêm thành phố Hải Phòng với 114 xã, phường (mẫu) để xem cấp thành phố")  # fmt: skip
+    demo.add_argument("--limit", type=int, default=None, help="với --city: chỉ nạp N xã đầu (thử nhanh)")
 
     imp = sub.add_parser("import", parents=[common], help="nhập tệp số liệu CSV/XLSX")
     imp.add_argument("files", nargs="+")
@@ -240,6 +243,19 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
             return OK
         if args.if_empty and (store.units() or store.periods_with_data()):
             print("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.", file=out)
+            return OK
+        if args.city:
+            from .demo import load_city_demo
+
+            if not store.units():
+                load_demo(store, actor)  # Bình Giang with its accounts, then the rest of the city
+            counts = load_city_demo(store, actor, limit=args.limit)
+            print(
+                f"Đã nạp DỮ LIỆU MẪU cấp thành phố: Hải Phòng, {counts['communes']} xã, phường, đặc khu; "
+                f"{format.number(counts['batches'])} lô, {format.number(counts['rows'])} số liệu. "
+                "Chọn đơn vị ở thanh bên để xem cả thành phố hoặc từng xã.",
+                file=out,
+            )
             return OK
         from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 

@@ -95,7 +95,7 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
         indicators=table,
         series=series,
         completeness=metrics.completeness(store, period, root.code),
-        behind=metrics.hamlets_behind(store, period, root.code),
+        behind=metrics.members_behind(store, period, root.code),
         groups=metrics.group_progress(store, period, root.code, table),
         overdue_tasks=overdue_tasks(store, today or _date.today()),
     )
@@ -250,7 +250,7 @@ class HamletsView:
     period: str
     root: OrgUnit
     hamlets: list[OrgUnit]  # active hamlets below root, by name
-    table: pd.DataFrame  # metrics.hamlet_table
+    table: pd.DataFrame  # metrics.member_table
     codes: list[str]  # hamlet-level indicators, catalog order
     targets: dict[str, float]
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # metrics.monthly_values
@@ -296,12 +296,26 @@ class HamletsView:
         )
 
 
+def root_choices(store: Store) -> list[OrgUnit]:
+    """Units a dashboard can be about: each city, then its communes by name."""
+    units = store.units(include_inactive=False)
+    cities = sorted((u for u in units if u.level == "city"), key=lambda u: _fold(u.label))
+    communes = sorted((u for u in units if u.level == "commune"), key=lambda u: _fold(u.name))
+    return [*cities, *communes]
+
+
+def member_noun(root: OrgUnit) -> str:
+    """What the units compared under `root` are called: "thôn" in a commune, "xã" in a city."""
+    return "xã" if root.level == "city" else "thôn"
+
+
 def hamlets_view(store: Store, period: str, root: OrgUnit) -> HamletsView:
+    """The members of `root` (hamlets, or a city's communes) × their indicators."""
     year = periods.year_of(period)
-    hamlets = [u for u in metrics.reporting_units(store, root.code) if u.level == "hamlet"]
+    hamlets = metrics.member_units(store, root.code)
     hamlets.sort(key=lambda u: _fold(u.label))
     order = {item.code: i for i, item in enumerate(catalog.indicators())}
-    table = metrics.hamlet_table(store, period, root.code)
+    table = metrics.member_table(store, period, root.code)
     table = table.sort_values(
         ["unit_name", "indicator_code"],
         key=lambda s: s.map(order) if s.name == "indicator_code" else _name_key(s),
@@ -311,7 +325,8 @@ def hamlets_view(store: Store, period: str, root: OrgUnit) -> HamletsView:
         root=root,
         hamlets=hamlets,
         table=table,
-        codes=[i.code for i in catalog.indicators_at_level("hamlet")],
+        codes=[i.code for i in catalog.indicators()] if root.level == "city"
+        else [i.code for i in catalog.indicators_at_level("hamlet")],
         targets=store.targets(year),
         monthly=metrics.monthly_values(store, year, period),
     )
@@ -550,7 +565,7 @@ def indicator_view(store: Store, code: str, period: str | None, root: OrgUnit | 
     hamlets.sort(key=lambda u: _fold(u.label))
     view.names = {root.code: root.label, **{u.code: u.label for u in hamlets}}
     if item.level == "hamlet" and hamlets:
-        table = metrics.hamlet_table(store, period, root.code)
+        table = metrics.member_table(store, period, root.code)
         view.hamlets = table[table["indicator_code"] == code].reset_index(drop=True)
     else:
         view.names = {root.code: root.label}

@@ -11,6 +11,7 @@ import io
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from . import periods
 from .accounts import Actor, UserForm, hash_password, require
@@ -259,3 +260,100 @@ def _load(store, name, period, unit, rows, received, counts) -> int:
     counts["rows"] += report.count("new") + report.count("changed")
     return int(report.status == "imported")
 
+
+
+# --- the city demo: Hải Phòng's 114 communes and wards -------------------------------------------
+
+CITY = OrgUnit(code="05", name="Hải Phòng", level="city")  # the province code of the 2025 list
+ADMIN_UNITS = Path(__file__).parent / "data" / "admin_units" / "communes.csv"
+_KIND_PREFIX = {"commune": "", "ward": "Phường ", "special": "Đặc khu "}
+
+
+def city_units(seed: int = 57, limit: int | None = None) -> list[OrgUnit]:
+    """The city, its communes, wards and special zones (real codes and names from the 2025 list;
+    the first `limit` by code, Bình Giang always among them), and invented hamlets (thôn, or tổ
+    dân phố in wards) of uneven size: 6 to 16 per commune."""
+    with open(ADMIN_UNITS, encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["provinceCode"] == CITY.code]
+    if limit is not None:
+        rows = sorted(rows, key=lambda r: (r["code"] != COMMUNE.code, r["code"]))[:limit]
+    units = [CITY]
+    for row in rows:
+        rng = random.Random(seed * 1000 + int(row["code"]))
+        name = _KIND_PREFIX.get(row["type"], "") + row["name"]
+        hamlets = []
+        for i in range(1, rng.randint(6, 16) + 1):
+            households = int(rng.lognormvariate(6.4, 0.45))
+            hamlet = f"Tổ dân phố {i}" if row["type"] == "ward" else f"Thôn {i}"
+            hamlets.append(OrgUnit(code=f"{row['code']}-{i:02d}", name=hamlet, parent=row["code"], level="hamlet",
+                                   households=households, population=round(households * rng.uniform(2.9, 3.6))))  # fmt: skip
+        units.append(OrgUnit(code=row["code"], name=name, parent=CITY.code, level="commune",
+                             households=sum(h.households for h in hamlets),
+                             population=sum(h.population for h in hamlets)))  # fmt: skip
+        units += hamlets
+    return units
+
+
+def load_city_demo(store: Store, actor: Actor, today: date | None = None, seed: int = 57,
+                   limit: int | None = None) -> dict[str, int]:  # fmt: skip
+    """The city demo: every commune of Hải Phòng with its hamlets' figures since January.
+
+    A commune already in the store (Bình Giang from `load_demo`) keeps its own units and figures
+    and is only placed under the city. The other communes' figures are written one batch per
+    commune and month, straight to the store: 1.300 files through the importer would take
+    minutes, and these rows are made by this code, not typed by a person.
+    """
+    require(actor, "manage_demo")
+    today = today or date.today()
+    last = periods.latest_closed_period(today, store.settings().deadline_day)
+    months = periods.months_between("2026-01", last) if last >= "2026-01" else []
+    existing = {u.code: u for u in store.units()}
+    units = city_units(seed, limit)
+    kept = {u.code for u in units if u.level == "commune" and u.code in existing}
+    new_units = [u for u in units if u.code not in existing and u.parent not in kept]
+    moved = [existing[code].model_copy(update={"parent": CITY.code}) for code in kept]
+    store.save_units([*new_units, *moved], DEMO_ACTOR, is_demo=True)
+    counts = {"communes": sum(u.level == "commune" for u in units), "batches": 0, "rows": 0}
+    hamlets_of: dict[str, list[OrgUnit]] = {}
+    for unit in new_units:
+        if unit.level == "hamlet":
+            hamlets_of.setdefault(unit.parent, []).append(unit)
+    latest = datetime.combine(today, datetime.min.time())
+    for commune in (u for u in new_units if u.level == "commune"):
+        rng = random.Random(seed * 7919 + int(commune.code))
+        pace = rng.uniform(0.78, 1.1)
+        hamlets = [_Hamlet(h, random.Random(rng.random()), pace * rng.uniform(0.9, 1.05)) for h in hamlets_of[commune.code]]
+        habitually_late = rng.random() < 0.15
+        for period in months:
+            month = periods.month_number(period)
+            if rng.random() < 0.03:
+                continue  # a month this commune did not report
+            rows = [(h.unit.code, *row) for h in hamlets for row in _hamlet_rows(h, month)]
+            due = rng.randint(3, 8)
+            rows += [(commune.code, *row) for row in _commune_rows(rng, month, rng.randint(due - 2, due), due)]
+            day = rng.randint(12, 25) if habitually_late else rng.randint(5, 17)
+            received = min(datetime(int(period[:4]), month, day, 9, 0), latest)
+            counts["rows"] += _write_batch(store, f"{commune.code}_{period}.csv", period, rows, received)
+            counts["batches"] += 1
+    return counts
+
+
+def _write_batch(store: Store, name: str, period: str, rows: list[tuple], received: datetime) -> int:
+    import hashlib
+
+    import pandas as pd
+
+    from .models import SubmissionRow
+
+    checked = [SubmissionRow(period=period, unit_code=unit, indicator_code=code, numerator=num, denominator=den,
+                             value=value) for unit, code, num, den, value in rows]  # fmt: skip
+    frame = pd.DataFrame([r.model_dump() for r in checked])
+    frame["received_at"] = received
+    frame["source_row"] = range(2, len(frame) + 2)
+    batch = {
+        "file_name": name, "sha256": hashlib.sha256(frame.to_csv().encode()).hexdigest(),
+        "created_at": received, "periods": [period], "rows_total": len(frame), "rows_new": len(frame),
+        "rows_changed": 0, "rows_unchanged": 0, "warnings": [], "outcome": "imported", "is_demo": True,
+    }  # fmt: skip
+    store.insert_batch(batch, frame, DEMO_ACTOR)
+    return len(frame)

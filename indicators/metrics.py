@@ -83,11 +83,15 @@ def projection_for(months: list[int], values: list[float], kind: str, aggregatio
         return float("nan")
     if aggregation == "sum":
         return sum(values) * 12 / upto
-    if len(values) < 2:
+    if len(values) < 2 or len(set(months)) < 2:
         projected = values[-1]
-    else:
-        slope, intercept = np.polyfit(months, values, 1)
-        projected = float(slope * 12 + intercept)
+    else:  # least-squares line through (month, value), read at December
+        n = len(values)
+        mean_x, mean_y = sum(months) / n, sum(values) / n
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(months, values)) / sum(
+            (x - mean_x) ** 2 for x in months
+        )
+        projected = mean_y + slope * (12 - mean_x)
     projected = max(projected, 0.0)
     return min(projected, 100.0) if kind == "ratio" else projected
 
@@ -96,10 +100,14 @@ def target_scales(units: Iterable[OrgUnit]) -> dict[str, float]:
     """How much of a commune's count target each unit carries (see the module docstring)."""
     units = list(units)
     active = [u for u in units if u.active]
+    hamlets_of: dict[str | None, list[OrgUnit]] = {}
+    for u in active:
+        if u.level == "hamlet":
+            hamlets_of.setdefault(u.parent, []).append(u)
     scales: dict[str, float] = {}
     for unit in units:
         if unit.level == "hamlet":
-            siblings = [u for u in active if u.parent == unit.parent and u.level == "hamlet"] or [unit]
+            siblings = hamlets_of.get(unit.parent) or [unit]
             if all(u.households for u in siblings) and unit.households:
                 scales[unit.code] = unit.households / sum(u.households for u in siblings)
             else:
@@ -132,12 +140,31 @@ def _indicator_frame() -> pd.DataFrame:
     )
 
 
-def monthly_values(store: Store, year: int, up_to: str, units: list[OrgUnit] | None = None) -> pd.DataFrame:
+# monthly_values of the latest data versions: a page asks for the same roll-up several times
+# (headline, members, groups) and the roll-up is the costly query. Keyed by `data_version`, which
+# changes with every write, so an entry is never stale.
+_MONTHLY_CACHE: dict[tuple, pd.DataFrame] = {}
+_MONTHLY_CACHE_SIZE = 8
+
+
+def monthly_values(store: Store, year: int, up_to: str) -> pd.DataFrame:
     """Value of every unit (rolled up over its subtree) per indicator and month.
 
-    Covers December of the year before (for January's change) to `up_to`.
+    Covers December of the year before (for January's change) to `up_to`. The frame is shared
+    between callers: treat it as read-only.
     """
-    units = units if units is not None else store.units()
+    key = (store.path, id(store), store.data_version(), year, up_to)
+    found = _MONTHLY_CACHE.get(key)
+    if found is None:
+        found = _monthly_values(store, year, up_to)
+        if len(_MONTHLY_CACHE) >= _MONTHLY_CACHE_SIZE:
+            _MONTHLY_CACHE.pop(next(iter(_MONTHLY_CACHE)))
+        _MONTHLY_CACHE[key] = found
+    return found
+
+
+def _monthly_values(store: Store, year: int, up_to: str) -> pd.DataFrame:
+    units = store.units()
     columns = ["rollup_code", "indicator_code", "period", "numerator", "denominator", "value", "reporters"]
     grouped = store.rolled_up(ancestry(units), f"{year - 1}-12", up_to)
     if grouped.empty:
@@ -160,69 +187,69 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
     """
     year = periods.year_of(period)
     units = store.units()
-    monthly = monthly_values(store, year, period, units)
+    monthly = monthly_values(store, year, period)
     commune_targets = store.targets(year)
     scale = target_scales(units)
     codes = unit_codes if unit_codes is not None else [u.code for u in units]
-    items = catalog.indicators()
-    grid = pd.MultiIndex.from_product(
-        [codes, [i.code for i in items]], names=["unit_code", "indicator_code"]
-    ).to_frame(index=False)
+    items = {item.code: item for item in catalog.indicators()}
+    keys = ["unit_code", "indicator_code"]
     monthly = monthly[monthly["rollup_code"].isin(codes)].rename(columns={"rollup_code": "unit_code"})
     previous = periods.previous(period)
-    this_year = monthly[(monthly["period"] >= f"{year}-01") & (monthly["period"] <= period)]
     upto = periods.month_number(period)
+    # every per-(unit, indicator) figure from a few group-bys, then one plain loop over the keys
+    this_year = monthly[(monthly["period"] >= f"{year}-01") & (monthly["period"] <= period)]
+    this_year = this_year.sort_values([*keys, "period"])
+    sums = this_year.groupby(keys, sort=False)[["numerator", "denominator", "value"]].sum().to_dict("index")
+    now = this_year[this_year["period"] == period].set_index(keys)
+    now = now[["value", "numerator", "denominator", "reporters"]].to_dict("index")
+    valid = this_year[this_year["value"].notna()]
+    paths = valid.groupby(keys, sort=False).agg(periods=("period", list), values=("value", list)).to_dict("index")
+    prev_values = monthly[monthly["period"] == previous].set_index(keys)["value"].to_dict()
+    nan = float("nan")
     rows = []
-    by_key = {key: frame for key, frame in this_year.groupby(["unit_code", "indicator_code"])}
-    prev_by_key = {
-        (r.unit_code, r.indicator_code): r
-        for r in monthly[monthly["period"] == previous].itertuples(index=False)
-    }
-    for unit_code, code in grid.itertuples(index=False):
-        item = catalog.indicator(code)
-        frame = by_key.get((unit_code, code))
-        target = commune_targets.get(code)
-        if target is not None and item.kind == "count":
-            target = target * scale.get(unit_code, 1.0)
-        row = {"unit_code": unit_code, "indicator_code": code, "target": target}
-        if frame is None or frame.empty:
-            rows.append(row)
-            continue
-        frame = frame.sort_values("period")
-        now = frame[frame["period"] == period]
-        month_value = float(now["value"].iloc[0]) if len(now) else float("nan")
-        if item.aggregation == "sum":
-            if item.is_ratio:
-                den = frame["denominator"].sum()
-                value = 100 * frame["numerator"].sum() / den if den else float("nan")
+    for unit_code in codes:
+        for code, item in items.items():
+            target = commune_targets.get(code)
+            if target is not None and item.kind == "count":
+                target = target * scale.get(unit_code, 1.0)
+            row = {"unit_code": unit_code, "indicator_code": code, "target": target}
+            key = (unit_code, code)
+            total = sums.get(key)
+            if total is None:
+                rows.append(row)
+                continue
+            this_month = now.get(key, {})
+            month_value = float(this_month.get("value", nan))
+            if item.aggregation == "sum":
+                if item.is_ratio:
+                    den = total["denominator"]
+                    value = 100 * total["numerator"] / den if den else nan
+                else:
+                    value = float(total["value"])
             else:
-                value = float(frame["value"].sum())
-        else:
-            value = month_value
-        prev = prev_by_key.get((unit_code, code))
-        prev_value = float(prev.value) if prev is not None and pd.notna(prev.value) else float("nan")
-        # a 0/0 month (nothing to count yet) has no value: leave it out of trend and baseline
-        valid = frame[frame["value"].notna()]
-        baseline = float(valid["value"].iloc[0]) if len(valid) else float("nan")
-        months = [periods.month_number(p) for p in valid["period"]]
-        values = [float(v) for v in valid["value"]]
-        projection = projection_for(months, values, item.kind, item.aggregation, upto)
-        progress = progress_for(value, target, item.direction, baseline)
-        projected_progress = progress_for(projection, target, item.direction, baseline)
-        row.update(
-            value=value,
-            monthly_value=month_value,
-            numerator=float(now["numerator"].iloc[0]) if len(now) else float("nan"),
-            denominator=float(now["denominator"].iloc[0]) if len(now) else float("nan"),
-            reporters=int(now["reporters"].iloc[0]) if len(now) else 0,
-            previous_value=prev_value,
-            change=month_value - prev_value,
-            baseline=baseline,
-            projection=projection,
-            progress=progress,
-            projected_progress=projected_progress,
-        )
-        rows.append(row)
+                value = month_value
+            prev_value = prev_values.get(key, nan)
+            prev_value = float(prev_value) if pd.notna(prev_value) else nan
+            # a 0/0 month (nothing to count yet) has no value: leave it out of trend and baseline
+            path = paths.get(key, {"periods": [], "values": []})
+            values = [float(v) for v in path["values"]]
+            baseline = values[0] if values else nan
+            months = [periods.month_number(p) for p in path["periods"]]
+            projection = projection_for(months, values, item.kind, item.aggregation, upto)
+            row.update(
+                value=value,
+                monthly_value=month_value,
+                numerator=float(this_month.get("numerator", nan)),
+                denominator=float(this_month.get("denominator", nan)),
+                reporters=int(this_month.get("reporters", 0)),
+                previous_value=prev_value,
+                change=month_value - prev_value,
+                baseline=baseline,
+                projection=projection,
+                progress=progress_for(value, target, item.direction, baseline),
+                projected_progress=progress_for(projection, target, item.direction, baseline),
+            )
+            rows.append(row)
     out = pd.DataFrame(rows)
     for column in ("value", "monthly_value", "numerator", "denominator", "previous_value", "change",
                    "baseline", "projection", "progress", "projected_progress"):  # fmt: skip
@@ -289,19 +316,36 @@ def reporting_units(store: Store, root: str) -> list[OrgUnit]:
     return [u for u in units if u.code in members and u.active and u.level in ("hamlet", "commune")]
 
 
-def hamlet_table(store: Store, period: str, root: str) -> pd.DataFrame:
-    """(hamlet, indicator) rows for the hamlets below `root`, hamlet-level indicators only."""
-    hamlets = [u for u in reporting_units(store, root) if u.level == "hamlet"]
-    table = indicator_status(store, period, [u.code for u in hamlets])
-    table = table[table["level"] == "hamlet"]
-    names = {u.code: u.label for u in hamlets}
+def member_level(store: Store, root: str) -> str:
+    """The level a view of `root` compares: the communes of a city, the hamlets of a commune."""
+    levels = {u.code: u.level for u in store.units()}
+    return "commune" if levels.get(root) == "city" else "hamlet"
+
+
+def member_units(store: Store, root: str) -> list[OrgUnit]:
+    level = member_level(store, root)
+    return [u for u in reporting_units(store, root) if u.level == level]
+
+
+def member_table(store: Store, period: str, root: str) -> pd.DataFrame:
+    """(member, indicator) rows for the members of `root` (`member_units`).
+
+    Hamlets carry the hamlet-level indicators; a city's communes carry all of them, rolled up
+    from their hamlets by the same rules as everywhere (sums of numerators and denominators).
+    """
+    members = member_units(store, root)
+    table = indicator_status(store, period, [u.code for u in members])
+    if member_level(store, root) == "hamlet":
+        table = table[table["level"] == "hamlet"]
+    names = {u.code: u.label for u in members}
     table.insert(1, "unit_name", table["unit_code"].map(names))
     return table.reset_index(drop=True)
 
 
-def hamlets_behind(store: Store, period: str, root: str, limit: int = 5) -> pd.DataFrame:
-    """Hamlets furthest behind: lowest mean progress (capped at 100 %) over their indicators."""
-    table = hamlet_table(store, period, root)
+def members_behind(store: Store, period: str, root: str, limit: int = 5) -> pd.DataFrame:
+    """Members (hamlets, or a city's communes) furthest behind: lowest mean progress (capped at
+    100 %) over their indicators."""
+    table = member_table(store, period, root)
     if table.empty:
         return pd.DataFrame(columns=["unit_code", "unit_name", "progress", "behind", "at_risk"])
     table = table.assign(capped=table["progress"].clip(upper=1))
@@ -346,15 +390,25 @@ def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
     settings = store.settings()
     due = periods.deadline(period, settings.deadline_day)
     units = reporting_units(store, root)
+    expected = {level: {i.code for i in catalog.indicators_at_level(level)} for level in ("hamlet", "commune")}
+    level_of = {u.code: u.level for u in units}
     current = store.current_submissions(periods=[period])
+    current = current[current["unit_code"].isin(level_of)]
+    wanted = pd.Series([code in expected.get(level_of[unit], ()) for unit, code in
+                        zip(current["unit_code"], current["indicator_code"])], index=current.index, dtype=bool)  # fmt: skip
+    current = current[wanted].assign(on_time=lambda f: f["first_received_at"] <= due)
+    got = current.groupby("unit_code").agg(
+        submitted=("indicator_code", "size"), on_time=("on_time", "sum"),
+        last=("first_received_at", "max"), codes=("indicator_code", set),
+    ).to_dict("index")  # fmt: skip
     rows = []
     for unit in sorted(units, key=lambda u: (u.level != "hamlet", fold(u.name))):
-        expected = {i.code for i in catalog.indicators_at_level(unit.level)}  # type: ignore[arg-type]
-        mine = current[(current["unit_code"] == unit.code) & current["indicator_code"].isin(expected)]
-        on_time = int((mine["first_received_at"] <= due).sum())
-        late = len(mine) - on_time
-        missing = len(expected) - len(mine)
-        if len(mine) == 0:
+        mine = got.get(unit.code, {"submitted": 0, "on_time": 0, "last": pd.NaT, "codes": set()})
+        wanted_codes = expected.get(unit.level, set())
+        submitted, on_time = int(mine["submitted"]), int(mine["on_time"])
+        late = submitted - on_time
+        missing = len(wanted_codes) - submitted
+        if submitted == 0:
             status = "missing"
         elif missing:
             status = "partial"
@@ -362,20 +416,19 @@ def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
             status = "late"
         else:
             status = "on_time"
-        last = mine["first_received_at"].max() if len(mine) else pd.NaT
         rows.append(
             {
                 "unit_code": unit.code,
                 "unit_name": unit.label,
                 "level": unit.level,
-                "expected": len(expected),
-                "submitted": len(mine),
+                "expected": len(wanted_codes),
+                "submitted": submitted,
                 "on_time": on_time,
                 "late": late,
                 "missing": missing,
                 "status": status,
-                "last_received_at": last,
-                "missing_codes": sorted(expected - set(mine["indicator_code"])),
+                "last_received_at": mine["last"],
+                "missing_codes": sorted(wanted_codes - mine["codes"]),
             }
         )
     return pd.DataFrame(rows)

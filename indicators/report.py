@@ -226,7 +226,7 @@ def annex_xlsx(store: Store, period: str, root: OrgUnit | None = None) -> bytes:
     if root is None:
         raise ValueError("Chưa có đơn vị nào.")
     summary = metrics.commune_summary(store, period, root.code)
-    hamlets = metrics.hamlet_table(store, period, root.code)
+    hamlets = metrics.member_table(store, period, root.code)
     completeness = metrics.completeness(store, period, root.code)
     current = store.current_submissions(periods=[period])
     names = {u.code: u.label for u in store.units()}

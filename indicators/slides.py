@@ -104,7 +104,7 @@ def hamlet_progress(table: pd.DataFrame) -> pd.DataFrame:
     """Hamlets by mean progress (each indicator capped at 100 %), best first, with a status by the
     rule of the task groups (`metrics.group_progress`) and the count of indicators behind.
 
-    `table` is `metrics.hamlet_table`."""
+    `table` is `metrics.member_table`."""
     columns = ["unit_code", "unit_name", "progress", "projected_progress", "behind", "status"]
     if table.empty:
         return pd.DataFrame(columns=columns)
@@ -144,7 +144,7 @@ def month_data(store: Store, period: str | None, root: OrgUnit | None, today: da
         today=today,
         indicators=table,
         groups=metrics.group_progress(store, period, root.code, table),
-        ranked=hamlet_progress(metrics.hamlet_table(store, period, root.code)),
+        ranked=hamlet_progress(metrics.member_table(store, period, root.code)),
         submissions=dashboard.submissions_view(store, period, root, today),
         overdue=overdue_tasks(store, today),
         demo=store.has_demo(),

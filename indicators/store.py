@@ -653,10 +653,10 @@ class Store:
                 return cur.execute(
                     """SELECT a.rollup_code, c.indicator_code, c.period,
                         sum(c.numerator) AS numerator, sum(c.denominator) AS denominator,
-                        sum(c.value) AS count_value, count(DISTINCT c.unit_code) AS reporters
+                        sum(c.value) AS count_value, count(*) AS reporters  -- one current row per unit
                     FROM current_submissions c JOIN ancestry a ON a.unit_code = c.unit_code
                     WHERE c.period BETWEEN ? AND ?
-                    GROUP BY ALL ORDER BY ALL""",
+                    GROUP BY ALL""",  # callers sort what they show
                     [first, last],
                 ).df()
             finally:

@@ -40,7 +40,7 @@ class OrgUnit(BaseModel):
     def label(self) -> str:
         """How the unit is shown: "Thôn Cậy", "Xã Bình Giang"."""
         prefix = {"hamlet": "Thôn", "commune": "Xã", "city": "Thành phố"}[self.level]
-        if fold(self.name).startswith(fold(prefix) + " "):
+        if _PREFIX.match(fold(self.name)):  # "Phường Hồng Bàng", "Tổ dân phố 3" keep their own
             return self.name
         return f"{prefix} {self.name}"
 

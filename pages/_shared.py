@@ -100,6 +100,30 @@ def period_select(where=st) -> str | None:
                       format.month, where)  # fmt: skip
 
 
+def url_root():
+    """The unit in ?dv= when it is one of `dashboard.root_choices`, else the default root."""
+    s = store()
+    wanted = st.query_params.get("dv")
+    return next((u for u in dashboard.root_choices(s) if u.code == wanted), None) or dashboard.root_unit(s)
+
+
+def root_select(where=st.sidebar):
+    """The unit the dashboards are about (?dv=CODE): with a city above several communes, the city
+    or any one commune; otherwise the commune itself, with no widget. None on an empty tree."""
+    s = store()
+    default = dashboard.root_unit(s)
+    if default is None:
+        return None
+    choices = dashboard.root_choices(s)
+    if len(choices) <= 1:
+        return default
+    by_code = {u.code: u for u in choices}
+    code = url_select("Đơn vị", list(by_code), "dv", default.code,
+                      lambda c: by_code[c].label if by_code[c].level != "commune" else f"– {by_code[c].label}",
+                      where)  # fmt: skip
+    return by_code[code]
+
+
 def indicator_select(where=st, codes: Sequence[str] | None = None) -> str:
     codes = list(codes or [i.code for i in catalog.indicators()])
     return url_select("Chỉ tiêu", codes, "chi_tieu", codes[0],

@@ -9,6 +9,7 @@ from pages._shared import (
     empty_state,
     period_select,
     require_page,
+    root_select,
     status_badge,
     store,
     url_select,
@@ -19,7 +20,7 @@ st.title("Tiến độ theo nhóm nhiệm vụ")
 if empty_state():
     st.stop()
 
-root = dashboard.root_unit(store())
+root = root_select()
 period = period_select(st.sidebar)
 view = dashboard.groups_view(store(), period, root)
 st.caption(f"{root.label} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")

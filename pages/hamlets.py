@@ -10,30 +10,33 @@ from pages._shared import (
     indicator_select,
     period_select,
     require_page,
+    root_select,
     status_badge,
     store,
     url_select,
 )
 
 require_page("view", "Theo thôn")
-st.title("Tiến độ theo thôn")
 if empty_state():
     st.stop()
 
-root = dashboard.root_unit(store())
+root = root_select()
+noun = dashboard.member_noun(root)
+st.title(f"Tiến độ theo {noun}")
 period = period_select(st.sidebar)
 view = dashboard.hamlets_view(store(), period, root)
-st.caption(f"{root.label} · {format.month(period)} · {len(view.hamlets)} thôn · chỉ tiêu do thôn báo cáo")
+scope = "chỉ tiêu do thôn báo cáo" if noun == "thôn" else "mọi chỉ tiêu, cộng từ các thôn của mỗi xã"
+st.caption(f"{root.label} · {format.month(period)} · {len(view.hamlets)} {noun} · {scope}")
 if not view.hamlets:
-    st.info("Chưa có thôn nào trong danh mục đơn vị. Vào **Danh mục** để nạp danh sách thôn.")
+    st.info(f"Chưa có {noun} nào trong danh mục đơn vị. Vào **Danh mục** để nạp danh sách.")
     st.stop()
 
-heat, rank, one = st.tabs(["Bản đồ nhiệt", "Xếp hạng thôn", "Từng thôn"])
+heat, rank, one = st.tabs(["Bản đồ nhiệt", f"Xếp hạng {noun}", f"Từng {noun}"])
 
 with heat:
-    heatmap = charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, period)
+    heatmap = charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, period, noun)
     st.markdown(
-        "Mỗi ô là giá trị của một thôn ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
+        f"Mỗi ô là giá trị của một {noun} ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
         "Chạm hoặc rê chuột vào ô để xem chi tiết.<br>" + charts.scale_legend_html(heatmap),
         unsafe_allow_html=True,
     )
@@ -42,7 +45,7 @@ with heat:
 with rank:
     code = indicator_select(st, view.codes)
     item = catalog.indicator(code)
-    chart(charts.hamlet_ranking(view.ranking_table(code), item, view.targets.get(code), period))
+    chart(charts.hamlet_ranking(view.ranking_table(code), item, view.targets.get(code), period, noun))
     st.caption(
         "Màu và ký hiệu cho biết trạng thái: ★ đã đạt, ▲ đúng tiến độ, ● có nguy cơ, ▼ chậm "
         "(tính theo dự báo đến tháng 12). Nét đứt là mục tiêu năm."
@@ -50,7 +53,7 @@ with rank:
 
 with one:
     names = view.hamlet_names
-    unit_code = url_select("Thôn", list(names), "thon", format_func=names.get)
+    unit_code = url_select(noun.capitalize(), list(names), "thon", format_func=names.get)
     detail = view.detail(unit_code)
     st.subheader(f"{detail.unit.label} – {format.month(period)}")
     st.markdown(

@@ -9,6 +9,7 @@ from pages._shared import (
     indicator_select,
     period_select,
     require_page,
+    root_select,
     status_badge,
     store,
 )
@@ -17,7 +18,7 @@ require_page("view", "Chỉ tiêu")
 st.title("Chỉ tiêu")
 code = indicator_select(st)
 period = period_select(st.sidebar)
-root = dashboard.root_unit(store())
+root = root_select()
 view = dashboard.indicator_view(store(), code, period, root)
 item = view.item
 

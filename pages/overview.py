@@ -3,14 +3,14 @@
 import streamlit as st
 
 from indicators import catalog, charts, dashboard, format
-from pages._shared import chart, empty_state, period_select, require_page, status_badge, store
+from pages._shared import chart, empty_state, period_select, require_page, root_select, status_badge, store
 
 require_page("view", "Tổng quan")
 st.title("Tổng quan chuyển đổi số")
 if empty_state():
     st.stop()
 
-root = dashboard.root_unit(store())
+root = root_select()
 period = period_select(st.sidebar)
 view = dashboard.overview(store(), period, root)
 st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {store().settings().deadline_day} hằng tháng")
@@ -45,13 +45,15 @@ with right:
     st.subheader("Nộp số liệu")
     st.metric(
         "Thôn đã nộp đúng hạn",
-        f"{view.hamlets_on_time}/{view.hamlets_total} thôn",
+        f"{format.number(view.hamlets_on_time)}/{format.number(view.hamlets_total)} thôn",
         help="Nộp đủ các chỉ tiêu của thôn trước hết ngày hạn nộp.",
     )
-    st.write(f"{view.hamlets_submitted}/{view.hamlets_total} thôn đã nộp số liệu {format.month(period)}.")
-    st.subheader("Thôn chậm nhất")
+    st.write(f"{format.number(view.hamlets_submitted)}/{format.number(view.hamlets_total)} thôn đã nộp số liệu "
+             f"{format.month(period)}.")
+    noun = dashboard.member_noun(root)
+    st.subheader(f"{noun.capitalize()} chậm nhất")
     if view.behind.empty:
-        st.write("Chưa có số liệu theo thôn.")
+        st.write(f"Chưa có số liệu theo {noun}.")
     for row in view.behind.itertuples():
         st.markdown(f"- **{row.unit_name}**: tiến độ bình quân {format.percent(row.progress * 100)}, "
                     f"{row.behind} chỉ tiêu chậm")  # fmt: skip

@@ -15,8 +15,8 @@ from datetime import date
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from indicators import dashboard, format, slides
-from pages._shared import empty_state, require_page, store
+from indicators import format, slides
+from pages._shared import empty_state, require_page, store, url_root
 
 INTERVAL = 15  # seconds per slide when advancing by itself
 # text sizes by the screen's width: ?co=vua|lon|rat-lon (slides.SCALE is the exported files')
@@ -66,15 +66,16 @@ def _today() -> date:
 
 
 @st.cache_resource(max_entries=8, show_spinner="Đang chuẩn bị các trang trình chiếu…")
-def _month(path: str, period: str, version: tuple, today: date) -> slides.MonthData | None:
+def _month(path: str, period: str, version: tuple, today: date, root_code: str) -> slides.MonthData | None:
     """The month's figures, shared by every session until the data change (`version`)."""
     del path, version  # cache keys only
-    return slides.month_data(store(), period, dashboard.root_unit(store()), today)
+    root = next(u for u in store().units() if u.code == root_code)
+    return slides.month_data(store(), period, root, today)
 
 
 def month_data(period: str, today: date) -> slides.MonthData | None:
     s = store()
-    data = _month(s.path, period, s.data_version(), today)
+    data = _month(s.path, period, s.data_version(), today, url_root().code)
     if data is None:
         return None
     # tasks are not part of data_version: the overdue list is read afresh (a small table)

@@ -5,8 +5,8 @@ from datetime import date
 import streamlit as st
 from pydantic import ValidationError
 
-from indicators import dashboard, format, report
-from pages._shared import actor, can, empty_state, period_select, require_page, store
+from indicators import format, report
+from pages._shared import actor, can, empty_state, period_select, require_page, root_select, store
 
 st.title("Báo cáo tháng gửi thành phố")
 require_page("download", "Báo cáo tháng")
@@ -14,7 +14,7 @@ if empty_state():
     st.stop()
 
 period = period_select(st.sidebar)
-root = dashboard.root_unit(store())
+root = root_select()
 settings = store().settings()
 st.write(
     f"Báo cáo kết quả thực hiện Kế hoạch {format.month(period).lower()} của {root.label}, theo thể thức "

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from indicators import charts, dashboard, format, metrics
-from pages._shared import chart, empty_state, require_page, store, url_select
+from pages._shared import chart, empty_state, require_page, root_select, store, url_select
 
 require_page("view", "Tình hình nộp báo cáo")
 st.title("Tình hình nộp báo cáo")
@@ -21,7 +21,7 @@ def _grid(db: str, version: tuple, root_code: str, first: str, last: str):
 
 
 s = store()
-root = dashboard.root_unit(s)
+root = root_select()
 today = date.today()
 months = dashboard.submission_periods(s, today)
 period = url_select("Kỳ báo cáo", months, "ky", months[0], format.month)

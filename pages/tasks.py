@@ -151,6 +151,9 @@ if st.button("Nhập vào chỉ tiêu TC_NHIEM_VU_DUNG_HAN"):
     root = dashboard.root_unit(store())
     if root is None:
         st.error("Chưa có danh mục đơn vị.")
+    elif root.level != "commune":
+        st.error(f"Sổ nhiệm vụ là của một xã, còn đơn vị mặc định đang là {root.label}: hãy nhập từ dòng lệnh "
+                 "với `tasks indicator` hoặc đặt đơn vị mặc định là xã.")  # fmt: skip
     else:
         result = tasks.import_on_time_indicator(store(), period, actor(), root.code)
         (st.success if result.ok else st.error)(result.summary())

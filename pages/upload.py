@@ -8,12 +8,12 @@ import streamlit as st
 from indicators import dashboard, format
 from indicators.ingest import import_file
 from indicators.template import build_template
-from pages._shared import actor, require_page, store
+from pages._shared import actor, require_page, root_select, store
 
 st.title("Nộp số liệu")
 require_page("import", "Nộp số liệu")
 s = store()
-root = dashboard.root_unit(s)
+root = root_select()
 if root is None:
     st.info(
         "Chưa có danh sách thôn, nên chưa thể nhận số liệu. Vào **Danh mục** → **Thôn/đơn vị** để "

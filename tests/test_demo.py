@@ -186,7 +186,7 @@ def test_demo_figures_feed_the_dashboards(demo_long: Store) -> None:
     assert ratios["value"].between(0, 100).all()
     assert set(table["status"]) <= set(metrics.STATUSES) - {"no_data"}
     assert len(metrics.group_progress(demo_long, "2026-10", "01310", table)) == 7
-    behind = metrics.hamlets_behind(demo_long, "2026-10", "01310")
+    behind = metrics.members_behind(demo_long, "2026-10", "01310")
     assert len(behind) == 5
     assert behind["progress"].is_monotonic_increasing
 

@@ -559,16 +559,16 @@ def test_hamlets_behind_ordered_by_progress(mt_store: Store) -> None:
         ratio("2026-03", "H2", "HT_CAP_QUANG", 20, 100),
         ratio("2026-03", "H3", "HT_CAP_QUANG", 50, 100),
     ])  # fmt: skip
-    behind = metrics.hamlets_behind(mt_store, "2026-03", MT_COMMUNE)
+    behind = metrics.members_behind(mt_store, "2026-03", MT_COMMUNE)
     assert list(behind["unit_code"]) == ["H2", "H3", "H1"]  # H4 reported nothing
     assert behind["progress"].tolist() == pytest.approx([0.2, 0.5, (0.9 + 1.0) / 2])
     assert list(behind["unit_name"]) == ["Thôn Bá Thủy", "Thôn Hạ Bì", "Thôn Cậy"]
     assert behind.set_index("unit_code").loc["H2", "behind"] == 1
-    assert list(metrics.hamlets_behind(mt_store, "2026-03", MT_COMMUNE, limit=2)["unit_code"]) == ["H2", "H3"]
+    assert list(metrics.members_behind(mt_store, "2026-03", MT_COMMUNE, limit=2)["unit_code"]) == ["H2", "H3"]
 
 
 def test_hamlets_behind_without_data_is_empty(mt_store: Store) -> None:
-    assert metrics.hamlets_behind(mt_store, "2026-03", MT_COMMUNE).empty
+    assert metrics.members_behind(mt_store, "2026-03", MT_COMMUNE).empty
 
 
 def test_group_progress_seven_groups(mt_store: Store) -> None:
@@ -637,8 +637,11 @@ def test_city_reporting_units_and_completeness(mt_city_store: Store) -> None:
     table = metrics.completeness(mt_city_store, "2026-03", "31")
     assert set(table["unit_code"]) == codes
     assert [u.code for u in metrics.children(mt_city_store, "31")] == [MT_COMMUNE, "01311"]
-    behind = metrics.hamlets_behind(mt_city_store, "2026-03", "31")
-    assert set(behind["unit_code"]) == {"H1", "H2", "K1"}
+    # a city compares its communes (the commune view compares hamlets)
+    assert [u.code for u in metrics.member_units(mt_city_store, "31")] == [MT_COMMUNE, "01311"]
+    behind = metrics.members_behind(mt_city_store, "2026-03", "31")
+    assert set(behind["unit_code"]) == {MT_COMMUNE, "01311"}
+    assert {u.code for u in metrics.member_units(mt_city_store, MT_COMMUNE)} == {"H1", "H2"}
 
 
 # --- property: the commune value is the pooled ratio ------------------------------------------

@@ -114,7 +114,7 @@ def test_hamlets_page_shows_the_hamlet_of_the_url_as_the_core_computes_it(demo_p
     assert at.selectbox(key="url_thon").value == "BG05"
     assert at.subheader[0].value == "Thôn Hạ Bì – Tháng 3/2026"
 
-    table = metrics.hamlet_table(app_store(), PERIOD, COMMUNE)
+    table = metrics.member_table(app_store(), PERIOD, COMMUNE)
     mine = table[table["unit_code"] == "BG05"]
     order = {item.code: i for i, item in enumerate(catalog.indicators())}
     mine = mine.iloc[mine["indicator_code"].map(order).argsort()]
@@ -308,7 +308,7 @@ def test_hamlets_view_matches_the_core(demo_store):
     assert view.codes == [i.code for i in catalog.indicators_at_level("hamlet")]
     assert len(view.hamlets) == 14 and view.hamlets[0].label == "Thôn An Cường"
     assert len(view.table) == 14 * len(view.codes)
-    core = metrics.hamlet_table(demo_store, PERIOD, COMMUNE).set_index(["unit_code", "indicator_code"])
+    core = metrics.member_table(demo_store, PERIOD, COMMUNE).set_index(["unit_code", "indicator_code"])
     mine = view.table.set_index(["unit_code", "indicator_code"])
     pd.testing.assert_series_equal(mine["value"].sort_index(), core["value"].sort_index())
     assert set(view.heat_table["unit_name"]) == {u.name for u in view.hamlets}

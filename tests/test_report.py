@@ -83,7 +83,7 @@ def test_indicator_table_equals_the_core(demo_store, docx_bytes):
 
 def test_behind_late_missing_and_tasks_are_listed(demo_store, docx_bytes):
     text = _text(Document(io.BytesIO(docx_bytes)))
-    behind = metrics.hamlets_behind(demo_store, "2026-11", "01310")
+    behind = metrics.members_behind(demo_store, "2026-11", "01310")
     assert behind.iloc[0]["unit_name"] in text
     completeness = metrics.completeness(demo_store, "2026-11", "01310")
     for row in completeness[completeness["status"] != "on_time"].itertuples():

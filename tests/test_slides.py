@@ -144,7 +144,7 @@ def test_group_slides_show_every_indicator_of_the_group(data: slides.MonthData, 
 
 def test_ranking_slide_orders_hamlets_by_mean_progress(demo_store: Store, deck: list[slides.Slide]):
     root = dashboard.root_unit(demo_store)
-    table = metrics.hamlet_table(demo_store, PERIOD, root.code)
+    table = metrics.member_table(demo_store, PERIOD, root.code)
     mean = table.assign(p=table["progress"].clip(upper=1)).groupby("unit_name")["p"].mean()
     order = sorted(mean.index, key=lambda name: -mean[name])
     labels = named(deck[8].figure, "label")

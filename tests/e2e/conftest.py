@@ -344,3 +344,19 @@ def full_screenshot(page, path: Path) -> None:
         page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
+
+
+@pytest.fixture(scope="session")
+def city_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
+    """The commune demo placed in a small city (Bình Giang and four more communes of Hải Phòng)."""
+    from indicators.demo import load_city_demo
+    from indicators.store import Store
+    from tests.support import ADMIN, DEMO_TODAY
+
+    db = demo_db(tmp_path_factory.mktemp("e2e_city"))
+    store = Store(db)
+    load_city_demo(store, ADMIN, today=DEMO_TODAY, limit=5)
+    store.close()
+    with serve(db, "city_server") as url:
+        warm_up(browser, url)
+        yield url

@@ -1,0 +1,115 @@
+"""The city view: Hải Phòng's communes from the 2025 list, the city demo, city-level roll-ups and
+the pages viewed for the city or one commune (?dv=)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indicators import cli, dashboard, metrics
+from indicators.demo import CITY, city_units, load_city_demo
+from indicators.store import Store, open_store
+from tests import support
+from tests.support import ADMIN, DEMO_TODAY, demo_db
+
+LIMIT = 5  # communes in the test city: Bình Giang (the commune demo) and four more
+
+
+def test_city_units_follow_the_2025_list():
+    units = city_units()
+    communes = [u for u in units if u.level == "commune"]
+    assert len(communes) == 114 and all(u.parent == CITY.code for u in communes)
+    labels = {u.code: u.label for u in communes}
+    assert labels["01310"] == "Xã Bình Giang"
+    assert sum(label.startswith("Phường ") for label in labels.values()) == 45
+    codes = [u.code for u in units]
+    assert len(codes) == len(set(codes)), "codes identify units"
+    hamlets = [u for u in units if u.level == "hamlet"]
+    assert 6 * 114 <= len(hamlets) <= 16 * 114
+    assert len({u.households for u in hamlets}) > 100  # uneven sizes
+
+
+@pytest.fixture(scope="module")
+def city_path(tmp_path_factory) -> Path:
+    path = demo_db(tmp_path_factory.mktemp("city"))
+    store = Store(path)
+    counts = load_city_demo(store, ADMIN, today=DEMO_TODAY, limit=LIMIT)
+    assert counts["communes"] == LIMIT and counts["batches"] > 0
+    store.close()
+    return path
+
+
+def test_the_commune_demo_moves_under_the_city_with_its_figures(city_path):
+    store = Store(city_path)
+    try:
+        units = {u.code: u for u in store.units()}
+        assert units["01310"].parent == CITY.code and units["BG01"].parent == "01310"
+        assert dashboard.root_unit(store).code == CITY.code
+        assert [u.code for u in metrics.member_units(store, CITY.code)][:1] and len(
+            metrics.member_units(store, CITY.code)
+        ) == LIMIT
+        # Bình Giang's own batches are still the demo's imports (170), plus the other communes'
+        assert (store.batches()["file_name"] == "BG01_2026-11.csv").sum() == 1
+    finally:
+        store.close()
+
+
+def test_city_values_are_pooled_ratios_of_every_hamlet(city_path):
+    store = Store(city_path)
+    try:
+        table = metrics.commune_summary(store, "2026-11", CITY.code).set_index("indicator_code")
+        current = store.current_submissions(periods=["2026-11"])
+        rows = current[current["indicator_code"] == "CQ_VNEID_MUC_2"]
+        expected = 100 * rows["numerator"].sum() / rows["denominator"].sum()
+        assert table.loc["CQ_VNEID_MUC_2", "value"] == pytest.approx(expected)
+        members = metrics.member_table(store, "2026-11", CITY.code)
+        assert set(members["unit_code"]) == {u.code for u in metrics.member_units(store, CITY.code)}
+        assert set(members["indicator_code"]) == {i for i in table.index}  # communes carry all 26
+        one = members[(members["unit_code"] == "01310") & (members["indicator_code"] == "CQ_VNEID_MUC_2")]
+        alone = metrics.commune_summary(store, "2026-11", "01310").set_index("indicator_code")
+        assert one["value"].iloc[0] == pytest.approx(alone.loc["CQ_VNEID_MUC_2", "value"])
+    finally:
+        store.close()
+
+
+def _page(city_path, monkeypatch, page: str, **params):
+    monkeypatch.setenv("CDS_DB", str(city_path))
+    at = support.app_test()
+    at.switch_page(page)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_pages_switch_between_the_city_and_one_commune(city_path, monkeypatch):
+    at = _page(city_path, monkeypatch, "pages/hamlets.py")
+    assert at.title[0].value == "Tiến độ theo xã"
+    assert at.sidebar.selectbox(key="url_dv").value == CITY.code
+    assert f"{LIMIT} xã" in at.caption[0].value
+    at = _page(city_path, monkeypatch, "pages/hamlets.py", dv="01310")
+    assert at.title[0].value == "Tiến độ theo thôn" and "14 thôn" in at.caption[0].value
+    at = _page(city_path, monkeypatch, "pages/overview.py", dv="01310")
+    assert at.caption[0].value.startswith("Xã Bình Giang")
+    at = _page(city_path, monkeypatch, "pages/overview.py", dv="ZZ'--")
+    assert any("ZZ'--" in w.value for w in at.warning) and at.caption[0].value.startswith("Thành phố Hải Phòng")
+    for page in ("pages/groups.py", "pages/indicator.py", "pages/submissions.py", "pages/report.py"):
+        _page(city_path, monkeypatch, page)
+
+
+def test_commune_database_shows_no_unit_picker(tmp_path, monkeypatch):
+    monkeypatch.setenv("CDS_DB", str(demo_db(tmp_path)))
+    at = support.app_test()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert "url_dv" not in [s.key for s in at.sidebar.selectbox]
+
+
+def test_demo_city_from_the_command_line(tmp_path, capsys):
+    db = str(tmp_path / "c.duckdb")
+    assert cli.main(["demo", "--city", "--limit", "3", "--db", db]) == 0
+    assert "Hải Phòng, 3 xã" in capsys.readouterr().out
+    store = open_store(db)
+    assert {u.code for u in metrics.member_units(store, CITY.code)} >= {"01310"}
+    store.close()
