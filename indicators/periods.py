@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from .text import fold
 
@@ -27,6 +28,11 @@ def parse_period(value: object) -> str | None:
         return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, float):
         return None  # 2026.10 typed in a number cell became 2026.1: ambiguous, ask for text
+    return _parse_period_text(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _parse_period_text(value: str) -> str | None:
     # fold() would turn separators into spaces; strip only diacritics and spaces here
     parts = re.split(r"([-/.])", str(value))
     text = "".join(part if part in "-/." else fold(part) for part in parts)

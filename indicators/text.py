@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 
@@ -13,7 +14,8 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
 
 
-def fold(text: str) -> str:
+@lru_cache(maxsize=65536)  # a file repeats the same codes, names and months thousands of times
+def _fold(text: str) -> str:
     """A key for forgiving comparison: no diacritics, lower case, single spaces.
 
     "Thôn  Cậy", "THON CAY" and an NFD "Thôn Cậy" all fold to "thon cay".
@@ -23,6 +25,14 @@ def fold(text: str) -> str:
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
     stripped = re.sub(r"[_\-–—.,:;/()\"“”‘’']+", " ", stripped)
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def fold(text: object) -> str:
+    """A key for forgiving comparison: no diacritics, lower case, single spaces.
+
+    "Thôn  Cậy", "THON CAY" and an NFD "Thôn Cậy" all fold to "thon cay".
+    """
+    return _fold(str(text))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -67,6 +67,7 @@ class UnitMatcher:
 
     def __init__(self, units: Iterable[OrgUnit]):
         self.units = {unit.code: unit for unit in units}
+        self._found: dict[str, list[str]] = {}
         self._keys: dict[str, set[str]] = {}
         for unit in self.units.values():
             for key in {fold(unit.code), fold(unit.name), bare(unit.name), fold(unit.label)}:
@@ -74,6 +75,12 @@ class UnitMatcher:
 
     def candidates(self, text: str) -> list[str]:
         """Every unit code `text` may mean (more than one means the name is ambiguous)."""
+        found = self._found.get(text)
+        if found is None:  # a file names the same units on thousands of rows
+            found = self._found[text] = self._candidates(text)
+        return found
+
+    def _candidates(self, text: str) -> list[str]:
         key = fold(text)
         found = self._keys.get(key) or self._keys.get(bare(text)) or set()
         # an exact code wins over a name that happens to look like it

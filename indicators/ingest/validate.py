@@ -283,17 +283,21 @@ def _eq(a: pd.Series, b: pd.Series) -> pd.Series:
     return both_missing | ((a - b).abs() < 1e-9).fillna(False)
 
 
-def _modified_z(values: pd.Series) -> pd.Series:
-    """Iglewicz–Hoaglin modified z-score; when most values are equal (MAD 0), the mean deviation."""
-    median = values.median()
+def _modified_z_by(frame: pd.DataFrame, keys: list[str], column: str, min_size: int = 5) -> pd.Series:
+    """Iglewicz–Hoaglin modified z-score of `column` within each group of `keys`; when most values
+    are equal (MAD 0), the mean absolute deviation instead; 0 in groups smaller than `min_size`."""
+    groups = [frame[k] for k in keys]
+    values = frame[column]
+    grouped = values.groupby(groups)
+    median = grouped.transform("median")
     deviation = (values - median).abs()
-    mad = deviation.median()
-    if mad and not np.isnan(mad):
-        return 0.6745 * (values - median) / mad
-    mean_ad = deviation.mean()
-    if not mean_ad or np.isnan(mean_ad):
-        return pd.Series(0.0, index=values.index)
-    return (values - median) / (1.253314 * mean_ad)
+    mad = deviation.groupby(groups).transform("median")
+    mean_ad = deviation.groupby(groups).transform("mean")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(mad > 0, 0.6745 * (values - median) / mad,
+                     np.where(mean_ad > 0, (values - median) / (1.253314 * mean_ad), 0.0))  # fmt: skip
+    z = np.where(grouped.transform("size") >= min_size, z, 0.0)
+    return pd.Series(z, index=frame.index)
 
 
 def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
@@ -303,9 +307,7 @@ def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
     if has_prev.empty:
         return issues
     has_prev["delta"] = has_prev["value"] - has_prev["prev_value"]
-    has_prev["robust_z"] = has_prev.groupby(["period", "indicator_code"])["delta"].transform(
-        lambda s: _modified_z(s) if len(s) >= 5 else pd.Series(0.0, index=s.index)
-    )
+    has_prev["robust_z"] = _modified_z_by(has_prev, ["period", "indicator_code"], "delta")
     settings = ctx.settings
     for r in has_prev.itertuples():
         item = catalog.indicator(r.indicator_code)
