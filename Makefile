@@ -62,5 +62,16 @@ lint: dev-deps
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
+# Benchmarks (bench/, BENCHMARKS.md): deterministic synthetic data over the real unit lists, each
+# figure beside its floor; results in bench/results/<size>.json, generated data in bench/data/.
+#   make bench            commune and city sizes (about 35 minutes on 2 cores)
+#   make bench-national   the national size (about 31 million rows; allow hours and 10 GB of disk)
+bench: deps
+	$(BIN)/python -m bench.run commune city
+
+.PHONY: bench-national
+bench-national: deps
+	$(BIN)/python -m bench.run national
+
 clean:
 	rm -rf $(VENV) .pytest_cache tests/_output

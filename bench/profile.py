@@ -1,0 +1,78 @@
+"""Profile one figure where a target is missed: `python -m bench.profile city hamlets`.
+
+Targets: overview, hamlets, groups, completeness (metrics.*), overview_view (dashboard.overview),
+import (the product importing one per-commune file into a new store with the size's units),
+page:<url_path> (a warm AppTest run). The second (warm) call is profiled with cProfile; the top
+functions by cumulative and by own time go to bench/results/profile_<size>_<target>.txt.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from . import load, product
+from .sizes import AS_OF, SIZES
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def target_fn(size_name: str, target: str):
+    from indicators import dashboard, metrics
+    from indicators.store import Store
+
+    size = SIZES[size_name]
+    db = load.db_path(size)
+    root, period = size.root, size.period
+    if target == "import":
+        copy = load.size_dir(size) / "profile_import.duckdb"
+        load.prepare_store(size, copy)
+        store = product.new_store(copy)
+        files = iter(sorted(load.files_dir(size).glob("*.csv")))
+        now = datetime.fromisoformat(AS_OF)
+        return lambda: product.product_import(store, next(files), now=now)  # the next commune's file
+    if target.startswith("page:"):
+        token = product.page_login(db)
+        return lambda: product.run_page(target[5:], db, token)
+    store = Store(db)
+    root_unit = next(u for u in store.units() if u.code == root)
+    return {
+        "overview": lambda: metrics.commune_summary(store, period, root),
+        "hamlets": lambda: product.members_table(store, period, root),
+        "groups": lambda: metrics.group_progress(store, period, root),
+        "completeness": lambda: metrics.completeness(store, period, root),
+        "overview_view": lambda: dashboard.overview(store, period, root_unit),
+    }[target]
+
+
+def main() -> None:
+    size_name, target = sys.argv[1], sys.argv[2]
+    fn = target_fn(size_name, target)
+    started = time.perf_counter()
+    fn()
+    first = time.perf_counter() - started
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    fn()
+    profiler.disable()
+    second = time.perf_counter() - started
+    text = io.StringIO()
+    text.write(f"{size_name} {target}: first run {first:.2f} s, profiled run {second:.2f} s (with cProfile overhead)\n\n")
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"profile_{size_name}_{target.replace(':', '_') or 'root'}.txt"
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    out.write_text(text.getvalue().replace(root, "").replace(sys.prefix + "/lib/python3.11/site-packages/", ""))
+    print(f"{out}: first {first:.2f} s, profiled {second:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Markdown tables from bench/results/*.json: `python -m bench.report` (used for BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .run import METRICS, RESULTS, TARGETS
+
+
+def _s(value) -> str:
+    if value is None:
+        return "–"
+    if value >= 100:
+        return f"{value:.0f} s"
+    if value >= 10:
+        return f"{value:.1f} s"
+    return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
+
+
+def _mb(value) -> str:
+    return "–" if value is None else f"{value:,.0f} MB"
+
+
+def _ratio(a, b) -> str:
+    return "–" if a is None or not b else f"{a / b:.1f}×"
+
+
+def _met(ok) -> str:
+    return "–" if ok is None else ("yes" if ok else "**no**")
+
+
+def _get(fig: dict | None, key: str):
+    return None if not fig or "error" in fig else fig.get(key)
+
+
+def _err(fig: dict | None) -> str:
+    return f" ({fig['error']})" if fig and "error" in fig else ""
+
+
+def _n(*figs) -> str:
+    return "/".join(str(f.get("n", 0)) if f else "0" for f in figs)
+
+
+def tables(result: dict) -> str:
+    f = result["figures"]
+    national = result["size"] == "national"
+    lines: list[str] = []
+    add = lines.append
+    ds = result["dataset"]
+    add(f"### {result['size']}: {ds['submission_rows']:,} submission rows, {ds['batches']:,} batches, "
+        f"{ds['units']:,} units, {ds['db_bytes'] / 1024**2:,.0f} MB database\n")  # fmt: skip
+
+    checks = (f.get("check") or {}).get("checks")
+    if checks:
+        parts = [f"{name} {'equal' if c.get('equal') else '**DIFFERENT**'} ({c.get('rows_product')} rows)"
+                 for name, c in checks.items()]  # fmt: skip
+        add("Floors give the product's numbers (values to 1e-6 relative, statuses and lists exactly): "
+            + ", ".join(parts) + ".\n")
+    elif f.get("check"):
+        add(f"Floors not checked: {f['check'].get('error', '')[:200]}\n")
+    loads = [x for fig in f.values() for r in fig.get("runs", []) for x in r.get("load_average_1min", [])]
+    if loads:
+        add(f"Load average (1 min) seen by the steps: {min(loads):.1f} to {max(loads):.1f} on {result['machine']['nproc']} cores.\n")
+
+    if any(k.startswith("import.") for k in f):
+        add("| Import | product | floor (read_csv + INSERT) | ratio | target | met? | peak memory product / floor | runs |")
+        add("|---|---|---|---|---|---|---|---|")
+        p, fl = f.get("import.per_commune.product"), f.get("import.per_commune.floor")
+        if p or fl:
+            ratio = _get(p, "cold_s") / _get(fl, "cold_s") if _get(p, "cold_s") and _get(fl, "cold_s") else None
+            add(f"| {ds.get('per_commune_files', '?')} per-commune files, {(_get(p, 'rows') or 0):,} rows | "
+                f"{_s(_get(p, 'cold_s'))}{_err(p)} | {_s(_get(fl, 'cold_s'))}{_err(fl)} | {_ratio(_get(p, 'cold_s'), _get(fl, 'cold_s'))} | "
+                f"≤ {TARGETS['import']:.0f}× | {_met(None if ratio is None else ratio <= TARGETS['import'])} | "
+                f"{_mb(_get(p, 'maxrss_mb'))} / {_mb(_get(fl, 'maxrss_mb'))} | {_n(p, fl)} |")  # fmt: skip
+        capped, free, fl1 = (f.get("import.single_file.product"), f.get("import.single_file.product_uncapped"),
+                             f.get("import.single_file.floor"))  # fmt: skip
+        if capped:
+            why = (capped.get("statuses") or {}).get("first_error", "")
+            refused = (capped.get("statuses") or {}).get("rejected")
+            text = f"refused in {_s(_get(capped, 'cold_s'))}: “{why[:80]}…”" if refused else _s(_get(capped, "cold_s"))
+            add(f"| one file of the whole size, as the product ships | {text} | {_s(_get(fl1, 'cold_s'))} | "
+                f"{'–' if refused else _ratio(_get(capped, 'cold_s'), _get(fl1, 'cold_s'))} | – | – | "
+                f"{_mb(_get(capped, 'maxrss_mb'))} / {_mb(_get(fl1, 'maxrss_mb'))} | {_n(capped, fl1)} |")  # fmt: skip
+        if free:
+            ratio = _get(free, "cold_s") / _get(fl1, "cold_s") if _get(free, "cold_s") and _get(fl1, "cold_s") else None
+            add(f"| the same file, caps lifted in the benchmark process | {_s(_get(free, 'cold_s'))}{_err(free)} | "
+                f"{_s(_get(fl1, 'cold_s'))} | {_ratio(_get(free, 'cold_s'), _get(fl1, 'cold_s'))} | "
+                f"≤ {TARGETS['import']:.0f}× | {_met(None if ratio is None else ratio <= TARGETS['import'])} | "
+                f"{_mb(_get(free, 'maxrss_mb') or (free or {}).get('maxrss_mb'))} / {_mb(_get(fl1, 'maxrss_mb'))} | {_n(free, fl1)} |")  # fmt: skip
+        add("")
+
+    add("| Metric (root " + result["description"]["root"] + ", " + result["description"]["period"]
+        + ") | product cold / warm | floor cold / warm (one SQL query) | ratio warm (cold) | target | met? | "
+        "peak memory product / floor | runs |")  # fmt: skip
+    add("|---|---|---|---|---|---|---|---|")
+    for name in METRICS:
+        p, fl = f.get(f"metric.{name}.product"), f.get(f"metric.{name}.floor")
+        if not p and not fl:
+            continue
+        pw, fw = _get(p, "warm_s"), _get(fl, "warm_s")
+        ratio = pw / fw if pw and fw else None
+        add(f"| {name} | {_s(_get(p, 'cold_s'))} / {_s(pw)}{_err(p)} | {_s(_get(fl, 'cold_s'))} / {_s(fw)}{_err(fl)} | "
+            f"{_ratio(pw, fw)} ({_ratio(_get(p, 'cold_s'), _get(fl, 'cold_s'))}) | ≤ {TARGETS['metric']}× | "
+            f"{_met(None if ratio is None else ratio <= TARGETS['metric'])} | "
+            f"{_mb(_get(p, 'maxrss_mb') or (p or {}).get('maxrss_mb'))} / {_mb(_get(fl, 'maxrss_mb'))} | {_n(p, fl)} |")  # fmt: skip
+    pd_, pv = f.get("metric.overview.pandas"), f.get("metric.overview.product")
+    if pd_:
+        add(f"| overview, plain pandas (analyst) | {_s(_get(pv, 'cold_s'))} / {_s(_get(pv, 'warm_s'))} (product) | "
+            f"{_s(_get(pd_, 'cold_s'))} / {_s(_get(pd_, 'warm_s'))}{_err(pd_)} (pandas) | "
+            f"{_ratio(_get(pv, 'warm_s'), _get(pd_, 'warm_s'))} ({_ratio(_get(pv, 'cold_s'), _get(pd_, 'cold_s'))}) | – | – | "
+            f"{_mb(_get(pv, 'maxrss_mb'))} / {_mb(_get(pd_, 'maxrss_mb'))} | {_n(pv, pd_)} |")  # fmt: skip
+    ov = f.get("metric.overview_view.product")
+    if ov:
+        cold = _get(ov, "cold_s")
+        target = TARGETS["national_overview_cold_s"] if national else None
+        add(f"| overview page's whole view model (dashboard.overview) | {_s(cold)} / {_s(_get(ov, 'warm_s'))}{_err(ov)} | – | – | "
+            f"{'< 3 s cold' if national else '–'} | {_met(None if target is None or cold is None else cold < target) if national else '–'} | "
+            f"{_mb(_get(ov, 'maxrss_mb') or ov.get('maxrss_mb'))} | {_n(ov)} |")  # fmt: skip
+    add("")
+
+    pages = {k: v for k, v in f.items() if k.startswith("page.")}
+    if pages:
+        add("| Page (AppTest, server side) | cold | warm | target cold / warm | met? | peak memory | runs |")
+        add("|---|---|---|---|---|---|---|")
+        for key, fig in pages.items():
+            cold, warm = _get(fig, "cold_s"), _get(fig, "warm_s")
+            if national:
+                target, ok = "< 3 s cold (overview), < 4 GB", None
+                if key == "page.tong-quan":
+                    ok = cold is not None and cold < TARGETS["national_overview_cold_s"] and fig["maxrss_mb"] < TARGETS["national_memory_mb"]
+            else:
+                target = f"< {TARGETS['page_cold_s']:.0f} s / < {TARGETS['page_warm_s']} s"
+                ok = None if cold is None else cold < TARGETS["page_cold_s"] and (warm or 0) < TARGETS["page_warm_s"]
+            add(f"| /{key[5:]} | {_s(cold)}{_err(fig)} | {_s(warm)} | {target} | {_met(ok)} | {_mb(fig.get('maxrss_mb'))} | {fig.get('n', 0)} |")  # fmt: skip
+        add("")
+    return "\n".join(lines)
+
+
+def growth(results: list[dict]) -> str:
+    """How cost grows from commune to city to national, figure by figure."""
+    keys = [("rows", None), ("import.per_commune.product", "cold_s"), ("import.per_commune.floor", "cold_s")]
+    keys += [(f"metric.{m}.{i}", "warm_s") for m in METRICS for i in ("product", "floor")]
+    keys += [("metric.overview.pandas", "warm_s"), ("metric.overview_view.product", "cold_s"),
+             ("page.tong-quan", "cold_s"), ("page.tong-quan", "warm_s"), ("page.theo-thon", "warm_s"),
+             ("page.tinh-hinh-nop", "warm_s"), ("page.lich-su", "warm_s")]  # fmt: skip
+    head = "| figure | " + " | ".join(r["size"] for r in results) + " |"
+    out = [head, "|---" * (len(results) + 1) + "|"]
+    for key, what in keys:
+        cells = []
+        for r in results:
+            if key == "rows":
+                cells.append(f"{r['dataset']['submission_rows']:,}")
+                continue
+            fig = r["figures"].get(key)
+            cells.append(_s(_get(fig, what)) if _get(fig, what) is not None else ("n/a" if not fig else fig.get("error", "–")[:30]))
+        label = "submission rows" if key == "rows" else f"{key} ({what.replace('_s', '')})"
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    names = sys.argv[1:] or ["commune", "city", "national"]
+    results = [json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").exists()]
+    for r in results:
+        print(tables(r))
+    if len(results) > 1:
+        print(growth(results))
+
+
+if __name__ == "__main__":
+    main()

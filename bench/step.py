@@ -1,0 +1,243 @@
+"""One measured step, run in its own process: `python -m bench.step '<json>'`.
+
+The parent (bench/run.py) starts a new process per repetition, so every figure starts cold and peak
+memory (VmHWM of this process image, reset after the step's untimed setup) belongs to that step
+alone: the libraries loaded and the database opened, plus what the measured work needed. The
+step prints one JSON line: seconds of its cold (first) and warm (second, same process) run, and
+what it checked.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+METRIC_COLUMNS = {
+    "overview": (["indicator_code"], ["value", "monthly_value", "change", "target", "progress", "projection",
+                                      "projected_progress", "status"]),
+    "hamlets": (["unit_code", "indicator_code"], ["value", "monthly_value", "change", "target", "progress",
+                                                  "projection", "projected_progress", "status"]),
+    "groups": (["task_group"], ["indicators", "with_data", "progress", "projected_progress", "status",
+                                "n_achieved", "n_on_track", "n_at_risk", "n_behind", "n_no_data"]),
+    "completeness": (["unit_code"], ["expected", "submitted", "on_time", "late", "missing", "status",
+                                     "last_received_at", "missing_codes"]),
+}  # fmt: skip
+
+
+def _status_mb(field: str) -> float:
+    """VmHWM (peak) or VmRSS (now) of this process, in MB.
+
+    Not ru_maxrss: on Linux a child's ru_maxrss starts at its parent's size at fork time, while
+    VmHWM belongs to the process image started by exec (DuckDB's memory is in it).
+    """
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def _start_measuring() -> float:
+    """Forget the peak of the setup (creating stores, saving units): VmHWM restarts from the
+    current resident size (Linux ≥ 4.0, writing 5 to clear_refs). Returns that size in MB."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    return _rss_mb()
+
+
+def _timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def metric(args: dict) -> dict:
+    """A metric result by the product, its SQL floor or the analyst's pandas (cold, then warm)."""
+    import duckdb
+
+    from bench import floors
+
+    db, root, period, name, impl = args["db"], args["root"], args["period"], args["name"], args["impl"]
+    if impl == "product":
+        from bench import product
+        from indicators import dashboard, metrics
+        from indicators.store import Store
+
+        store = Store(db)
+        fn = {
+            "overview": lambda: metrics.commune_summary(store, period, root),
+            "hamlets": lambda: product.members_table(store, period, root),
+            "groups": lambda: metrics.group_progress(store, period, root),
+            "completeness": lambda: metrics.completeness(store, period, root),
+            "overview_view": lambda: dashboard.overview(store, period, next(u for u in store.units() if u.code == root)),
+        }[name]
+    else:
+        from bench import product
+
+        con = duckdb.connect(db, read_only=True)
+        con.execute("SET enable_progress_bar = false")
+        if impl == "pandas":
+            fn = lambda: floors.pandas_overview(con, root, period)  # noqa: E731
+        else:
+            deadline_day = json.loads(con.execute("SELECT value FROM settings WHERE key = 'settings'").fetchone()[0]
+                                      ).get("deadline_day", 18)  # fmt: skip
+            level = con.execute("SELECT level FROM units WHERE code = ?", [root]).fetchone()[0]
+            sql = {"overview": floors.overview_sql, "groups": floors.groups_sql,
+                   "completeness": floors.completeness_sql,
+                   "hamlets": lambda: floors.members_sql(product.members_level(level))}[name]()  # fmt: skip
+            values = (floors.completeness_params(root, period, deadline_day) if name == "completeness"
+                      else floors.params(root, period))  # fmt: skip
+            fn = lambda: floors.run(con, sql, values)  # noqa: E731
+    rss_before = _start_measuring()
+    cold, result = _timed(fn)
+    warm = None
+    if args.get("warm", True):
+        warm, result = _timed(fn)
+    return {"cold_s": cold, "warm_s": warm, "rows": len(result) if hasattr(result, "__len__") else 1, "rss_before_mb": rss_before}
+
+
+def check(args: dict) -> dict:
+    """Every floor (and the pandas overview) gives the product's numbers: compared, not timed."""
+    from bench import floors, product
+    from indicators import metrics
+    from indicators.store import Store
+
+    db, root, period = args["db"], args["root"], args["period"]
+    store = Store(db)
+    cur = store._conn.cursor()  # the floors read the same open database (one connection per file)
+    deadline_day = store.settings().deadline_day
+    values = floors.params(root, period)
+    out = {}
+    for name in args.get("names", list(METRIC_COLUMNS)):
+        started = time.perf_counter()
+        expected = {
+            "overview": lambda: metrics.commune_summary(store, period, root),
+            "hamlets": lambda: product.members_table(store, period, root),
+            "groups": lambda: metrics.group_progress(store, period, root),
+            "completeness": lambda: metrics.completeness(store, period, root),
+        }[name]()
+        level = next(u.level for u in store.units() if u.code == root)
+        sql = {"overview": floors.overview_sql, "groups": floors.groups_sql, "completeness": floors.completeness_sql,
+               "hamlets": lambda: floors.members_sql(product.members_level(level))}[name]()  # fmt: skip
+        floor = floors.run(cur, sql, floors.completeness_params(root, period, deadline_day)
+                           if name == "completeness" else values)  # fmt: skip
+        key, columns = METRIC_COLUMNS[name]
+        out[name] = floors.compare(expected, floor, key, columns)
+        if name == "overview":
+            out["overview_pandas"] = floors.compare(expected, floors.pandas_overview(cur, root, period), key, columns)
+        out[name]["seconds"] = round(time.perf_counter() - started, 1)
+    return {"cold_s": None, "warm_s": None, "checks": out}
+
+
+def import_files(args: dict) -> dict:
+    """Import files into a new store holding the size's units: by the product, or read_csv + INSERT."""
+    import duckdb
+
+    from bench import load, product
+    from bench.sizes import AS_OF, SIZES
+
+    size = SIZES[args["size"]]
+    db = Path(args["db"])
+    files = [Path(f) for f in args["files"]]
+    load.prepare_store(size, db)
+    now = datetime.fromisoformat(AS_OF)
+    rss_before = _start_measuring()
+    rows = 0
+    statuses: dict[str, int] = {}
+    if args["impl"].startswith("product"):
+        if args["impl"] == "product_uncapped":  # what a single city-size file would need
+            import indicators.ingest as ingest
+            import indicators.ingest.read as read
+
+            ingest.MAX_FILE_BYTES = 10**12
+            read.MAX_ROWS = 10**9
+        store = product.new_store(db)
+        started = time.perf_counter()
+        for f in files:
+            report = product.product_import(store, f, now=now)
+            statuses[report.status] = statuses.get(report.status, 0) + 1
+            rows += report.count("new") + report.count("changed")
+            if report.status == "rejected":
+                statuses["first_error"] = report.errors[0].message if report.errors else ""
+        seconds = time.perf_counter() - started
+        store.close()
+    else:
+        con = duckdb.connect(str(db))
+        con.execute("SET enable_progress_bar = false")
+        started = time.perf_counter()
+        for f in files:
+            con.execute("BEGIN")
+            batch = con.execute("SELECT nextval('batch_ids')").fetchone()[0]
+            con.execute(
+                "INSERT INTO batches VALUES (?, ?, '', 'floor', ?, '', 0, 0, 0, 0, '[]', 'imported', false)",
+                [batch, f.name, now],
+            )
+            n = con.execute(
+                f"""INSERT INTO submissions
+                SELECT nextval('submission_ids'), ?, ky_bao_cao, don_vi, ma_chi_tieu, tu_so, mau_so,
+                    CASE WHEN tu_so IS NOT NULL THEN CASE WHEN mau_so > 0 THEN 100 * tu_so / mau_so END
+                         ELSE gia_tri END,
+                    coalesce(ghi_chu, ''), ?, (row_number() OVER ())::INTEGER + 1
+                FROM read_csv('{f}', header = true, all_varchar = false,
+                    columns = {{'ky_bao_cao': 'VARCHAR', 'don_vi': 'VARCHAR', 'ma_chi_tieu': 'VARCHAR',
+                               'tu_so': 'DOUBLE', 'mau_so': 'DOUBLE', 'gia_tri': 'DOUBLE', 'ghi_chu': 'VARCHAR'}})""",
+                [batch, now],
+            ).fetchone()[0]
+            con.execute("COMMIT")
+            rows += n
+            statuses["imported"] = statuses.get("imported", 0) + 1
+        seconds = time.perf_counter() - started
+        con.close()
+    return {"cold_s": seconds, "warm_s": None, "rows": rows, "files": len(files), "statuses": statuses,
+            "rss_before_mb": rss_before}  # fmt: skip
+
+
+def page(args: dict) -> dict:
+    """A page's server-side run (AppTest): cold in this new process, then warm (a second session)."""
+    from bench import product
+
+    token = product.page_login(args["db"])
+    # the libraries a running server has already imported; the page's own work is what is timed
+    import plotly.graph_objects  # noqa: F401
+    import streamlit.testing.v1  # noqa: F401
+
+    import indicators.dashboard  # noqa: F401
+
+    rss_before = _start_measuring()
+    cold, at = _timed(lambda: product.run_page(args["url"], args["db"], token))
+    warm = None
+    if args.get("warm", True):
+        warm, at = _timed(lambda: product.run_page(args["url"], args["db"], token))
+    return {"cold_s": cold, "warm_s": warm, "elements": len(at.main.children) if at else 0,
+            "rss_before_mb": rss_before}  # fmt: skip
+
+
+def main() -> None:
+    args = json.loads(sys.argv[1])
+    fn = {"metric": metric, "import": import_files, "page": page, "check": check}[args["kind"]]
+    import os
+
+    from bench.run import product_hash
+
+    code = product_hash()
+    load_before = os.getloadavg()[0]
+    out = fn(args)
+    out["maxrss_mb"] = _status_mb("VmHWM")
+    out["load_average_1min"] = [load_before, os.getloadavg()[0]]
+    out["product_hash"] = code
+    print("BENCH-RESULT " + json.dumps(out, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main()
