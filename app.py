@@ -68,7 +68,7 @@ if actor is None and (st.session_state.get("show_login") or not store().settings
     st.stop()
 actor = actor or accounts.PUBLIC
 st.session_state["actor"] = actor
-page = st.navigation(pages_for(actor))
+page = st.navigation(pages_for(actor), expanded=True)  # every page listed: no "View more" fold
 _session.sidebar(actor)
 _session.write_cookie()
 demo_banner()
