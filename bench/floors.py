@@ -26,7 +26,11 @@ def _catalog_values() -> str:
         f"('{i.code}', '{i.kind}', '{i.aggregation}', '{i.direction}', '{i.level}', {i.task_group}, {n})"
         for n, i in enumerate(catalog.indicators())
     ]
-    return "(VALUES " + ", ".join(rows) + ") AS cat(indicator_code, kind, aggregation, direction, level, task_group, ord)"
+    return (
+        "(VALUES "
+        + ", ".join(rows)
+        + ") AS cat(indicator_code, kind, aggregation, direction, level, task_group, ord)"
+    )
 
 
 def _progress(value: str, target: str, direction: str, baseline: str) -> str:
@@ -291,7 +295,9 @@ def pandas_overview(con, root: str, period: str) -> pd.DataFrame:
     reverted = con.execute("SELECT batch_id FROM batch_reverts").df()["batch_id"]
     units = con.execute("SELECT code, parent, level, active FROM units").df()
     targets = con.execute("SELECT indicator_code, value FROM targets WHERE year = ?", [year]).df()
-    cat = pd.DataFrame([i.model_dump() for i in catalog.indicators()]).rename(columns={"code": "indicator_code"})
+    cat = pd.DataFrame([i.model_dump() for i in catalog.indicators()]).rename(
+        columns={"code": "indicator_code"}
+    )
 
     # the root's subtree
     children = units.groupby("parent")["code"].apply(list).to_dict()
@@ -317,7 +323,9 @@ def pandas_overview(con, root: str, period: str) -> pd.DataFrame:
     monthly = monthly.merge(cat[["indicator_code", "kind"]], on="indicator_code")
     with np.errstate(divide="ignore", invalid="ignore"):
         monthly["value"] = np.where(
-            monthly["kind"] == "ratio", 100 * monthly["num"] / monthly["den"].where(monthly["den"] > 0), monthly["cnt"]
+            monthly["kind"] == "ratio",
+            100 * monthly["num"] / monthly["den"].where(monthly["den"] > 0),
+            monthly["cnt"],
         )
     monthly["month"] = monthly["period"].str[5:7].astype(int)
     upto = periods.month_number(period)
@@ -358,18 +366,8 @@ def pandas_overview(con, root: str, period: str) -> pd.DataFrame:
             projection = max(projection, 0.0)
             projection = min(projection, 100.0) if item.kind == "ratio" else projection
 
-        def progress(v: float) -> float:
-            if np.isnan(v) or np.isnan(target):
-                return np.nan
-            if item.direction == "up":
-                return 1.0 if target <= 0 else max(0.0, v / target)
-            if v <= target:
-                return 1.0
-            if np.isnan(baseline) or baseline <= target:
-                return 0.0
-            return max(0.0, (baseline - v) / (baseline - target))
-
-        p, q = progress(value), progress(projection)
+        p = _pandas_progress(value, target, item.direction, baseline)
+        q = _pandas_progress(projection, target, item.direction, baseline)
         ahead = p if np.isnan(q) else q
         status = ("no_data" if np.isnan(p) else "achieved" if p >= 1 - EPS else "on_track" if ahead >= 1 - EPS
                   else "at_risk" if ahead >= 0.9 - EPS else "behind")  # fmt: skip
@@ -382,6 +380,18 @@ def pandas_overview(con, root: str, period: str) -> pd.DataFrame:
             frame[column] = np.nan
     frame["status"] = frame["status"].fillna("no_data")
     return frame[COLUMNS]
+
+
+def _pandas_progress(v: float, target: float, direction: str, baseline: float) -> float:
+    if np.isnan(v) or np.isnan(target):
+        return np.nan
+    if direction == "up":
+        return 1.0 if target <= 0 else max(0.0, v / target)
+    if v <= target:
+        return 1.0
+    if np.isnan(baseline) or baseline <= target:
+        return 0.0
+    return max(0.0, (baseline - v) / (baseline - target))
 
 
 # --- checking a floor against the product ------------------------------------------------------
@@ -404,8 +414,10 @@ def compare(product: pd.DataFrame, floor: pd.DataFrame, key: list[str], columns:
             same = [_normal(x) == _normal(y) for x, y in zip(a, b)]
             out[f"{column}_mismatches"] = len(same) - sum(same)
     out["max_relative_difference"] = worst
-    out["equal"] = out["unmatched"] == 0 and worst < 1e-6 and not any(
-        v for k, v in out.items() if k.endswith("_mismatches")
+    out["equal"] = (
+        out["unmatched"] == 0
+        and worst < 1e-6
+        and not any(v for k, v in out.items() if k.endswith("_mismatches"))
     )
     return out
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from .run import METRICS, RESULTS, TARGETS
 
@@ -35,8 +34,15 @@ def _get(fig: dict | None, key: str):
     return None if not fig or "error" in fig else fig.get(key)
 
 
+def _short(error: str) -> str:
+    """The useful end of a step's error: the exception and its message, shortened."""
+    text = error.split("RuntimeError: ", 1)[-1] if "RuntimeError: " in error else error
+    text = text.split(" File ", 1)[0].strip(" [\"'")
+    return text[:140] + ("…" if len(text) > 140 else "")
+
+
 def _err(fig: dict | None) -> str:
-    return f" ({fig['error']})" if fig and "error" in fig else ""
+    return f" (failed: {_short(fig['error'])})" if fig and "error" in fig else ""
 
 
 def _n(*figs) -> str:
@@ -56,20 +62,29 @@ def tables(result: dict) -> str:
     if checks:
         parts = [f"{name} {'equal' if c.get('equal') else '**DIFFERENT**'} ({c.get('rows_product')} rows)"
                  for name, c in checks.items()]  # fmt: skip
-        add("Floors give the product's numbers (values to 1e-6 relative, statuses and lists exactly): "
-            + ", ".join(parts) + ".\n")
+        add(
+            "Floors give the product's numbers (values to 1e-6 relative, statuses and lists exactly): "
+            + ", ".join(parts)
+            + ".\n"
+        )
     elif f.get("check"):
         add(f"Floors not checked: {f['check'].get('error', '')[:200]}\n")
     loads = [x for fig in f.values() for r in fig.get("runs", []) for x in r.get("load_average_1min", [])]
     if loads:
-        add(f"Load average (1 min) seen by the steps: {min(loads):.1f} to {max(loads):.1f} on {result['machine']['nproc']} cores.\n")
+        add(
+            f"Load average (1 min) seen by the steps: {min(loads):.1f} to {max(loads):.1f} on {result['machine']['nproc']} cores.\n"
+        )
 
     if any(k.startswith("import.") for k in f):
-        add("| Import | product | floor (read_csv + INSERT) | ratio | target | met? | peak memory product / floor | runs |")
+        add(
+            "| Import | product | floor (read_csv + INSERT) | ratio | target | met? | peak memory product / floor | runs |"
+        )
         add("|---|---|---|---|---|---|---|---|")
         p, fl = f.get("import.per_commune.product"), f.get("import.per_commune.floor")
         if p or fl:
-            ratio = _get(p, "cold_s") / _get(fl, "cold_s") if _get(p, "cold_s") and _get(fl, "cold_s") else None
+            ratio = (
+                _get(p, "cold_s") / _get(fl, "cold_s") if _get(p, "cold_s") and _get(fl, "cold_s") else None
+            )
             add(f"| {ds.get('per_commune_files', '?')} per-commune files, {(_get(p, 'rows') or 0):,} rows | "
                 f"{_s(_get(p, 'cold_s'))}{_err(p)} | {_s(_get(fl, 'cold_s'))}{_err(fl)} | {_ratio(_get(p, 'cold_s'), _get(fl, 'cold_s'))} | "
                 f"≤ {TARGETS['import']:.0f}× | {_met(None if ratio is None else ratio <= TARGETS['import'])} | "
@@ -79,12 +94,20 @@ def tables(result: dict) -> str:
         if capped:
             why = (capped.get("statuses") or {}).get("first_error", "")
             refused = (capped.get("statuses") or {}).get("rejected")
-            text = f"refused in {_s(_get(capped, 'cold_s'))}: “{why[:80]}…”" if refused else _s(_get(capped, "cold_s"))
+            text = (
+                f"refused in {_s(_get(capped, 'cold_s'))}: “{why[:80]}…”"
+                if refused
+                else _s(_get(capped, "cold_s"))
+            )
             add(f"| one file of the whole size, as the product ships | {text} | {_s(_get(fl1, 'cold_s'))} | "
                 f"{'–' if refused else _ratio(_get(capped, 'cold_s'), _get(fl1, 'cold_s'))} | – | – | "
                 f"{_mb(_get(capped, 'maxrss_mb'))} / {_mb(_get(fl1, 'maxrss_mb'))} | {_n(capped, fl1)} |")  # fmt: skip
         if free:
-            ratio = _get(free, "cold_s") / _get(fl1, "cold_s") if _get(free, "cold_s") and _get(fl1, "cold_s") else None
+            ratio = (
+                _get(free, "cold_s") / _get(fl1, "cold_s")
+                if _get(free, "cold_s") and _get(fl1, "cold_s")
+                else None
+            )
             add(f"| the same file, caps lifted in the benchmark process | {_s(_get(free, 'cold_s'))}{_err(free)} | "
                 f"{_s(_get(fl1, 'cold_s'))} | {_ratio(_get(free, 'cold_s'), _get(fl1, 'cold_s'))} | "
                 f"≤ {TARGETS['import']:.0f}× | {_met(None if ratio is None else ratio <= TARGETS['import'])} | "
@@ -129,10 +152,18 @@ def tables(result: dict) -> str:
             if national:
                 target, ok = "< 3 s cold (overview), < 4 GB", None
                 if key == "page.tong-quan":
-                    ok = cold is not None and cold < TARGETS["national_overview_cold_s"] and fig["maxrss_mb"] < TARGETS["national_memory_mb"]
+                    ok = (
+                        cold is not None
+                        and cold < TARGETS["national_overview_cold_s"]
+                        and fig["maxrss_mb"] < TARGETS["national_memory_mb"]
+                    )
             else:
                 target = f"< {TARGETS['page_cold_s']:.0f} s / < {TARGETS['page_warm_s']} s"
-                ok = None if cold is None else cold < TARGETS["page_cold_s"] and (warm or 0) < TARGETS["page_warm_s"]
+                ok = (
+                    None
+                    if cold is None
+                    else cold < TARGETS["page_cold_s"] and (warm or 0) < TARGETS["page_warm_s"]
+                )
             add(f"| /{key[5:]} | {_s(cold)}{_err(fig)} | {_s(warm)} | {target} | {_met(ok)} | {_mb(fig.get('maxrss_mb'))} | {fig.get('n', 0)} |")  # fmt: skip
         add("")
     return "\n".join(lines)
@@ -154,7 +185,8 @@ def growth(results: list[dict]) -> str:
                 cells.append(f"{r['dataset']['submission_rows']:,}")
                 continue
             fig = r["figures"].get(key)
-            cells.append(_s(_get(fig, what)) if _get(fig, what) is not None else ("n/a" if not fig else fig.get("error", "–")[:30]))
+            cells.append(_s(_get(fig, what)) if _get(fig, what) is not None
+                         else ("n/a" if not fig else ("failed" if "error" in fig else "–")))  # fmt: skip
         label = "submission rows" if key == "rows" else f"{key} ({what.replace('_s', '')})"
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(out)
@@ -162,7 +194,9 @@ def growth(results: list[dict]) -> str:
 
 def main() -> None:
     names = sys.argv[1:] or ["commune", "city", "national"]
-    results = [json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").exists()]
+    results = [
+        json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").exists()
+    ]
     for r in results:
         print(tables(r))
     if len(results) > 1:

@@ -28,8 +28,13 @@ from .sizes import SIZES, Size
 ROOT = Path(__file__).resolve().parent.parent
 # At national size only what its targets name (the overview: cold time and memory) and the floors;
 # the floors were checked against the product at the commune and city sizes. `--only` overrides.
-NATIONAL_FIGURES = {"metric.overview", "metric.hamlets.floor", "metric.groups.floor", "metric.completeness.floor",
-                    "page.tong-quan"}
+NATIONAL_FIGURES = {
+    "metric.overview",
+    "metric.hamlets.floor",
+    "metric.groups.floor",
+    "metric.completeness.floor",
+    "page.tong-quan",
+}
 RESULTS = Path(__file__).resolve().parent / "results"
 METRICS = ["overview", "hamlets", "groups", "completeness"]
 
@@ -86,7 +91,9 @@ def code_state() -> dict:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return done.stdout.rstrip("\n") if done.returncode == 0 else ""
 
-    dirty = [line[3:] for line in git("status", "--porcelain", "--", "indicators", "pages", "app.py").splitlines()]
+    dirty = [
+        line[3:] for line in git("status", "--porcelain", "--", "indicators", "pages", "app.py").splitlines()
+    ]
     return {"commit": git("rev-parse", "HEAD").strip() or os.environ.get("BENCH_SOURCE", "unknown"),
             "uncommitted_product_files": dirty, "product_hash": product_hash()}  # fmt: skip
 
@@ -105,10 +112,17 @@ def generator_hash() -> str:
 def run_step(args: dict, timeout: float) -> dict:
     """Run bench/step.py in a new process; it reports its own peak memory (VmHWM).
 
-    ru_maxrss from wait4 is kept only for a step that died or timed out: it can include this
-    process's size at fork time (Linux), so it over-states a small step.
+    For a step that died or timed out, the peak it last wrote to BENCH_PEAK_FILE (every second);
+    ru_maxrss from wait4 only as a last resort: it includes this process's size at fork (Linux).
     """
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
+    peak_file = tempfile.NamedTemporaryFile(prefix="bench-peak-", delete=False)
+    peak_file.close()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PYTHONWARNINGS": "ignore",
+        "BENCH_PEAK_FILE": peak_file.name,
+    }
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "bench.step", json.dumps(args)], cwd=ROOT, env=env,
@@ -130,6 +144,11 @@ def run_step(args: dict, timeout: float) -> dict:
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     result: dict = {"process_s": round(wall, 2), "maxrss_mb": round(usage.ru_maxrss / 1024, 1)}
+    try:  # the step's own last report of its peak (VmHWM), when it could not finish
+        result["maxrss_mb"] = float(Path(peak_file.name).read_text() or result["maxrss_mb"])
+    except (OSError, ValueError):
+        pass
+    os.unlink(peak_file.name)
     if timed_out:
         result["error"] = f"timeout after {timeout:.0f} s"
         return result
@@ -235,7 +254,9 @@ def run_size(size: Size, repeat: int, timeout: float, slow: float, rebuild: bool
         for impl in ("floor", "product"):
             fig(f"metric.{name}.{impl}", {"kind": "metric", **base, "name": name, "impl": impl})
     fig("metric.overview.pandas", {"kind": "metric", **base, "name": "overview", "impl": "pandas"})
-    fig("metric.overview_view.product", {"kind": "metric", **base, "name": "overview_view", "impl": "product"})
+    fig(
+        "metric.overview_view.product", {"kind": "metric", **base, "name": "overview_view", "impl": "product"}
+    )
 
     # pages (AppTest): cold in a new process, warm in the same process
     for url in PAGES:
@@ -248,8 +269,13 @@ def run_size(size: Size, repeat: int, timeout: float, slow: float, rebuild: bool
     return {
         "size": size.name,
         "product_hashes_seen": hashes,
-        "description": {"hamlets_per_commune": size.hamlets, "months": size.months, "periods": size.periods,
-                        "root": size.root, "period": size.period},  # fmt: skip
+        "description": {
+            "hamlets_per_commune": size.hamlets,
+            "months": size.months,
+            "periods": size.periods,
+            "root": size.root,
+            "period": size.period,
+        },  # fmt: skip
         "dataset": meta,
         "machine": machine(),
         "code": code_state(),
@@ -261,13 +287,21 @@ def run_size(size: Size, repeat: int, timeout: float, slow: float, rebuild: bool
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("sizes", nargs="+", choices=list(SIZES))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=None, help="seconds per run (default 900; national 600)")
-    parser.add_argument("--slow", type=float, default=60.0, help="a first run longer than this is not repeated")
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds per run (default 900; national 600)"
+    )
+    parser.add_argument(
+        "--slow", type=float, default=60.0, help="a first run longer than this is not repeated"
+    )
     parser.add_argument("--rebuild", action="store_true", help="regenerate the data even if up to date")
-    parser.add_argument("--only", default=None, help="comma-separated figure prefixes, e.g. metric.overview,page.")
+    parser.add_argument(
+        "--only", default=None, help="comma-separated figure prefixes, e.g. metric.overview,page."
+    )
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     for name in args.sizes:

@@ -62,6 +62,16 @@ def _timed(fn):
     return time.perf_counter() - started, result
 
 
+def _floor_sql(name: str, root_level: str) -> str:
+    """The floor query of a metric result (by hamlet lists what the product's table lists)."""
+    from bench import floors, product
+
+    if name == "hamlets":
+        return floors.members_sql(product.members_level(root_level))
+    return {"overview": floors.overview_sql, "groups": floors.groups_sql,
+            "completeness": floors.completeness_sql}[name]()  # fmt: skip
+
+
 def metric(args: dict) -> dict:
     """A metric result by the product, its SQL floor or the analyst's pandas (cold, then warm)."""
     import duckdb
@@ -80,7 +90,9 @@ def metric(args: dict) -> dict:
             "hamlets": lambda: product.members_table(store, period, root),
             "groups": lambda: metrics.group_progress(store, period, root),
             "completeness": lambda: metrics.completeness(store, period, root),
-            "overview_view": lambda: dashboard.overview(store, period, next(u for u in store.units() if u.code == root)),
+            "overview_view": lambda: dashboard.overview(
+                store, period, next(u for u in store.units() if u.code == root)
+            ),
         }[name]
     else:
         from bench import product
@@ -92,10 +104,9 @@ def metric(args: dict) -> dict:
         else:
             deadline_day = json.loads(con.execute("SELECT value FROM settings WHERE key = 'settings'").fetchone()[0]
                                       ).get("deadline_day", 18)  # fmt: skip
-            level = con.execute("SELECT level FROM units WHERE code = ?", [root]).fetchone()[0]
-            sql = {"overview": floors.overview_sql, "groups": floors.groups_sql,
-                   "completeness": floors.completeness_sql,
-                   "hamlets": lambda: floors.members_sql(product.members_level(level))}[name]()  # fmt: skip
+            sql = _floor_sql(
+                name, con.execute("SELECT level FROM units WHERE code = ?", [root]).fetchone()[0]
+            )
             values = (floors.completeness_params(root, period, deadline_day) if name == "completeness"
                       else floors.params(root, period))  # fmt: skip
             fn = lambda: floors.run(con, sql, values)  # noqa: E731
@@ -104,7 +115,12 @@ def metric(args: dict) -> dict:
     warm = None
     if args.get("warm", True):
         warm, result = _timed(fn)
-    return {"cold_s": cold, "warm_s": warm, "rows": len(result) if hasattr(result, "__len__") else 1, "rss_before_mb": rss_before}
+    return {
+        "cold_s": cold,
+        "warm_s": warm,
+        "rows": len(result) if hasattr(result, "__len__") else 1,
+        "rss_before_mb": rss_before,
+    }
 
 
 def check(args: dict) -> dict:
@@ -127,15 +143,15 @@ def check(args: dict) -> dict:
             "groups": lambda: metrics.group_progress(store, period, root),
             "completeness": lambda: metrics.completeness(store, period, root),
         }[name]()
-        level = next(u.level for u in store.units() if u.code == root)
-        sql = {"overview": floors.overview_sql, "groups": floors.groups_sql, "completeness": floors.completeness_sql,
-               "hamlets": lambda: floors.members_sql(product.members_level(level))}[name]()  # fmt: skip
+        sql = _floor_sql(name, next(u.level for u in store.units() if u.code == root))
         floor = floors.run(cur, sql, floors.completeness_params(root, period, deadline_day)
                            if name == "completeness" else values)  # fmt: skip
         key, columns = METRIC_COLUMNS[name]
         out[name] = floors.compare(expected, floor, key, columns)
         if name == "overview":
-            out["overview_pandas"] = floors.compare(expected, floors.pandas_overview(cur, root, period), key, columns)
+            out["overview_pandas"] = floors.compare(
+                expected, floors.pandas_overview(cur, root, period), key, columns
+            )
         out[name]["seconds"] = round(time.perf_counter() - started, 1)
     return {"cold_s": None, "warm_s": None, "checks": out}
 
@@ -223,11 +239,25 @@ def page(args: dict) -> dict:
             "rss_before_mb": rss_before}  # fmt: skip
 
 
+def _watch_peak(path: str) -> None:
+    """Write this process's peak memory to `path` every second, for a parent that has to kill it."""
+    import threading
+
+    def loop() -> None:
+        while True:
+            Path(path).write_text(f"{_status_mb('VmHWM'):.1f}")
+            time.sleep(1)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def main() -> None:
-    args = json.loads(sys.argv[1])
-    fn = {"metric": metric, "import": import_files, "page": page, "check": check}[args["kind"]]
     import os
 
+    if os.environ.get("BENCH_PEAK_FILE"):
+        _watch_peak(os.environ["BENCH_PEAK_FILE"])
+    args = json.loads(sys.argv[1])
+    fn = {"metric": metric, "import": import_files, "page": page, "check": check}[args["kind"]]
     from bench.run import product_hash
 
     code = product_hash()
