@@ -143,6 +143,10 @@ def bulk_load(path: Path, stage: Path, log=print) -> None:
                 r.indicator_code, r.numerator, r.denominator, r.value, '', m.created_at, r.source_row
             FROM {rows} r JOIN bmap m USING (batch_key)"""
         )
+        from indicators.store import REBUILD_CURRENT
+
+        for sql in REBUILD_CURRENT:  # the store's table of current values, from every revision
+            con.execute(sql)
         con.execute("COMMIT")
         log(f"  bulk insert {time.perf_counter() - started:.0f} s")
         con.execute("CREATE INDEX submissions_key ON submissions (period, unit_code, indicator_code)")

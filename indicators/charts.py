@@ -113,18 +113,18 @@ def ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: 
 
 def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str, noun: str = "thôn") -> go.Figure:
     """Hamlet × indicator, coloured by progress towards the target (capped at 100 %)."""
-    units = list(dict.fromkeys(table["unit_name"]))
-    z, text = [], []
-    for name in units:
-        row_z, row_t = [], []
-        part = table[table["unit_name"] == name].set_index("indicator_code")
-        for code in codes:
-            r = part.loc[code] if code in part.index else None
-            p = None if r is None or pd.isna(r["progress"]) else min(float(r["progress"]), 1.0) * 100
-            row_z.append(p)
-            row_t.append("–" if r is None else f"{format.indicator_value(r['value'], r['kind'])}")
-        z.append(row_z)
-        text.append(row_t)
+    # rows keyed by code: names repeat (two communes of a city may share one); a repeated name
+    # shows its code
+    order = list(dict.fromkeys(table["unit_code"]))
+    names = table.drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
+    repeated = names.duplicated(keep=False)
+    units = [f"{names[c]} ({c})" if repeated[c] else names[c] for c in order]
+    data = table[table["indicator_code"].isin(codes)]
+    data = data.assign(shown=[format.indicator_value(v, k) for v, k in zip(data["value"], data["kind"])])
+    grid = data.pivot(index="unit_code", columns="indicator_code", values=["progress", "shown"])
+    progress = grid["progress"].reindex(index=order, columns=codes).astype(float).clip(upper=1.0) * 100
+    z = progress.astype(object).where(progress.notna(), None).values.tolist()
+    text = grid["shown"].reindex(index=order, columns=codes).fillna("–").values.tolist()
     colorscale = [[0, STATUS_COLORS["behind"]], [0.6, STATUS_COLORS["at_risk"]],
                   [0.9, "#F0E442"], [1, STATUS_COLORS["achieved"]]]  # fmt: skip
     fig = go.Figure(

@@ -15,6 +15,7 @@ from .charts import STATUS_COLORS, SUBMISSION_SYMBOLS, status_label
 from .ingest import ImportReport as _ImportReport
 from .ingest.numbers import NumberProblem as _NumberProblem
 from .ingest.numbers import parse_number as _parse_number
+from .memo import by_data_version
 from .store import Store
 from .text import fold
 from .units import OrgUnit
@@ -62,13 +63,13 @@ def upload_units(store: Store, root_code: str, actor) -> list[OrgUnit]:
     from .accounts import allowed_units
 
     units = metrics.reporting_units(store, root_code)
-    allowed = allowed_units(actor, {u.code: u.parent for u in store.units()})
+    allowed = allowed_units(actor, {u.code: u.parent for u in metrics.tree(store).units})
     return [u for u in units if allowed is None or u.code in allowed]
 
 
 def root_unit(store: Store) -> OrgUnit | None:
     """The unit the dashboards open on: the home unit from settings, else the top of the tree."""
-    units = store.units()
+    units = metrics.tree(store).units
     if not units:
         return None
     by_code = {u.code: u for u in units}
@@ -80,11 +81,12 @@ def root_unit(store: Store) -> OrgUnit | None:
     return sorted(tops, key=lambda u: (order[u.level], u.code))[0]
 
 
+@by_data_version()
 def overview(store: Store, period: str, root: OrgUnit, today: _date | None = None) -> Overview:
     table = metrics.commune_summary(store, period, root.code)
     headline = table.set_index("indicator_code").loc[list(catalog.HEADLINE_CODES)].reset_index()
     year = periods.year_of(period)
-    monthly = metrics.monthly_values(store, year, period)
+    monthly = metrics.monthly_values(store, year, period, [root.code])
     series = {
         code: metrics.series_from(monthly, code, year, [root.code]) for code in catalog.HEADLINE_CODES
     }
@@ -298,7 +300,7 @@ class HamletsView:
 
 def root_choices(store: Store) -> list[OrgUnit]:
     """Units a dashboard can be about: each city, then its communes by name."""
-    units = store.units(include_inactive=False)
+    units = [u for u in metrics.tree(store).units if u.active]
     cities = sorted((u for u in units if u.level == "city"), key=lambda u: _fold(u.label))
     communes = sorted((u for u in units if u.level == "commune"), key=lambda u: _fold(u.name))
     return [*cities, *communes]
@@ -309,6 +311,7 @@ def member_noun(root: OrgUnit) -> str:
     return "xã" if root.level == "city" else "thôn"
 
 
+@by_data_version()
 def hamlets_view(store: Store, period: str, root: OrgUnit) -> HamletsView:
     """The members of `root` (hamlets, or a city's communes) × their indicators."""
     year = periods.year_of(period)
@@ -328,7 +331,7 @@ def hamlets_view(store: Store, period: str, root: OrgUnit) -> HamletsView:
         codes=[i.code for i in catalog.indicators()] if root.level == "city"
         else [i.code for i in catalog.indicators_at_level("hamlet")],
         targets=store.targets(year),
-        monthly=metrics.monthly_values(store, year, period),
+        monthly=metrics.monthly_values(store, year, period, [root.code, *(u.code for u in hamlets)]),
     )
 
 
@@ -399,6 +402,7 @@ class GroupsView:
         )
 
 
+@by_data_version()
 def groups_view(store: Store, period: str, root: OrgUnit, today: _date | None = None) -> GroupsView:
     year = periods.year_of(period)
     table = metrics.commune_summary(store, period, root.code)
@@ -408,7 +412,7 @@ def groups_view(store: Store, period: str, root: OrgUnit, today: _date | None = 
         groups=metrics.group_progress(store, period, root.code, table),
         indicators=table,
         targets=store.targets(year),
-        monthly=metrics.monthly_values(store, year, period),
+        monthly=metrics.monthly_values(store, year, period, [root.code]),
         tasks=tasks.register(store.tasks(), store.task_notes(), today or _date.today(),
                              store.settings().deadline_day),
     )
@@ -542,6 +546,7 @@ class IndicatorView:
         return self.series[self.series["unit_code"] == self.root.code]
 
 
+@by_data_version()
 def indicator_view(store: Store, code: str, period: str | None, root: OrgUnit | None) -> IndicatorView:
     """Everything the indicator page shows; without data (no period or root) only the definition."""
     item = catalog.indicator(code)
@@ -561,17 +566,17 @@ def indicator_view(store: Store, code: str, period: str | None, root: OrgUnit | 
         return view
     view.period, view.root = period, root
     view.summary = metrics.indicator_status(store, period, [root.code]).set_index("indicator_code").loc[code]
-    hamlets = [u for u in metrics.reporting_units(store, root.code) if u.level == "hamlet"]
-    hamlets.sort(key=lambda u: _fold(u.label))
-    view.names = {root.code: root.label, **{u.code: u.label for u in hamlets}}
-    if item.level == "hamlet" and hamlets:
+    members = metrics.member_units(store, root.code)  # a commune's hamlets, a city's communes
+    members.sort(key=lambda u: _fold(u.label))
+    view.names = {root.code: root.label, **{u.code: u.label for u in members}}
+    if (item.level == "hamlet" or root.level == "city") and members:
         table = metrics.member_table(store, period, root.code)
         view.hamlets = table[table["indicator_code"] == code].reset_index(drop=True)
     else:
         view.names = {root.code: root.label}
-    monthly = metrics.monthly_values(store, year, period)
+    monthly = metrics.monthly_values(store, year, period, list(view.names))
     view.series = metrics.series_from(monthly, code, year, list(view.names))
-    all_names = {u.code: u.label for u in store.units()}
+    all_names = {u.code: u.label for u in metrics.tree(store).units}
     view.revisions = revision_rows(store.revisions(indicator_code=code, period=period), item, all_names)
     return view
 
@@ -792,6 +797,7 @@ def submission_status_text(status: str) -> str:
     return f"{SUBMISSION_SYMBOLS[status]} {metrics.SUBMISSION_STATUS_VI[status]}"
 
 
+@by_data_version()
 def submissions_view(store: Store, period: str, root: OrgUnit, today: _date) -> SubmissionsView:
     return SubmissionsView(
         period=period,
@@ -869,24 +875,48 @@ def batch_label(row) -> str:
     return f"Lô {format.number(row.id)} · {row.file_name} · {_when(row.created_at)}"
 
 
-def filter_batches(
-    batches: pd.DataFrame, period: str | None = None, state: str | None = None
-) -> pd.DataFrame:
+HISTORY_LIMIT = 500  # batches the history page lists at once (a city holds tens of thousands)
+
+
+@dataclass
+class HistoryView:
+    """The "Lịch sử" page: the newest batches matching the filters, and how many match in all."""
+
+    batches: pd.DataFrame  # store.batches(), newest first, at most HISTORY_LIMIT
+    total: int  # batches matching the filters
+    months: list[str]  # every month some batch touched, newest first
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return batch_table(self.batches)
+
+    @property
+    def caption(self) -> str:
+        text = f"{format.number(self.total)} lô nhập, mới nhất trước. Mỗi tệp tải lên là một lô."
+        if self.total > len(self.batches):
+            text += (f" Đang hiện {format.number(len(self.batches))} lô mới nhất; chọn một kỳ báo cáo hoặc "
+                     "trạng thái để thu hẹp danh sách.")  # fmt: skip
+        return text
+
+    @property
+    def live_labels(self) -> dict[int, str]:
+        """The listed batches that can be reverted."""
+        return batch_labels(self.batches[self.batches["reverted_at"].isna()])
+
+
+def history_view(store: Store, period: str | None = None, state: str | None = None,
+                 limit: int = HISTORY_LIMIT) -> HistoryView:  # fmt: skip
     """Batches touching `period` (None: all) in `state` ("live", "reverted" or None: both)."""
-    keep = pd.Series(True, index=batches.index)
-    if period:
-        keep &= batches["periods"].map(lambda text: period in str(text).split(","))
-    if state == "live":
-        keep &= batches["reverted_at"].isna()
-    elif state == "reverted":
-        keep &= batches["reverted_at"].notna()
-    return batches[keep]
+    return HistoryView(
+        batches=store.batches(period=period, state=state, limit=limit),
+        total=store.batch_count(period=period, state=state),
+        months=store.batch_periods(),
+    )
 
 
-def batch_months(batches: pd.DataFrame) -> list[str]:
-    """Every month some batch touched, newest first."""
-    months = {p for text in batches["periods"] for p in str(text).split(",") if p}
-    return sorted(months, reverse=True)
+def batch_label_of(store: Store, batch_id: int) -> str:
+    found = store.batches(batch_id=batch_id)
+    return batch_label(found.iloc[0]) if len(found) else f"Lô {batch_id}"
 
 
 @dataclass
@@ -907,8 +937,7 @@ class RevertPreview:
 def revert_preview(store: Store, batch_id: int) -> RevertPreview:
     """What reverting a batch would change: each figure it set that still counts, before → after."""
     columns = ["Đơn vị", "Chỉ tiêu", "Hiện tại", "Sau khi hoàn tác", "Kỳ báo cáo"]
-    batches = store.batches()
-    found = batches[batches["id"] == batch_id]
+    found = store.batches(batch_id=batch_id)
     if found.empty:
         return RevertPreview(batch_id, pd.DataFrame(columns=columns), 0)
     months = [p for p in str(found.iloc[0]["periods"]).split(",") if p]
@@ -916,7 +945,7 @@ def revert_preview(store: Store, batch_id: int) -> RevertPreview:
     mine = revisions[revisions["batch_id"] == batch_id]
     key = ["period", "unit_code", "indicator_code"]
     current = store.current_submissions(periods=months)
-    names = {u.code: u.label for u in store.units()}
+    names = {u.code: u.label for u in metrics.tree(store).units}
     rows, superseded = [], 0
     for r in mine.itertuples(index=False):
         now = current[(current["period"] == r.period) & (current["unit_code"] == r.unit_code)

@@ -19,15 +19,18 @@ Rules, written once:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import catalog, periods
+from .memo import by_data_version
 from .store import Store
 from .text import fold
-from .units import OrgUnit
+from .units import OrgUnit, UnitMatcher
 
 STATUSES = ("achieved", "on_track", "at_risk", "behind", "no_data")
 STATUS_VI = {
@@ -104,17 +107,24 @@ def target_scales(units: Iterable[OrgUnit]) -> dict[str, float]:
     for u in active:
         if u.level == "hamlet":
             hamlets_of.setdefault(u.parent, []).append(u)
+    shares: dict[str | None, tuple[bool, int]] = {
+        parent: (all(u.households for u in members), sum(u.households or 0 for u in members))
+        for parent, members in hamlets_of.items()
+    }
+    below = ancestry(units)
+    communes = {u.code for u in active if u.level == "commune"}
+    communes_under = below[below["unit_code"].isin(communes)].groupby("rollup_code").size().to_dict()
     scales: dict[str, float] = {}
     for unit in units:
         if unit.level == "hamlet":
-            siblings = hamlets_of.get(unit.parent) or [unit]
-            if all(u.households for u in siblings) and unit.households:
-                scales[unit.code] = unit.households / sum(u.households for u in siblings)
+            siblings = len(hamlets_of.get(unit.parent) or [unit])
+            all_known, total = shares.get(unit.parent, (False, 0))
+            if all_known and unit.households and total:
+                scales[unit.code] = unit.households / total
             else:
-                scales[unit.code] = 1 / len(siblings)
+                scales[unit.code] = 1 / siblings
         elif unit.level == "city":
-            members = set(ancestry(units).query("rollup_code == @unit.code")["unit_code"])
-            scales[unit.code] = float(sum(1 for u in active if u.code in members and u.level == "commune")) or 1.0
+            scales[unit.code] = float(communes_under.get(unit.code, 0)) or 1.0
         else:
             scales[unit.code] = 1.0
     return scales
@@ -134,44 +144,74 @@ def ancestry(units: Iterable[OrgUnit]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_code", "rollup_code"])
 
 
+@dataclass(frozen=True)
+class Tree:
+    """The org units and what is derived from them once per change of the units."""
+
+    units: list[OrgUnit]
+    by_code: dict[str, OrgUnit]
+    ancestry: pd.DataFrame  # metrics.ancestry
+    scales: dict[str, float]  # target_scales
+
+    @functools.cached_property
+    def matcher(self) -> UnitMatcher:
+        """Finds units by what people type (kept: building it for 80.000 units takes a while)."""
+        return UnitMatcher(self.units)
+
+    def subtree(self, root: str) -> set[str]:
+        """`root` and every unit below it."""
+        return set(self.ancestry.loc[self.ancestry["rollup_code"] == root, "unit_code"])
+
+
+_TREES: dict[tuple, Tree] = {}
+
+
+def tree(store: Store) -> Tree:
+    """The store's units as a `Tree`, rebuilt only when the units change."""
+    key = (store.path, id(store), store.units_version())
+    found = _TREES.get(key)
+    if found is None:
+        units = store.units()
+        found = Tree(units, {u.code: u for u in units}, ancestry(units), target_scales(units))
+        _TREES.clear()
+        _TREES[key] = found
+    return found
+
+
 def _indicator_frame() -> pd.DataFrame:
     return pd.DataFrame([item.model_dump() for item in catalog.indicators()]).rename(
         columns={"code": "indicator_code"}
     )
 
 
-# monthly_values of the latest data versions: a page asks for the same roll-up several times
-# (headline, members, groups) and the roll-up is the costly query. Keyed by `data_version`, which
-# changes with every write, so an entry is never stale.
-_MONTHLY_CACHE: dict[tuple, pd.DataFrame] = {}
-_MONTHLY_CACHE_SIZE = 8
+_KIND = {item.code: item.kind for item in catalog.indicators()}
 
 
-def monthly_values(store: Store, year: int, up_to: str) -> pd.DataFrame:
-    """Value of every unit (rolled up over its subtree) per indicator and month.
+def monthly_values(store: Store, year: int, up_to: str, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Value of units (rolled up over their subtrees) per indicator and month.
 
-    Covers December of the year before (for January's change) to `up_to`. The frame is shared
-    between callers: treat it as read-only.
+    Covers December of the year before (for January's change) to `up_to`, for the units `codes`
+    (default: every unit). The frame is shared between callers: treat it as read-only.
     """
-    key = (store.path, id(store), store.data_version(), year, up_to)
-    found = _MONTHLY_CACHE.get(key)
-    if found is None:
-        found = _monthly_values(store, year, up_to)
-        if len(_MONTHLY_CACHE) >= _MONTHLY_CACHE_SIZE:
-            _MONTHLY_CACHE.pop(next(iter(_MONTHLY_CACHE)))
-        _MONTHLY_CACHE[key] = found
-    return found
+    return _kept_monthly_values(store, year, up_to, None if codes is None else tuple(sorted(set(codes))))
 
 
-def _monthly_values(store: Store, year: int, up_to: str) -> pd.DataFrame:
-    units = store.units()
+# a page asks for the same roll-up several times (headline, members, groups): the costly query
+@by_data_version(size=8, copies=False)
+def _kept_monthly_values(store: Store, year: int, up_to: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
+    return _monthly_values(store, year, up_to, codes)
+
+
+def _monthly_values(store: Store, year: int, up_to: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
+    links = tree(store).ancestry
+    if codes is not None:
+        links = links[links["rollup_code"].isin(codes)]
     columns = ["rollup_code", "indicator_code", "period", "numerator", "denominator", "value", "reporters"]
-    grouped = store.rolled_up(ancestry(units), f"{year - 1}-12", up_to)
+    grouped = store.rolled_up(links, f"{year - 1}-12", up_to) if len(links) else pd.DataFrame()
     if grouped.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
         return empty.astype({"rollup_code": str, "indicator_code": str, "period": str, "reporters": int})
-    kinds = grouped["indicator_code"].map(lambda c: catalog.indicator(c).kind)
-    ratio = kinds == "ratio"
+    ratio = grouped["indicator_code"].map(_KIND) == "ratio"
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100 * grouped["numerator"] / grouped["denominator"].where(grouped["denominator"] > 0)
     grouped["value"] = np.where(ratio, pct, grouped["count_value"])
@@ -186,14 +226,14 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
     previous month), `target`, `progress`, `projection`, `projected_progress`, `status`.
     """
     year = periods.year_of(period)
-    units = store.units()
-    monthly = monthly_values(store, year, period)
+    units = tree(store)
+    codes = list(unit_codes) if unit_codes is not None else [u.code for u in units.units]
+    monthly = monthly_values(store, year, period, codes)
     commune_targets = store.targets(year)
-    scale = target_scales(units)
-    codes = unit_codes if unit_codes is not None else [u.code for u in units]
+    scale = units.scales
     items = {item.code: item for item in catalog.indicators()}
     keys = ["unit_code", "indicator_code"]
-    monthly = monthly[monthly["rollup_code"].isin(codes)].rename(columns={"rollup_code": "unit_code"})
+    monthly = monthly.rename(columns={"rollup_code": "unit_code"})
     previous = periods.previous(period)
     upto = periods.month_number(period)
     # every per-(unit, indicator) figure from a few group-bys, then one plain loop over the keys
@@ -203,7 +243,12 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
     now = this_year[this_year["period"] == period].set_index(keys)
     now = now[["value", "numerator", "denominator", "reporters"]].to_dict("index")
     valid = this_year[this_year["value"].notna()]
-    paths = valid.groupby(keys, sort=False).agg(periods=("period", list), values=("value", list)).to_dict("index")
+    paths: dict[tuple[str, str], dict[str, list]] = {}
+    for unit_code, code, month, value in zip(valid["unit_code"], valid["indicator_code"], valid["period"],
+                                             valid["value"]):  # fmt: skip
+        path = paths.setdefault((unit_code, code), {"periods": [], "values": []})
+        path["periods"].append(month)
+        path["values"].append(value)
     prev_values = monthly[monthly["period"] == previous].set_index(keys)["value"].to_dict()
     nan = float("nan")
     rows = []
@@ -302,7 +347,7 @@ def children(store: Store, root: str, level: str | None = None, active_only: boo
     """Units directly below `root` (optionally of one level), ordered by name."""
     found = [
         unit
-        for unit in store.units()
+        for unit in tree(store).units
         if unit.parent == root and (level is None or unit.level == level)
         and (unit.active or not active_only)
     ]  # fmt: skip
@@ -311,15 +356,15 @@ def children(store: Store, root: str, level: str | None = None, active_only: boo
 
 def reporting_units(store: Store, root: str) -> list[OrgUnit]:
     """Active units in `root`'s subtree that submit figures (hamlets and communes)."""
-    units = store.units()
-    members = set(ancestry(units).query("rollup_code == @root")["unit_code"])
-    return [u for u in units if u.code in members and u.active and u.level in ("hamlet", "commune")]
+    units = tree(store)
+    members = units.subtree(root)
+    return [u for u in units.units if u.code in members and u.active and u.level in ("hamlet", "commune")]
 
 
 def member_level(store: Store, root: str) -> str:
     """The level a view of `root` compares: the communes of a city, the hamlets of a commune."""
-    levels = {u.code: u.level for u in store.units()}
-    return "commune" if levels.get(root) == "city" else "hamlet"
+    unit = tree(store).by_code.get(root)
+    return "commune" if unit is not None and unit.level == "city" else "hamlet"
 
 
 def member_units(store: Store, root: str) -> list[OrgUnit]:
@@ -348,12 +393,12 @@ def members_behind(store: Store, period: str, root: str, limit: int = 5) -> pd.D
     table = member_table(store, period, root)
     if table.empty:
         return pd.DataFrame(columns=["unit_code", "unit_name", "progress", "behind", "at_risk"])
-    table = table.assign(capped=table["progress"].clip(upper=1))
+    table = table.assign(capped=table["progress"].clip(upper=1), behind=table["status"] == "behind",
+                         at_risk=table["status"] == "at_risk")  # fmt: skip
     out = table.groupby(["unit_code", "unit_name"], as_index=False).agg(
-        progress=("capped", "mean"),
-        behind=("status", lambda s: int((s == "behind").sum())),
-        at_risk=("status", lambda s: int((s == "at_risk").sum())),
+        progress=("capped", "mean"), behind=("behind", "sum"), at_risk=("at_risk", "sum")
     )
+    out[["behind", "at_risk"]] = out[["behind", "at_risk"]].astype(int)
     out = out[out["progress"].notna()]
     return out.sort_values(["progress", "unit_name"]).head(limit).reset_index(drop=True)
 
@@ -387,51 +432,40 @@ def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
 
     Timeliness uses the first time each figure arrived (a later correction keeps it on time).
     """
+    columns = ["unit_code", "unit_name", "level", "expected", "submitted", "on_time", "late", "missing",
+               "status", "last_received_at", "missing_codes"]  # fmt: skip
     settings = store.settings()
     due = periods.deadline(period, settings.deadline_day)
-    units = reporting_units(store, root)
-    expected = {level: {i.code for i in catalog.indicators_at_level(level)} for level in ("hamlet", "commune")}
-    level_of = {u.code: u.level for u in units}
-    current = store.current_submissions(periods=[period])
-    current = current[current["unit_code"].isin(level_of)]
-    wanted = pd.Series([code in expected.get(level_of[unit], ()) for unit, code in
-                        zip(current["unit_code"], current["indicator_code"])], index=current.index, dtype=bool)  # fmt: skip
-    current = current[wanted].assign(on_time=lambda f: f["first_received_at"] <= due)
-    got = current.groupby("unit_code").agg(
-        submitted=("indicator_code", "size"), on_time=("on_time", "sum"),
-        last=("first_received_at", "max"), codes=("indicator_code", set),
-    ).to_dict("index")  # fmt: skip
-    rows = []
-    for unit in sorted(units, key=lambda u: (u.level != "hamlet", fold(u.name))):
-        mine = got.get(unit.code, {"submitted": 0, "on_time": 0, "last": pd.NaT, "codes": set()})
-        wanted_codes = expected.get(unit.level, set())
-        submitted, on_time = int(mine["submitted"]), int(mine["on_time"])
-        late = submitted - on_time
-        missing = len(wanted_codes) - submitted
-        if submitted == 0:
-            status = "missing"
-        elif missing:
-            status = "partial"
-        elif late:
-            status = "late"
-        else:
-            status = "on_time"
-        rows.append(
-            {
-                "unit_code": unit.code,
-                "unit_name": unit.label,
-                "level": unit.level,
-                "expected": len(wanted_codes),
-                "submitted": submitted,
-                "on_time": on_time,
-                "late": late,
-                "missing": missing,
-                "status": status,
-                "last_received_at": mine["last"],
-                "missing_codes": sorted(wanted_codes - mine["codes"]),
-            }
-        )
-    return pd.DataFrame(rows)
+    units = sorted(reporting_units(store, root), key=lambda u: (u.level != "hamlet", fold(u.name)))
+    if not units:
+        return pd.DataFrame(columns=columns)
+    expected = {level: [i.code for i in catalog.indicators_at_level(level)] for level in ("hamlet", "commune")}
+    wanted = pd.DataFrame(
+        [(u.code, code) for u in units for code in expected[u.level]], columns=["unit_code", "indicator_code"]
+    )
+    current = store.current_submissions(periods=[period], unit_codes=[u.code for u in units])
+    got = wanted.merge(current[["unit_code", "indicator_code", "first_received_at"]], how="left",
+                       on=["unit_code", "indicator_code"])  # fmt: skip
+    got["submitted"] = got["first_received_at"].notna()
+    got["on_time"] = got["submitted"] & (got["first_received_at"] <= due)
+    per_unit = got.groupby("unit_code", sort=False).agg(
+        expected=("indicator_code", "size"), submitted=("submitted", "sum"), on_time=("on_time", "sum"),
+        last_received_at=("first_received_at", "max"),
+    )  # fmt: skip
+    absent = got[~got["submitted"]].groupby("unit_code", sort=False)["indicator_code"].agg(sorted)
+    out = pd.DataFrame({
+        "unit_code": [u.code for u in units], "unit_name": [u.label for u in units],
+        "level": [u.level for u in units],
+    })  # fmt: skip
+    out = out.join(per_unit, on="unit_code")
+    out["missing_codes"] = [absent.get(code, []) for code in out["unit_code"]]
+    out[["expected", "submitted", "on_time"]] = out[["expected", "submitted", "on_time"]].astype(int)
+    out["late"] = out["submitted"] - out["on_time"]
+    out["missing"] = out["expected"] - out["submitted"]
+    out["status"] = np.select(
+        [out["submitted"] == 0, out["missing"] > 0, out["late"] > 0], ["missing", "partial", "late"], "on_time"
+    )
+    return out[columns]
 
 
 def completeness_grid(store: Store, root: str, first: str, last: str) -> pd.DataFrame:

@@ -183,7 +183,57 @@ MIGRATIONS: list[str] = [
         after VARCHAR
     );
     """,
+    # 4: the current value of each (period, unit, indicator) kept as a table, refreshed in the
+    # transaction of every import, revert and demo removal, instead of a window over every revision
+    # on each read (a city holds a million revisions)
+    """
+    DROP VIEW current_submissions;
+    CREATE TABLE current_submissions (
+        id BIGINT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        period VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL,
+        indicator_code VARCHAR NOT NULL,
+        numerator DOUBLE,
+        denominator DOUBLE,
+        value DOUBLE,
+        note VARCHAR,
+        received_at TIMESTAMP NOT NULL,
+        source_row INTEGER,
+        first_received_at TIMESTAMP NOT NULL,
+        revisions BIGINT NOT NULL
+    );
+    """,
 ]
+
+# The latest live revision of each key, with when the key first arrived and how many live revisions
+# it has: what `current_submissions` holds. `{keys}` limits it to some keys (an EXISTS condition on s).
+CURRENT_SELECT = """
+    SELECT * EXCLUDE (rn) FROM (
+        SELECT s.*,
+            row_number() OVER (PARTITION BY period, unit_code, indicator_code ORDER BY id DESC) AS rn,
+            min(received_at) OVER (PARTITION BY period, unit_code, indicator_code) AS first_received_at,
+            count(*) OVER (PARTITION BY period, unit_code, indicator_code) AS revisions
+        FROM live_submissions s WHERE {keys}
+    ) WHERE rn = 1
+"""
+REBUILD_CURRENT = ["DELETE FROM current_submissions",
+                   "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys="true")]  # fmt: skip
+_SAME_KEY_IN_BATCH = """EXISTS (SELECT 1 FROM submissions k WHERE k.batch_id = ? AND k.period = {t}.period
+    AND k.unit_code = {t}.unit_code AND k.indicator_code = {t}.indicator_code)"""
+
+
+def refresh_current(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
+    """Recompute the current values of the keys a batch touches (every key without a batch)."""
+    if batch_id is None:
+        for sql in REBUILD_CURRENT:
+            cur.execute(sql)
+        return
+    cur.execute("DELETE FROM current_submissions c WHERE " + _SAME_KEY_IN_BATCH.format(t="c"), [batch_id])
+    cur.execute(
+        "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys=_SAME_KEY_IN_BATCH.format(t="s")),
+        [batch_id],
+    )
 
 # What each audit action means, for the audit page and its export
 AUDIT_ACTIONS_VI = {
@@ -271,6 +321,7 @@ class Store:
             raise StoreError(f"Không mở được tệp dữ liệu {self.path}: {exc}") from exc
         self._write_lock = threading.RLock()
         self._held = 0
+        self._units_kept: dict[tuple, list[OrgUnit]] = {}
         # Another process (the CLI's backup) takes this file lock to copy the database between
         # two writes of the running app; see `backup_running`.
         self._lock_file = open(lock_path(self.path), "a+") if self.path != ":memory:" else None  # noqa: SIM115
@@ -357,6 +408,8 @@ class Store:
                     from .tasks import seed_tasks
 
                     self._insert_task_revisions(cur, seed_tasks(), "hệ thống")
+                if version == 4:
+                    refresh_current(cur)
 
     @staticmethod
     def _seed_targets(cur: duckdb.DuckDBPyConnection) -> None:
@@ -397,6 +450,21 @@ class Store:
             [datetime.now(), actor.label, actor.role, actor.kind, action, obj, _json(before), _json(after)],
         )
 
+    @staticmethod
+    def _audit_many(cur: duckdb.DuckDBPyConnection, actor: Actor, action: str,
+                    changes: list[tuple[str, object, object]]) -> None:  # fmt: skip
+        """`_audit` for many objects at once: (object, before, after) each."""
+        rows = pd.DataFrame(
+            [(datetime.now(), actor.label, actor.role, actor.kind, action, obj, _json(before), _json(after))
+             for obj, before, after in changes],
+            columns=["logged_at", "actor", "role", "actor_kind", "action", "object", "before", "after"],
+        )  # fmt: skip
+        cur.register("incoming_audit", rows)
+        try:
+            cur.execute("INSERT INTO audit_log SELECT nextval('audit_ids'), * FROM incoming_audit")
+        finally:
+            cur.unregister("incoming_audit")
+
     def audit_log(self, actor: Actor, limit: int | None = None) -> pd.DataFrame:
         """The audit rows, newest first (admins only)."""
         require(actor, "read_audit")
@@ -413,13 +481,25 @@ class Store:
 
     # --- org units ------------------------------------------------------------------------
     def units(self, include_inactive: bool = True) -> list[OrgUnit]:
-        sql = "SELECT code, name, parent, level, households, population, active FROM units"
-        if not include_inactive:
-            sql += " WHERE active"
+        """Every unit by code; kept until the units change (a country has 80.000 of them)."""
+        key = (include_inactive, self.units_version())
+        kept = self._units_kept.get(key)
+        if kept is None:
+            sql = "SELECT code, name, parent, level, households, population, active FROM units"
+            if not include_inactive:
+                sql += " WHERE active"
+            with self.cursor() as cur:
+                rows = cur.execute(sql + " ORDER BY code").fetchall()
+            keys = ["code", "name", "parent", "level", "households", "population", "active"]
+            # rows were validated on their way in: no need to validate them again on each read
+            kept = [OrgUnit.model_construct(**dict(zip(keys, row))) for row in rows]
+            self._units_kept = {k: v for k, v in self._units_kept.items() if k[1] == key[1]} | {key: kept}
+        return list(kept)
+
+    def units_version(self) -> tuple:
+        """Changes whenever a unit is added, changed or removed (every write stamps updated_at)."""
         with self.cursor() as cur:
-            rows = cur.execute(sql + " ORDER BY code").fetchall()
-        keys = ["code", "name", "parent", "level", "households", "population", "active"]
-        return [OrgUnit(**dict(zip(keys, row))) for row in rows]
+            return cur.execute("SELECT count(*), max(updated_at) FROM units").fetchone()
 
     def save_units(self, units: Iterable[OrgUnit], actor: Actor, is_demo: bool = False) -> None:
         """Add or update units (units are never deleted: history refers to them)."""
@@ -431,7 +511,7 @@ class Store:
                 row[0]: dict(zip(keys, row[1:]))
                 for row in cur.execute(f"SELECT code, {', '.join(keys)} FROM units").fetchall()
             }
-            rows = []
+            rows, audits = [], []
             for u in units:
                 after = {key: getattr(u, key) for key in keys}
                 before = stored.get(u.code)
@@ -439,19 +519,26 @@ class Store:
                     continue
                 rows.append([u.code, u.name, u.parent, u.level, u.households, u.population, u.active, is_demo, now])
                 changed = [key for key in keys if before is None or before[key] != after[key]]
-                self._audit(cur, actor, "unit", f"đơn vị {u.code}",
-                            None if before is None else {k: before[k] for k in changed},
-                            {k: after[k] for k in changed})  # fmt: skip
+                audits.append((f"đơn vị {u.code}", None if before is None else {k: before[k] for k in changed},
+                               {k: after[k] for k in changed}))  # fmt: skip
             if not rows:
                 return
-            cur.executemany(
-                """INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent,
-                    level = excluded.level, households = excluded.households,
-                    population = excluded.population, active = excluded.active,
-                    updated_at = excluded.updated_at""",
-                rows,
-            )
+            # in bulk: a country's first load is 80.000 units
+            incoming = pd.DataFrame(rows, columns=[
+                "code", "name", "parent", "level", "households", "population", "active", "is_demo", "updated_at",
+            ]).astype({"households": "Int64", "population": "Int64", "parent": object})  # fmt: skip
+            cur.register("incoming_units", incoming)
+            try:
+                cur.execute(
+                    """INSERT INTO units SELECT * FROM incoming_units
+                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent,
+                        level = excluded.level, households = excluded.households,
+                        population = excluded.population, active = excluded.active,
+                        updated_at = excluded.updated_at"""
+                )
+            finally:
+                cur.unregister("incoming_units")
+            self._audit_many(cur, actor, "unit", audits)
 
     # --- tasks ----------------------------------------------------------------------------
     @staticmethod
@@ -579,6 +666,7 @@ class Store:
                     "received_at, source_row FROM incoming"
                 )
                 cur.unregister("incoming")
+                refresh_current(cur, batch_id)
             self._audit(cur, actor, "import", f"lô nhập {batch_id}", _replaced(rows), {
                 "file_name": batch["file_name"], "sha256": batch["sha256"], "periods": batch["periods"],
                 "rows_new": batch["rows_new"], "rows_changed": batch["rows_changed"],
@@ -586,13 +674,49 @@ class Store:
             })  # fmt: skip
         return batch_id
 
-    def batches(self) -> pd.DataFrame:
-        df = self.query_df(
-            """SELECT b.*, r.reverted_at, r.reverted_by
-            FROM batches b LEFT JOIN batch_reverts r ON r.batch_id = b.id ORDER BY b.id DESC"""
-        )
+    @staticmethod
+    def _batch_filter(period: str | None, state: str | None, batch_id: int | None) -> tuple[str, list]:
+        clauses, params = ["true"], []
+        if period:
+            clauses.append("list_contains(string_split(b.periods, ','), ?)")
+            params.append(period)
+        if state == "live":
+            clauses.append("r.batch_id IS NULL")
+        elif state == "reverted":
+            clauses.append("r.batch_id IS NOT NULL")
+        if batch_id is not None:
+            clauses.append("b.id = ?")
+            params.append(batch_id)
+        return " AND ".join(clauses), params
+
+    def batches(self, period: str | None = None, state: str | None = None, limit: int | None = None,
+                batch_id: int | None = None) -> pd.DataFrame:  # fmt: skip
+        """Import batches, newest first: those touching `period`, in `state` ("live" or
+        "reverted"), at most `limit` of them (a city has tens of thousands)."""
+        where, params = self._batch_filter(period, state, batch_id)
+        sql = f"""SELECT b.*, r.reverted_at, r.reverted_by
+            FROM batches b LEFT JOIN batch_reverts r ON r.batch_id = b.id WHERE {where} ORDER BY b.id DESC"""
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        df = self.query_df(sql, params)
         df["warnings"] = df["warnings"].map(json.loads)
         return df
+
+    def batch_count(self, period: str | None = None, state: str | None = None) -> int:
+        where, params = self._batch_filter(period, state, None)
+        with self.cursor() as cur:
+            return cur.execute(
+                f"SELECT count(*) FROM batches b LEFT JOIN batch_reverts r ON r.batch_id = b.id WHERE {where}",
+                params,
+            ).fetchone()[0]
+
+    def batch_periods(self) -> list[str]:
+        """Every month some batch touched, newest first."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT unnest(string_split(periods, ',')) AS p FROM batches ORDER BY p DESC"
+            ).fetchall()
+        return [r[0] for r in rows if r[0]]
 
     def batch_by_sha(self, sha256: str) -> int | None:
         """The live batch that imported a file with these exact bytes, if any."""
@@ -616,22 +740,35 @@ class Store:
             ).fetchone()[0]:
                 raise StoreError(f"Lô nhập số {batch_id} đã được hoàn tác trước đó.")
             cur.execute("INSERT INTO batch_reverts VALUES (?, ?, ?)", [batch_id, datetime.now(), actor.label])
+            refresh_current(cur, batch_id)
             count = cur.execute("SELECT count(*) FROM submissions WHERE batch_id = ?", [batch_id]).fetchone()[0]
             self._audit(cur, actor, "revert", f"lô nhập {batch_id}", {"reverted": False},
                         {"reverted": True, "rows": count})  # fmt: skip
             return count
 
     def current_submissions(
-        self, periods: Iterable[str] | None = None, up_to: str | None = None
-    ) -> pd.DataFrame:
+        self, periods: Iterable[str] | None = None, up_to: str | None = None,
+        unit_codes: Iterable[str] | None = None,
+    ) -> pd.DataFrame:  # fmt: skip
         """The value that counts for each (period, unit, indicator): its latest live revision."""
         sql = "SELECT * FROM current_submissions"
         params: list = []
         clauses = []
+        if unit_codes is not None:
+            wanted = pd.DataFrame({"unit_code": list(unit_codes)}, dtype=object)
+            with self.cursor() as cur:
+                cur.register("wanted_units", wanted)
+                return self._current(cur, sql, clauses + ["unit_code IN (SELECT unit_code FROM wanted_units)"],
+                                     params, periods, up_to)  # fmt: skip
+        with self.cursor() as cur:
+            return self._current(cur, sql, clauses, params, periods, up_to)
+
+    @staticmethod
+    def _current(cur, sql: str, clauses: list[str], params: list, periods, up_to) -> pd.DataFrame:
         if periods is not None:
             periods = list(periods)
             if not periods:
-                return self.query_df(sql + " WHERE false")
+                return cur.execute(sql + " WHERE false").df()
             clauses.append(f"period IN ({', '.join('?' * len(periods))})")
             params += periods
         if up_to is not None:
@@ -639,7 +776,7 @@ class Store:
             params.append(up_to)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return self.query_df(sql + " ORDER BY period, unit_code, indicator_code", params)
+        return cur.execute(sql + " ORDER BY period, unit_code, indicator_code", params).df()
 
     def rolled_up(self, ancestry: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
         """Current figures summed per (ancestor, indicator, period) from `first` to `last`.
@@ -720,6 +857,7 @@ class Store:
                 cur.execute(f"DELETE FROM submissions WHERE batch_id IN ({marks})", ids)
                 cur.execute(f"DELETE FROM batch_reverts WHERE batch_id IN ({marks})", ids)
                 cur.execute(f"DELETE FROM batches WHERE id IN ({marks})", ids)
+                refresh_current(cur)
             cur.execute("DELETE FROM units WHERE is_demo")
             cur.execute("DELETE FROM task_revisions WHERE author = ?", [DEMO_AUTHOR])
             cur.execute("DELETE FROM task_notes WHERE author = ?", [DEMO_AUTHOR])

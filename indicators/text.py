@@ -11,7 +11,12 @@ _SPACES = re.compile(r"\s+")
 
 def nfc(text: str) -> str:
     """NFC-normalise and trim: the form every stored string takes."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+    return _nfc(str(text))
+
+
+@lru_cache(maxsize=65536)  # every cell of a file passes here; codes, names and months repeat
+def _nfc(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 @lru_cache(maxsize=65536)  # a file repeats the same codes, names and months thousands of times

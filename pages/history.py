@@ -15,8 +15,7 @@ if flash:
     st.toast(flash, icon=":material/undo:")
 
 s = store()
-batches = s.batches()
-if batches.empty:
+if not s.batch_count():
     st.info("Chưa có lô nhập nào. Số liệu tải lên ở trang **Nộp số liệu** sẽ được ghi lại ở đây, "
             "mỗi tệp một lô.")  # fmt: skip
     st.stop()
@@ -58,20 +57,19 @@ def confirm_revert(batch_id: int, label: str) -> None:
         st.rerun()
 
 
-months = dashboard.batch_months(batches)
 STATES = {"all": "Tất cả", "live": "Đang hiệu lực", "reverted": "Đã hoàn tác"}
-period = st.selectbox("Kỳ báo cáo", ["", *months], format_func=lambda p: format.month(p) if p else "Tất cả các kỳ",
-                      key="history_period")  # fmt: skip
+period = st.selectbox("Kỳ báo cáo", ["", *s.batch_periods()], key="history_period",
+                      format_func=lambda p: format.month(p) if p else "Tất cả các kỳ")  # fmt: skip
 state = st.segmented_control("Trạng thái", list(STATES), format_func=STATES.get, default="all",
                              key="history_state") or "all"  # fmt: skip
-shown = dashboard.filter_batches(batches, period or None, None if state == "all" else state)
+view = dashboard.history_view(s, period or None, None if state == "all" else state)
 
-st.caption(f"{format.number(len(shown))} lô nhập, mới nhất trước. Mỗi tệp tải lên là một lô.")
-table = dashboard.batch_table(shown)
+st.caption(view.caption)
+table = view.table
 st.dataframe(table, hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)))
 
 st.subheader("Hoàn tác một lô")
-live = dashboard.batch_labels(dashboard.filter_batches(shown, state="live"))
+live = view.live_labels
 if not can("revert"):
     st.caption("Chỉ tài khoản quản trị hoàn tác được lô nhập.")
 elif not live:
@@ -82,10 +80,10 @@ else:
         st.session_state["revert_pending"] = chosen
 pending = st.session_state.get("revert_pending")
 if pending is not None and can("revert"):
-    confirm_revert(pending, dashboard.batch_labels(batches).get(pending, f"Lô {pending}"))
+    confirm_revert(pending, dashboard.batch_label_of(s, pending))
 
 st.subheader("Cảnh báo theo lô")
-warned = dashboard.batches_with_warnings(shown, limit=30)
+warned = dashboard.batches_with_warnings(view.batches, limit=30)
 if not warned:
     st.write("Các lô trong danh sách trên không có cảnh báo.")
 for label, warnings in warned:

@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indicators import format as fmt
 
@@ -116,3 +118,24 @@ def test_every_output_is_nfc() -> None:
 def test_halves_round_up_like_excel() -> None:
     assert fmt.number(2.5) == "3"
     assert fmt.percent(12.25) == "12,3%"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+        st.integers(min_value=-10**15, max_value=10**15),
+        st.decimals(min_value=-10_000, max_value=10_000, places=3).map(float),
+    ),
+    decimals=st.integers(0, 3),
+)
+def test_number_writes_what_babel_writes(value, decimals) -> None:
+    """`number` is written out for speed; Babel's vi_VN locale stays the reference."""
+    assert fmt.number(value, decimals) == fmt.babel_number(value, decimals)
+
+
+@pytest.mark.parametrize("value", [-0.0, -0.04, -0.05, 0.05, 2.5, 0.5, -1.5, 1e-7, 1.2345678901234567e19, np.float64(66.94),
+                                   np.int64(1234)])  # fmt: skip
+def test_number_edge_cases_match_babel(value) -> None:
+    for decimals in (0, 1, 2):
+        assert fmt.number(value, decimals) == fmt.babel_number(value, decimals)

@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indicators import catalog
 from indicators.settings import Settings
@@ -200,4 +202,52 @@ def test_demo_data_is_removed_with_its_units(make_store, run_import, make_long_c
     assert list(store.batches()["id"]) == [real.batch_id]
     assert "DEMO1" not in {u.code for u in store.units()}
     assert demo.batch_id not in set(store.current_submissions()["batch_id"])
+    store.close()
+
+
+def _recomputed(store) -> list[tuple]:
+    """The current values computed from every revision, as migration 4 first filled them."""
+    from indicators.store import CURRENT_SELECT
+
+    with store.cursor() as cur:
+        return sorted(cur.execute(CURRENT_SELECT.format(keys="true")).fetchall(), key=repr)
+
+
+def _kept(store) -> list[tuple]:
+    with store.cursor() as cur:
+        return sorted(cur.execute("SELECT * FROM current_submissions").fetchall(), key=repr)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(["import", "revert"]), st.integers(0, 7), st.integers(0, 99)),
+                      min_size=1, max_size=8))  # fmt: skip
+def test_the_kept_current_values_equal_the_latest_live_revisions(make_store, run_import, make_long_csv, steps):
+    """Whatever the order of imports (overlapping keys) and reverts, the table the store keeps up
+    to date holds exactly what a window over every revision gives."""
+    store = make_store()
+    hamlets, codes = ["Cậy", "Bá Thủy", "Lý Đông"], ["TT_TIN_BAI", "TC_VAN_BAN"]
+    imported: list[int] = []
+    for n, (what, pick, value) in enumerate(steps):
+        if what == "revert" and imported:
+            batch = imported.pop(pick % len(imported))
+            store.revert_batch(batch, ADMIN)
+        else:
+            rows = [[f"2026-0{1 + (pick + i) % 3}", hamlets[(pick + i) % 3], codes[i % 2], "", "", str(value + i), ""]
+                    for i in range(1 + pick % 4)]  # fmt: skip
+            report = run_import(store, f"t{n}.csv", make_long_csv(rows), now=datetime(2026, 3, 5 + n))
+            if report.batch_id and report.status == "imported":
+                imported.append(report.batch_id)
+        assert _kept(store) == _recomputed(store)
+    store.close()
+
+
+def test_the_kept_current_values_follow_a_demo_removal(make_store, run_import, make_long_csv):
+    from indicators.demo import DEMO_ACTOR, load_demo
+
+    store = make_store()
+    load_demo(store, DEMO_ACTOR, today=datetime(2026, 11, 27).date())
+    run_import(store, "t.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "5", ""]]))
+    assert len(_kept(store)) > 100 and _kept(store) == _recomputed(store)
+    store.remove_demo(ADMIN)
+    assert _kept(store) == _recomputed(store)
     store.close()

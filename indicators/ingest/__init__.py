@@ -12,10 +12,12 @@ import pandas as pd
 
 from .. import format, periods
 from ..accounts import Actor, allowed_units, require
+from ..metrics import tree
 from ..models import Issue
 from ..store import Store
+from .fast import clean_rows
 from .layout import sheet_records
-from .read import ReadError, read_tables
+from .read import ReadError, Sheet, read_tables
 from .validate import Context, compare_with_store, validate_records
 
 # The same limit as the upload widget (.streamlit/config.toml server.maxUploadSize = 20), so the
@@ -141,6 +143,14 @@ def import_file(
         report.issues.append(Issue("error", str(exc)))
         return report
 
+    # the checks read what is stored; hold the write lock until the batch is written so that
+    # concurrent imports behave as if run one after another
+    with store.exclusive() if not dry_run else nullcontext():
+        return _check_and_write(store, report, sheets, actor, now, dry_run, is_demo)
+
+
+def _records(sheets: list[Sheet], report: ImportReport) -> list | None:
+    """Every record of the file's tables; None (with the error in `report`) when there are none."""
     records = []
     recognised = False
     for sheet in sheets:
@@ -157,23 +167,26 @@ def import_file(
                 "hoặc dùng biểu mẫu Excel tải về từ ứng dụng.",
             )
         )
-        return report
+        return None
     if not records:
         report.issues.append(Issue("error", "Tệp có tiêu đề nhưng không có dòng số liệu nào."))
-        return report
-
-    # the checks read what is stored; hold the write lock until the batch is written so that
-    # concurrent imports behave as if run one after another
-    with store.exclusive() if not dry_run else nullcontext():
-        return _check_and_write(store, report, records, actor, now, dry_run, is_demo)
+        return None
+    return records
 
 
-def _check_and_write(store: Store, report: ImportReport, records: list, actor: Actor, now: datetime,
+def _check_and_write(store: Store, report: ImportReport, sheets: list[Sheet], actor: Actor, now: datetime,
                      dry_run: bool, is_demo: bool) -> ImportReport:  # fmt: skip
     """Validation against the store, then the batch write (the caller holds the write lock)."""
-    units = store.units()
-    ctx = Context(units=units, settings=store.settings(), now=now,
-                  allowed=allowed_units(actor, {u.code: u.parent for u in units}), actor_label=actor.label)  # fmt: skip
+    units = tree(store)
+    ctx = Context(units=units.units, settings=store.settings(), now=now, matcher=units.matcher,
+                  allowed=allowed_units(actor, {u.code: u.parent for u in units.units}), actor_label=actor.label)  # fmt: skip
+    frame = clean_rows(sheets, ctx)  # column-wise, when every row is clean
+    if frame is not None:
+        _check_against_store(store, report, frame, ctx)
+        return _write(store, report, actor, now, dry_run, is_demo)
+    records = _records(sheets, report)
+    if records is None:
+        return report
     if len(records) > SAMPLE_ROWS:
         _, sample = validate_records(records[:SAMPLE_ROWS], ctx)
         sample_errors = [issue for issue in sample if issue.severity == "error"]
@@ -192,14 +205,23 @@ def _check_and_write(store: Store, report: ImportReport, records: list, actor: A
     if report.errors:
         report.rows = frame
         return report
+    _check_against_store(store, report, frame, ctx)
+    return _write(store, report, actor, now, dry_run, is_demo)
 
+
+def _check_against_store(store: Store, report: ImportReport, frame: pd.DataFrame, ctx: Context) -> None:
+    """New, changed or unchanged against what is stored, and the warnings that needs."""
     file_periods = sorted(frame["period"].unique())
     wanted = sorted(set(file_periods) | {periods.previous(p) for p in file_periods})
-    current = store.current_submissions(periods=wanted)
+    current = store.current_submissions(periods=wanted, unit_codes=frame["unit_code"].unique())
     rows, warnings = compare_with_store(frame, current, ctx)
     report.rows = rows
     report.issues += warnings
 
+
+def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_run: bool,
+           is_demo: bool) -> ImportReport:  # fmt: skip
+    rows = report.rows
     duplicate = store.batch_by_sha(report.sha256)
     if duplicate is not None and (rows["change"] == "unchanged").all():
         report.status, report.duplicate_of = "duplicate", duplicate
@@ -218,7 +240,7 @@ def _check_and_write(store: Store, report: ImportReport, records: list, actor: A
         "sha256": report.sha256,
         "user_name": actor.label,
         "created_at": now,
-        "periods": file_periods,
+        "periods": report.periods,
         "rows_total": len(rows),
         "rows_new": report.count("new"),
         "rows_changed": report.count("changed"),

@@ -107,16 +107,26 @@ def _wide_period(sheet: Sheet, header_row: int) -> Cell | None:
     return None
 
 
-def sheet_records(sheet: Sheet) -> list[Record] | None:
-    """Records of one sheet, or None when the sheet holds no recognisable table."""
+def find_layout(sheet: Sheet) -> tuple[str, int, object] | None:
+    """("long", header row, {column index: field}) or ("wide", header row, (unit column,
+    {column index: (code, part)}, note column)) of the first header row; None without a table."""
     for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         long = _long_header(row)
         if long:
-            return _long_records(sheet, r, long)
+            return "long", r, long
         wide = _wide_header(row)
         if wide:
-            return _wide_records(sheet, r, *wide)
+            return "wide", r, wide
     return None
+
+
+def sheet_records(sheet: Sheet) -> list[Record] | None:
+    """Records of one sheet, or None when the sheet holds no recognisable table."""
+    layout = find_layout(sheet)
+    if layout is None:
+        return None
+    kind, r, columns = layout
+    return _long_records(sheet, r, columns) if kind == "long" else _wide_records(sheet, r, *columns)
 
 
 def _long_records(sheet: Sheet, header_row: int, columns: dict[int, str]) -> list[Record]:

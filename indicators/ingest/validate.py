@@ -32,10 +32,11 @@ class Context:
     now: datetime
     allowed: set[str] | None = None  # the units the importing account may write for (None: all)
     actor_label: str = ""
+    matcher: UnitMatcher | None = None  # built from `units` unless given
 
     def __post_init__(self) -> None:
-        self.matcher = UnitMatcher(self.units)
-        self.by_code = {unit.code: unit for unit in self.units}
+        self.matcher = self.matcher or UnitMatcher(self.units)
+        self.by_code = self.matcher.units
 
 
 def _suggest(names: list[str]) -> str:
