@@ -31,9 +31,10 @@ $(VENV)/.dev-deps: requirements-dev.txt requirements.txt $(VENV)/.deps
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
-# Debian packages: python3-venv, Chromium (browser tests, chart export), Noto fonts; only if missing.
+# Debian packages: python3-venv, Chromium (browser tests, chart export), Noto fonts, PostgreSQL
+# (the store's tests on a shared database); only if missing.
 sysdeps:
-	bash scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh --tests
 browser: sysdeps
 
 demo: deps

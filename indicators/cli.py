@@ -20,7 +20,16 @@ from .demo import load_demo
 from .export import audit_csv, export_bytes
 from .ingest import import_file
 from .ingest.units_file import parse_units_file
-from .store import Store, StoreError, StoreLockedError, backup_while_open, default_path, restore_database
+from .store import (
+    Store,
+    StoreError,
+    StoreLockedError,
+    backup_while_open,
+    default_path,
+    is_postgres,
+    restore_database,
+    shown_path,
+)
 from .template import build_template
 
 OK, REJECTED, USAGE = 0, 1, 2
@@ -48,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a --db given before the subcommand must not be reset by the subcommand's default
-    common.add_argument("--db", default=argparse.SUPPRESS, help=f"tệp DuckDB (mặc định $CDS_DB hoặc {default_path()})")
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help=f"tệp DuckDB hoặc địa chỉ postgresql://… (mặc định $CDS_DB hoặc {default_path()})")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("init", parents=[common], help="tạo cơ sở dữ liệu và danh mục chỉ tiêu")
@@ -129,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
         "<db>.before-restore. " + WHEN_STOPPED,
     )  # fmt: skip
     restore.add_argument("--from", dest="source", required=True, help="tệp sao lưu")
+    migrate = sub.add_parser(
+        "migrate", parents=[common],
+        help="chuyển toàn bộ dữ liệu (cả lịch sử) từ tệp DuckDB (--db) sang một cơ sở dữ liệu PostgreSQL mới",
+        description="Chép mọi bảng của tệp DuckDB (--db hoặc $CDS_DB) vào cơ sở dữ liệu PostgreSQL --to "
+        "(mới, chưa có dữ liệu), trong một giao dịch, rồi so số dòng từng bảng. " + WHEN_STOPPED,
+    )  # fmt: skip
+    migrate.add_argument("--to", required=True, help="postgresql://người_dùng@máy:cổng/tên_csdl")
 
     user = sub.add_parser("user", parents=[common], help="tài khoản đăng nhập")
     user_sub = user.add_subparsers(dest="user_command", required=True)
@@ -194,6 +211,8 @@ def run(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     db = getattr(args, "db", None) or default_path()
     try:
+        if args.command == "migrate":
+            return _migrate(db, args.to, out)
         if args.command == "restore":  # works on the closed file: no store is opened first
             safety = restore_database(db, args.source, accounts.command_line())
             kept = f" Dữ liệu trước khi khôi phục được giữ ở {safety}." if safety else ""
@@ -214,11 +233,34 @@ def run(args: argparse.Namespace, out=None) -> int:
         store.close()
 
 
+def _migrate(source: str, url: str, out) -> int:
+    if is_postgres(source):
+        raise UsageError("--db phải là tệp DuckDB cần chuyển đi")
+    if not is_postgres(url):
+        raise UsageError("--to phải là địa chỉ postgresql://…")
+    if not Path(source).is_file():
+        raise StoreError(f"Không tìm thấy tệp dữ liệu {source}.")
+    target = Store(url)
+    try:
+        counts = target.copy_from_duckdb(source, accounts.command_line())
+    finally:
+        target.close()
+    width = max(len(table) for table in counts)
+    for table, (before, after) in counts.items():
+        mark = "đủ" if before == after else "THIẾU"
+        print(f"  {table:<{width}}  {format.number(before):>12} → {format.number(after):>12}  {mark}", file=out)
+    if any(before != after for before, after in counts.values()):
+        print("Số dòng không khớp: chưa dùng được cơ sở dữ liệu mới.", file=out)
+        return REJECTED
+    print(f"Đã chuyển {source} sang {shown_path(url)}: {len(counts)} bảng, số dòng khớp.", file=out)
+    return OK
+
+
 def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
     command = args.command
     actor = accounts.command_line(getattr(args, "user", None))
     if command == "init":
-        print(f"Cơ sở dữ liệu sẵn sàng: {store.path} (phiên bản lược đồ {store.schema_version()}).", file=out)
+        print(f"Cơ sở dữ liệu sẵn sàng: {shown_path(store.path)} (phiên bản lược đồ {store.schema_version()}).", file=out)
         return OK
     if command == "units":
         if args.units_command == "list":
@@ -366,7 +408,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         return OK
     if command == "backup":
         target = store.backup(args.out)
-        print(f"Đã sao lưu {store.path} vào {target}.", file=out)
+        print(f"Đã sao lưu {shown_path(store.path)} vào {target}.", file=out)
         return OK
     if command == "user":
         return _user(store, args, actor, out)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -206,34 +207,135 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+# The same schema in PostgreSQL's dialect, version for version (a shared database for a city,
+# see docs/deploy.md). DuckDB runs every query over it (ATTACH … TYPE postgres); only the DDL, the
+# sequences and a few statements PostgreSQL runs faster itself are sent as they are.
+PG_MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    CREATE TABLE units (
+        code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, parent VARCHAR, level VARCHAR NOT NULL,
+        households INTEGER, population INTEGER, active BOOLEAN NOT NULL DEFAULT TRUE,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE targets (
+        indicator_code VARCHAR NOT NULL, year INTEGER NOT NULL, value DOUBLE PRECISION NOT NULL,
+        basis VARCHAR, set_by VARCHAR, set_at TIMESTAMP NOT NULL, PRIMARY KEY (indicator_code, year)
+    );
+    CREATE SEQUENCE batch_ids START 1;
+    CREATE SEQUENCE submission_ids START 1;
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        user_name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, periods VARCHAR NOT NULL,
+        rows_total INTEGER NOT NULL, rows_new INTEGER NOT NULL, rows_changed INTEGER NOT NULL,
+        rows_unchanged INTEGER NOT NULL, warnings VARCHAR NOT NULL, outcome VARCHAR NOT NULL,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE INDEX batches_sha256 ON batches (sha256);
+    CREATE TABLE batch_reverts (
+        batch_id INTEGER PRIMARY KEY, reverted_at TIMESTAMP NOT NULL, reverted_by VARCHAR NOT NULL
+    );
+    CREATE TABLE submissions (
+        id BIGINT PRIMARY KEY, batch_id INTEGER NOT NULL, period VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL, indicator_code VARCHAR NOT NULL, numerator DOUBLE PRECISION,
+        denominator DOUBLE PRECISION, value DOUBLE PRECISION, note VARCHAR,
+        received_at TIMESTAMP NOT NULL, source_row INTEGER
+    );
+    CREATE INDEX submissions_key ON submissions (period, unit_code, indicator_code);
+    CREATE INDEX submissions_batch ON submissions (batch_id);
+    CREATE VIEW live_submissions AS
+        SELECT s.* FROM submissions s WHERE s.batch_id NOT IN (SELECT batch_id FROM batch_reverts);
+    """,
+    """
+    CREATE SEQUENCE task_revision_ids START 1;
+    CREATE TABLE task_revisions (
+        id BIGINT PRIMARY KEY, code VARCHAR NOT NULL, task_group INTEGER NOT NULL, title VARCHAR NOT NULL,
+        unit VARCHAR NOT NULL, person VARCHAR NOT NULL, expected_result VARCHAR NOT NULL, deadline DATE,
+        recurrence_day INTEGER, status VARCHAR NOT NULL, done_on DATE, cancel_reason VARCHAR NOT NULL,
+        author VARCHAR NOT NULL, revised_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE task_note_ids START 1;
+    CREATE TABLE task_notes (
+        id BIGINT PRIMARY KEY, code VARCHAR NOT NULL, period VARCHAR NOT NULL, note VARCHAR NOT NULL,
+        author VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+    );
+    CREATE VIEW current_tasks AS
+        SELECT id, code, task_group, title, unit, person, expected_result, deadline, recurrence_day,
+            status, done_on, cancel_reason, author, revised_at
+        FROM (SELECT t.*, row_number() OVER (PARTITION BY code ORDER BY id DESC) AS rn
+              FROM task_revisions t) ranked
+        WHERE rn = 1;
+    """,
+    """
+    CREATE TABLE users (
+        name VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        units VARCHAR NOT NULL, password_hash VARCHAR NOT NULL, active BOOLEAN NOT NULL,
+        is_demo BOOLEAN NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE login_attempts (name VARCHAR NOT NULL, attempted_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL);
+    CREATE TABLE sessions (
+        token_hash VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL, ended BOOLEAN NOT NULL
+    );
+    CREATE SEQUENCE audit_ids START 1;
+    CREATE TABLE audit_log (
+        id BIGINT PRIMARY KEY, logged_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        actor_kind VARCHAR NOT NULL, action VARCHAR NOT NULL, object VARCHAR NOT NULL, before VARCHAR,
+        after VARCHAR
+    );
+    """,
+    """
+    CREATE TABLE current_submissions (
+        id BIGINT NOT NULL, batch_id INTEGER NOT NULL, period VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL, indicator_code VARCHAR NOT NULL, numerator DOUBLE PRECISION,
+        denominator DOUBLE PRECISION, value DOUBLE PRECISION, note VARCHAR,
+        received_at TIMESTAMP NOT NULL, source_row INTEGER, first_received_at TIMESTAMP NOT NULL,
+        revisions BIGINT NOT NULL
+    );
+    CREATE INDEX current_submissions_key ON current_submissions (period, unit_code, indicator_code);
+    """,
+]
+PG_ALIAS = "cds"  # the attached PostgreSQL database, as DuckDB names it
+WRITE_LOCK_KEY = 572026  # the advisory lock every writer of a shared database holds
+
+
+def is_postgres(path: str | os.PathLike | None) -> bool:
+    return str(path or "").startswith(("postgresql://", "postgres://"))
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """The database as messages name it: a URL without its password."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", str(path))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _extension_directory() -> str:
+    """Where the pip package duckdb-ext-postgres keeps the extension (no download needed)."""
+    return str(Path(duckdb.__file__).resolve().parent.parent / "duckdb_ext" / "extensions")
+
+
 # The latest live revision of each key, with when the key first arrived and how many live revisions
-# it has: what `current_submissions` holds. `{keys}` limits it to some keys (an EXISTS condition on s).
+# it has: what `current_submissions` holds. `{keys}` limits it to some keys (a condition on s).
+# Plain SQL that DuckDB and PostgreSQL both run.
 CURRENT_SELECT = """
-    SELECT * EXCLUDE (rn) FROM (
+    SELECT id, batch_id, period, unit_code, indicator_code, numerator, denominator, value, note,
+        received_at, source_row, first_received_at, revisions
+    FROM (
         SELECT s.*,
             row_number() OVER (PARTITION BY period, unit_code, indicator_code ORDER BY id DESC) AS rn,
             min(received_at) OVER (PARTITION BY period, unit_code, indicator_code) AS first_received_at,
             count(*) OVER (PARTITION BY period, unit_code, indicator_code) AS revisions
         FROM live_submissions s WHERE {keys}
-    ) WHERE rn = 1
+    ) ranked WHERE rn = 1
 """
 REBUILD_CURRENT = ["DELETE FROM current_submissions",
                    "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys="true")]  # fmt: skip
-_SAME_KEY_IN_BATCH = """EXISTS (SELECT 1 FROM submissions k WHERE k.batch_id = ? AND k.period = {t}.period
+_SAME_KEY_IN_BATCH = """EXISTS (SELECT 1 FROM submissions k WHERE k.batch_id = {batch} AND k.period = {t}.period
     AND k.unit_code = {t}.unit_code AND k.indicator_code = {t}.indicator_code)"""
 
-
-def refresh_current(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
-    """Recompute the current values of the keys a batch touches (every key without a batch)."""
-    if batch_id is None:
-        for sql in REBUILD_CURRENT:
-            cur.execute(sql)
-        return
-    cur.execute("DELETE FROM current_submissions c WHERE " + _SAME_KEY_IN_BATCH.format(t="c"), [batch_id])
-    cur.execute(
-        "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys=_SAME_KEY_IN_BATCH.format(t="s")),
-        [batch_id],
-    )
 
 # What each audit action means, for the audit page and its export
 AUDIT_ACTIONS_VI = {
@@ -248,6 +350,7 @@ AUDIT_ACTIONS_VI = {
     "user_update": "Sửa tài khoản",
     "demo_remove": "Xóa dữ liệu mẫu",
     "restore": "Khôi phục từ bản sao lưu",
+    "migrate": "Chuyển dữ liệu từ tệp DuckDB sang PostgreSQL",
 }
 AUDIT_CHANGES_KEPT = 200  # changed figures listed in an import's audit row (all are in `submissions`)
 LOCK_WAIT_SECONDS = 60
@@ -293,12 +396,18 @@ _connections_lock = threading.Lock()
 
 
 def open_store(path: str | os.PathLike | None = None) -> Store:
-    """The process-wide store for `path` (default: $CDS_DB or data/cds.duckdb), migrated."""
-    key = str(Path(path or default_path()).resolve()) if str(path) != ":memory:" else ":memory:"
+    """The process-wide store for `path` (default: $CDS_DB or data/cds.duckdb), migrated.
+
+    `path` is a DuckDB file or a postgresql:// URL (a database shared by several app servers)."""
+    path = path or default_path()
+    if is_postgres(path) or str(path) == ":memory:":
+        key = str(path)
+    else:
+        key = str(Path(path).resolve())
     with _connections_lock:
         store = _connections.get(key)
         if store is None:
-            store = Store(path or default_path())
+            store = Store(path)
             if key != ":memory:":
                 _connections[key] = store
         return store
@@ -307,6 +416,16 @@ def open_store(path: str | os.PathLike | None = None) -> Store:
 class Store:
     def __init__(self, path: str | os.PathLike = ":memory:"):
         self.path = str(path)
+        self.is_postgres = is_postgres(self.path)
+        self._write_lock = threading.RLock()
+        self._held = 0
+        self._carrier: duckdb.DuckDBPyConnection | None = None
+        self._units_kept: dict[tuple, list[OrgUnit]] = {}
+        if self.is_postgres:
+            self._conn = self._attach_postgres()
+            self._lock_file = None
+            self.migrate()
+            return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -319,22 +438,74 @@ class Store:
                     "thử lại."
                 ) from exc
             raise StoreError(f"Không mở được tệp dữ liệu {self.path}: {exc}") from exc
-        self._write_lock = threading.RLock()
-        self._held = 0
-        self._units_kept: dict[tuple, list[OrgUnit]] = {}
         # Another process (the CLI's backup) takes this file lock to copy the database between
         # two writes of the running app; see `backup_running`.
         self._lock_file = open(lock_path(self.path), "a+") if self.path != ":memory:" else None  # noqa: SIM115
         self.migrate()
+
+    def _attach_postgres(self) -> duckdb.DuckDBPyConnection:
+        """DuckDB in memory with the PostgreSQL database attached as the default catalog.
+
+        READ COMMITTED, so that a writer that waited for the write lock sees what the writer before
+        it committed (REPEATABLE READ would keep the snapshot of its first statement).
+        """
+        conn = duckdb.connect(":memory:")
+        try:
+            conn.execute(f"SET extension_directory = {_literal(_extension_directory())}")
+            conn.execute("SET autoinstall_known_extensions = false")
+            conn.execute("LOAD postgres")
+            conn.execute(f"ATTACH {_literal(self.path)} AS {PG_ALIAS} (TYPE postgres, ISOLATION_LEVEL 'READ COMMITTED')")
+            conn.execute(f"USE {PG_ALIAS}")
+        except duckdb.Error as exc:
+            conn.close()
+            raise StoreError(
+                f"Không kết nối được cơ sở dữ liệu PostgreSQL {shown_path(self.path)}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
+        return conn
 
     # --- plumbing -------------------------------------------------------------------------
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         cur = self._conn.cursor()
         try:
+            if self.is_postgres:  # a cursor starts in DuckDB's own catalog
+                cur.execute(f"USE {PG_ALIAS}")
             yield cur
         finally:
             cur.close()
+
+    def _run_native(self, cur: duckdb.DuckDBPyConnection, sql: str) -> None:
+        """A statement the database runs itself: DuckDB, or PostgreSQL in the cursor's transaction."""
+        if self.is_postgres:
+            cur.execute(f"CALL postgres_execute({_literal(PG_ALIAS)}, {_literal(sql)})")
+        else:
+            cur.execute(sql)
+
+    def _query_native(self, cur: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+        """A small query the database answers itself (PostgreSQL uses its indexes; DuckDB would
+        copy the tables over to scan them)."""
+        if self.is_postgres:
+            return cur.execute(f"SELECT * FROM postgres_query({_literal(PG_ALIAS)}, {_literal(sql)})").fetchall()
+        return cur.execute(sql).fetchall()
+
+    def _refresh_current(self, cur: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
+        """Recompute the current values of the keys a batch touches (every key without a batch)."""
+        if batch_id is None:
+            for sql in REBUILD_CURRENT:
+                self._run_native(cur, sql)
+            return
+        same = _SAME_KEY_IN_BATCH.format(batch=int(batch_id), t="{t}")
+        self._run_native(cur, "DELETE FROM current_submissions c WHERE " + same.format(t="c"))
+        self._run_native(cur, "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys=same.format(t="s")))
+
+    def _ids(self, cur: duckdb.DuckDBPyConnection, sequence: str, count: int = 1) -> int:
+        """The first of `count` consecutive new ids (the caller holds the write lock)."""
+        if self.is_postgres:
+            sql = f"SELECT setval('{sequence}', nextval('{sequence}') + {int(count) - 1})"
+            return int(self._query_native(cur, sql)[0][0]) - int(count) + 1
+        ids = cur.execute(f"SELECT nextval('{sequence}') FROM range(?)", [int(count)]).fetchall()
+        return int(min(row[0] for row in ids))
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -356,23 +527,49 @@ class Store:
         outermost level) keeps another process's backup copy out of a write in progress.
         """
         with self._write_lock:
-            if self._held == 0 and self._lock_file is not None:
-                fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+            if self._held == 0:
+                self._take_process_lock()
             self._held += 1
             try:
                 yield
             finally:
                 self._held -= 1
-                if self._held == 0 and self._lock_file is not None:
-                    fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                if self._held == 0:
+                    self._release_process_lock()
+
+    def _take_process_lock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        elif self.is_postgres:
+            # Every writing process (app servers, the command line) takes the same advisory lock
+            # in a transaction of its own connection, held until the write is over: writes of all
+            # processes run one after another, as in one process.
+            self._carrier = self._conn.cursor()
+            self._carrier.execute("BEGIN TRANSACTION")
+            self._carrier.execute(
+                f"CALL postgres_execute({_literal(PG_ALIAS)}, 'SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})')"
+            )
+
+    def _release_process_lock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+        elif self._carrier is not None:
+            try:
+                self._carrier.execute("COMMIT")
+            finally:
+                self._carrier.close()
+                self._carrier = None
 
     def query_df(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
         with self.cursor() as cur:
             return cur.execute(sql, list(params or [])).df()
 
     def close(self) -> None:
-        with self.exclusive():  # closing checkpoints: not while another process copies the file
+        if self.is_postgres:
             self._conn.close()
+        else:
+            with self.exclusive():  # closing checkpoints: not while another process copies the file
+                self._conn.close()
         if self._lock_file is not None:
             self._lock_file.close()
         with _connections_lock:
@@ -382,25 +579,33 @@ class Store:
 
     def schema_version(self) -> int:
         with self.cursor() as cur:
-            exists = cur.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-            ).fetchone()[0]
+            exists = self._query_native(
+                cur, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+            )[0][0]
             if not exists:
                 return 0
-            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+            return self._query_native(cur, "SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0]
 
     def migrate(self) -> None:
-        """Bring the schema up to date; a new database also gets the catalog's 2026 targets."""
+        """Bring the schema up to date; a new database also gets the catalog's 2026 targets.
+
+        Several processes may start at once on a shared database: the write lock lets one migrate.
+        """
         with self.transaction() as cur:
-            cur.execute(
+            self._run_native(
+                cur,
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+                "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)",
             )
-            done = cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
-            for version, sql in enumerate(MIGRATIONS, start=1):
+            if self.is_postgres:
+                cur.execute("CALL pg_clear_cache()")
+            done = self._query_native(cur, "SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0]
+            for version, sql in enumerate(PG_MIGRATIONS if self.is_postgres else MIGRATIONS, start=1):
                 if version <= done:
                     continue
-                cur.execute(sql)
+                self._run_native(cur, sql)
+                if self.is_postgres:
+                    cur.execute("CALL pg_clear_cache()")  # DuckDB learns the new tables
                 cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, datetime.now()])
                 if version == 1:
                     self._seed_targets(cur)
@@ -409,7 +614,7 @@ class Store:
 
                     self._insert_task_revisions(cur, seed_tasks(), "hệ thống")
                 if version == 4:
-                    refresh_current(cur)
+                    self._refresh_current(cur)
 
     @staticmethod
     def _seed_targets(cur: duckdb.DuckDBPyConnection) -> None:
@@ -441,27 +646,24 @@ class Store:
                         {k: after[k] for k in changed})  # fmt: skip
 
     # --- audit ----------------------------------------------------------------------------
-    @staticmethod
-    def _audit(cur: duckdb.DuckDBPyConnection, actor: Actor, action: str, obj: str,
+    def _audit(self, cur: duckdb.DuckDBPyConnection, actor: Actor, action: str, obj: str,
                before=None, after=None) -> None:  # fmt: skip
         """Append one audit row in the caller's transaction: it lands with the change or not at all."""
-        cur.execute(
-            "INSERT INTO audit_log VALUES (nextval('audit_ids'), ?, ?, ?, ?, ?, ?, ?, ?)",
-            [datetime.now(), actor.label, actor.role, actor.kind, action, obj, _json(before), _json(after)],
-        )
+        self._audit_many(cur, actor, action, [(obj, before, after)])
 
-    @staticmethod
-    def _audit_many(cur: duckdb.DuckDBPyConnection, actor: Actor, action: str,
+    def _audit_many(self, cur: duckdb.DuckDBPyConnection, actor: Actor, action: str,
                     changes: list[tuple[str, object, object]]) -> None:  # fmt: skip
         """`_audit` for many objects at once: (object, before, after) each."""
+        first = self._ids(cur, "audit_ids", len(changes))
+        now = datetime.now()
         rows = pd.DataFrame(
-            [(datetime.now(), actor.label, actor.role, actor.kind, action, obj, _json(before), _json(after))
-             for obj, before, after in changes],
-            columns=["logged_at", "actor", "role", "actor_kind", "action", "object", "before", "after"],
-        )  # fmt: skip
+            [(first + n, now, actor.label, actor.role, actor.kind, action, obj, _json(before), _json(after))
+             for n, (obj, before, after) in enumerate(changes)],
+            columns=["id", "logged_at", "actor", "role", "actor_kind", "action", "object", "before", "after"],
+        ).astype({"before": object, "after": object})  # fmt: skip
         cur.register("incoming_audit", rows)
         try:
-            cur.execute("INSERT INTO audit_log SELECT nextval('audit_ids'), * FROM incoming_audit")
+            cur.execute("INSERT INTO audit_log SELECT * FROM incoming_audit")
         finally:
             cur.unregister("incoming_audit")
 
@@ -499,7 +701,7 @@ class Store:
     def units_version(self) -> tuple:
         """Changes whenever a unit is added, changed or removed (every write stamps updated_at)."""
         with self.cursor() as cur:
-            return cur.execute("SELECT count(*), max(updated_at) FROM units").fetchone()
+            return tuple(self._query_native(cur, "SELECT count(*) AS n, max(updated_at) AS latest FROM units")[0])
 
     def save_units(self, units: Iterable[OrgUnit], actor: Actor, is_demo: bool = False) -> None:
         """Add or update units (units are never deleted: history refers to them)."""
@@ -541,15 +743,14 @@ class Store:
             self._audit_many(cur, actor, "unit", audits)
 
     # --- tasks ----------------------------------------------------------------------------
-    @staticmethod
-    def _insert_task_revisions(cur: duckdb.DuckDBPyConnection, tasks: Iterable, author: str) -> None:
+    def _insert_task_revisions(self, cur: duckdb.DuckDBPyConnection, tasks: Iterable, author: str) -> None:
         now = datetime.now()
         rows = [[*(getattr(t, f) for f in TASK_FIELDS), author, now] for t in tasks]
         if rows:
+            first = self._ids(cur, "task_revision_ids", len(rows))
             cur.executemany(
-                f"INSERT INTO task_revisions VALUES (nextval('task_revision_ids'), "
-                f"{', '.join('?' * (len(TASK_FIELDS) + 2))})",
-                rows,
+                f"INSERT INTO task_revisions VALUES ({', '.join('?' * (len(TASK_FIELDS) + 3))})",
+                [[first + n, *row] for n, row in enumerate(rows)],
             )
 
     def tasks(self) -> list:
@@ -601,8 +802,8 @@ class Store:
         with self.transaction() as cur:
             require_tasks(actor, self._levels(cur))
             cur.execute(
-                "INSERT INTO task_notes VALUES (nextval('task_note_ids'), ?, ?, ?, ?, ?)",
-                [code, period, note, actor.label, at or datetime.now()],
+                "INSERT INTO task_notes VALUES (?, ?, ?, ?, ?, ?)",
+                [self._ids(cur, "task_note_ids"), code, period, note, actor.label, at or datetime.now()],
             )
             self._audit(cur, actor, "task_note", f"nhiệm vụ {code}", None, {"period": period, "note": note})
 
@@ -645,7 +846,7 @@ class Store:
         """
         with self.transaction() as cur:
             require_units(actor, "import", rows["unit_code"].unique() if len(rows) else [], self._parents(cur))
-            batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
+            batch_id = self._ids(cur, "batch_ids")
             cur.execute(
                 "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -659,14 +860,15 @@ class Store:
             if len(rows):
                 frame = rows[SUBMISSION_COLUMNS].copy()
                 frame.insert(0, "batch_id", batch_id)
+                first = self._ids(cur, "submission_ids", len(frame))
+                frame.insert(0, "id", range(first, first + len(frame)))  # in the file's order
                 cur.register("incoming", frame)
                 cur.execute(
-                    "INSERT INTO submissions SELECT nextval('submission_ids'), batch_id, period, "
-                    "unit_code, indicator_code, numerator, denominator, value, note, "
-                    "received_at, source_row FROM incoming"
+                    "INSERT INTO submissions SELECT id, batch_id, period, unit_code, indicator_code, "
+                    "numerator, denominator, value, note, received_at, source_row FROM incoming"
                 )
                 cur.unregister("incoming")
-                refresh_current(cur, batch_id)
+                self._refresh_current(cur, batch_id)
             self._audit(cur, actor, "import", f"lô nhập {batch_id}", _replaced(rows), {
                 "file_name": batch["file_name"], "sha256": batch["sha256"], "periods": batch["periods"],
                 "rows_new": batch["rows_new"], "rows_changed": batch["rows_changed"],
@@ -740,7 +942,7 @@ class Store:
             ).fetchone()[0]:
                 raise StoreError(f"Lô nhập số {batch_id} đã được hoàn tác trước đó.")
             cur.execute("INSERT INTO batch_reverts VALUES (?, ?, ?)", [batch_id, datetime.now(), actor.label])
-            refresh_current(cur, batch_id)
+            self._refresh_current(cur, batch_id)
             count = cur.execute("SELECT count(*) FROM submissions WHERE batch_id = ?", [batch_id]).fetchone()[0]
             self._audit(cur, actor, "revert", f"lô nhập {batch_id}", {"reverted": False},
                         {"reverted": True, "rows": count})  # fmt: skip
@@ -816,26 +1018,35 @@ class Store:
         return self.query_df(sql + " ORDER BY s.period, s.unit_code, s.id DESC", params)
 
     def periods_with_data(self) -> list[str]:
+        # PostgreSQL: one index probe per month instead of reading every current value
+        sql = """WITH RECURSIVE p(period) AS (
+                SELECT min(period) FROM current_submissions
+                UNION ALL
+                SELECT (SELECT min(c.period) FROM current_submissions c WHERE c.period > p.period)
+                FROM p WHERE p.period IS NOT NULL)
+            SELECT period FROM p WHERE period IS NOT NULL ORDER BY period"""
+        if not self.is_postgres:
+            sql = "SELECT DISTINCT period FROM current_submissions ORDER BY period"
         with self.cursor() as cur:
-            rows = cur.execute(
-                "SELECT DISTINCT period FROM current_submissions ORDER BY period"
-            ).fetchall()
-        return [row[0] for row in rows]
+            return [row[0] for row in self._query_native(cur, sql)]
 
     def data_version(self) -> tuple:
-        """Changes whenever anything a dashboard shows changes: a cache key for the UI."""
+        """Changes whenever anything a dashboard shows changes: a cache key for the UI (and, on a
+        shared database, how one app server sees another's writes at its next run)."""
         with self.cursor() as cur:
-            return cur.execute(
-                """SELECT (SELECT coalesce(max(id), 0) FROM batches),
-                    (SELECT count(*) FROM batch_reverts),
-                    (SELECT coalesce(max(set_at), TIMESTAMP '2000-01-01') FROM targets),
-                    (SELECT count(*) FROM targets),
-                    (SELECT coalesce(max(updated_at), TIMESTAMP '2000-01-01') FROM units),
-                    (SELECT count(*) FROM units),
-                    (SELECT coalesce(max(value), '') FROM settings),
-                    (SELECT coalesce(max(id), 0) FROM task_revisions),
-                    (SELECT coalesce(max(id), 0) FROM task_notes)"""
-            ).fetchone()
+            return tuple(self._query_native(
+                cur,
+                """SELECT (SELECT coalesce(max(id), 0) FROM batches) AS last_batch,
+                    (SELECT count(*) FROM batches) AS batches,
+                    (SELECT count(*) FROM batch_reverts) AS reverts,
+                    (SELECT coalesce(max(set_at), TIMESTAMP '2000-01-01') FROM targets) AS targets_set,
+                    (SELECT count(*) FROM targets) AS targets,
+                    (SELECT coalesce(max(updated_at), TIMESTAMP '2000-01-01') FROM units) AS units_set,
+                    (SELECT count(*) FROM units) AS units,
+                    (SELECT coalesce(max(value), '') FROM settings) AS settings,
+                    (SELECT coalesce(max(id), 0) FROM task_revisions) AS last_task_revision,
+                    (SELECT coalesce(max(id), 0) FROM task_notes) AS last_task_note""",
+            )[0])
 
     def has_demo(self) -> bool:
         with self.cursor() as cur:
@@ -857,7 +1068,7 @@ class Store:
                 cur.execute(f"DELETE FROM submissions WHERE batch_id IN ({marks})", ids)
                 cur.execute(f"DELETE FROM batch_reverts WHERE batch_id IN ({marks})", ids)
                 cur.execute(f"DELETE FROM batches WHERE id IN ({marks})", ids)
-                refresh_current(cur)
+                self._refresh_current(cur)
             cur.execute("DELETE FROM units WHERE is_demo")
             cur.execute("DELETE FROM task_revisions WHERE author = ?", [DEMO_AUTHOR])
             cur.execute("DELETE FROM task_notes WHERE author = ?", [DEMO_AUTHOR])
@@ -986,10 +1197,11 @@ class Store:
 
     def session_user(self, token_hash: str, idle_limit_minutes: int, now: datetime) -> dict | None:
         """The active account of a live session, or None (unknown, ended, idle too long, disabled)."""
-        with self.cursor() as cur:
-            row = cur.execute(
-                "SELECT user_name, last_seen FROM sessions WHERE token_hash = ? AND NOT ended", [token_hash]
-            ).fetchone()
+        with self.cursor() as cur:  # on every page run: PostgreSQL answers from its index
+            rows = self._query_native(
+                cur, f"SELECT user_name, last_seen FROM sessions WHERE token_hash = {_literal(token_hash)} AND NOT ended"
+            )
+        row = rows[0] if rows else None
         if row is None or now - row[1] > timedelta(minutes=idle_limit_minutes):
             return None
         user = self.user(row[0])
@@ -1018,6 +1230,8 @@ class Store:
         partial = target.with_name(target.name + ".partial")
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        if self.is_postgres:
+            return self._pg_dump(target, partial)
         quoted = str(partial).replace("'", "''")
         with self.exclusive(), self.cursor() as cur:
             source = cur.execute("SELECT current_database()").fetchone()[0]
@@ -1033,6 +1247,71 @@ class Store:
             cur.execute("DETACH cds_backup_target")
         os.replace(partial, target)
         return target
+
+
+    def _pg_dump(self, target: Path, partial: Path) -> Path:
+        """PostgreSQL's own consistent copy (pg_dump, custom format; restore with pg_restore)."""
+        tool = shutil.which("pg_dump")
+        if tool is None:
+            raise StoreError("Không tìm thấy pg_dump: hãy cài gói postgresql-client để sao lưu PostgreSQL.")
+        done = subprocess.run([tool, "--format=custom", "--no-owner", f"--file={partial}", self.path],
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            partial.unlink(missing_ok=True)
+            raise StoreError(f"pg_dump không sao lưu được {shown_path(self.path)}: {done.stderr.strip()[:500]}")
+        os.replace(partial, target)
+        return target
+
+    # --- moving a DuckDB file into PostgreSQL ------------------------------------------------
+    def copy_from_duckdb(self, source: str | os.PathLike, actor: Actor) -> dict[str, tuple[int, int]]:
+        """Copy the whole content of a DuckDB file (history included) into this new PostgreSQL
+        database, in one transaction; returns {table: (rows in the file, rows here)}.
+
+        The file is brought to this program's schema first. This database must hold no units,
+        batches or accounts yet (the catalog's targets and seed tasks a new database starts with
+        are replaced by the file's). Sequences continue after the copied ids.
+        """
+        require(actor, "edit_settings")
+        if not self.is_postgres:
+            raise StoreError("Chỉ chuyển được dữ liệu vào một cơ sở dữ liệu PostgreSQL (postgresql://…).")
+        Store(source).close()  # migrates the file (StoreLockedError while the app holds it)
+        with self.cursor() as cur:
+            used = self._query_native(
+                cur, "SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM batches) + (SELECT count(*) FROM users) AS n"
+            )[0][0]
+        if used:
+            raise StoreError(
+                f"Cơ sở dữ liệu {shown_path(self.path)} đã có dữ liệu: hãy chuyển vào một cơ sở dữ liệu mới."
+            )
+        counts: dict[str, tuple[int, int]] = {}
+        with self.transaction() as cur:
+            cur.execute(f"ATTACH {_literal(str(Path(source).resolve()))} AS cds_source (READ_ONLY)")
+            try:
+                tables = [r[0] for r in cur.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'cds_source' "
+                    "AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name"
+                ).fetchall()]  # fmt: skip
+                for table in tables:
+                    columns = ", ".join(f'"{c[0]}"' for c in cur.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'cds_source' "
+                        "AND table_name = ? ORDER BY ordinal_position", [table]
+                    ).fetchall())  # fmt: skip
+                    cur.execute(f'DELETE FROM "{table}"')
+                    cur.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM cds_source."{table}"')
+                    source_rows = cur.execute(f'SELECT count(*) FROM cds_source."{table}"').fetchone()[0]
+                    counts[table] = (source_rows, 0)
+            finally:
+                cur.execute("DETACH cds_source")
+            for sequence, table in (("batch_ids", "batches"), ("submission_ids", "submissions"),
+                                    ("task_revision_ids", "task_revisions"), ("task_note_ids", "task_notes"),
+                                    ("audit_ids", "audit_log")):  # fmt: skip
+                self._query_native(cur, f"SELECT setval('{sequence}', (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+            self._audit(cur, actor, "migrate", "cơ sở dữ liệu", None, {"copied_from": str(source)})
+        with self.cursor() as cur:
+            for table in counts:
+                here = self._query_native(cur, f'SELECT count(*) AS n FROM "{table}"')[0][0]
+                counts[table] = (counts[table][0], here - (1 if table == "audit_log" else 0))
+        return counts
 
 
 def backup_while_open(db_path: str | os.PathLike, out: str | os.PathLike,
@@ -1111,6 +1390,11 @@ def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike,
     restored database's audit log records the restore.
     """
     require(actor, "edit_settings")
+    if is_postgres(db_path):
+        raise StoreError(
+            "Cơ sở dữ liệu PostgreSQL được khôi phục bằng pg_restore (xem docs/deploy.md), "
+            "không bằng lệnh này."
+        )
     db, source = Path(db_path).resolve(), Path(backup_path).resolve()
     if not source.is_file():
         raise StoreError(f"Không tìm thấy bản sao lưu {source}.")

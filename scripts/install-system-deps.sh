@@ -3,6 +3,7 @@
 #
 #   scripts/install-system-deps.sh            python3 + venv, Chromium, Noto fonts (tests, charts)
 #   scripts/install-system-deps.sh --python   only what `python3 -m venv` needs
+#   scripts/install-system-deps.sh --tests    the first, and PostgreSQL (the store's tests on it)
 #
 # Chromium drives the browser tests (Playwright with executable_path) and Kaleido's chart export;
 # fonts-noto-core gives charts and reports Vietnamese glyphs ("Noto Sans").
@@ -17,6 +18,11 @@ fi
 if [ "${1:-}" != "--python" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   [ -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || need+=(fonts-noto-core)
+fi
+# the tests also run the store on a throwaway PostgreSQL server (scripts/pg_local.sh)
+if [ "${1:-}" = "--tests" ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

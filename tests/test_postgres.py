@@ -1,0 +1,308 @@
+"""The store on PostgreSQL (a city's shared database): the same results as on a DuckDB file, several
+processes writing at once, `migrate` from a file, backups with pg_dump, and the pages.
+
+A throwaway server is started for the session by scripts/pg_local.sh (or $CDS_TEST_PG_URL is
+used); every test gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from indicators import metrics
+from indicators.cli import build_parser
+from indicators.cli import run as cli_run
+from indicators.ingest import import_file
+from indicators.store import CURRENT_SELECT, Store, StoreError, open_store
+from tests import support
+from tests.support import ADMIN
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_LOCAL = ROOT / "scripts" / "pg_local.sh"
+PERIOD = "2026-11"
+
+
+def _psql(url: str, sql: str) -> None:
+    done = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", sql], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """postgresql://…/cds_test of a server for this session (stopped at the end)."""
+    given = os.environ.get("CDS_TEST_PG_URL")
+    if given:
+        yield given
+        return
+    folder = tempfile.mkdtemp(prefix="cds-pg-")  # not under pytest's 0700 folder: the server runs as postgres
+    os.chmod(folder, 0o755)
+    started = subprocess.run(["bash", str(PG_LOCAL), "start", folder], capture_output=True, text=True,
+                             env={**os.environ, "PG_LOCAL_FSYNC": "off"})  # fmt: skip
+    assert started.returncode == 0, f"PostgreSQL did not start: {started.stderr}"
+    try:
+        yield started.stdout.strip()
+    finally:
+        subprocess.run(["bash", str(PG_LOCAL), "stop", folder], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A new, empty database for one test, dropped afterwards."""
+    base = pg_server.rsplit("/", 1)[0]
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _psql(f"{base}/postgres", f'CREATE DATABASE "{name}"')
+    yield f"{base}/{name}"
+    _psql(f"{base}/postgres", f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory) -> Path:
+    return support.demo_db(tmp_path_factory.mktemp("pg_demo"))
+
+
+def _migrate(source: Path, url: str) -> tuple[int, str]:
+    from io import StringIO
+
+    out = StringIO()
+    code = cli_run(build_parser().parse_args(["migrate", "--db", str(source), "--to", url]), out)
+    return code, out.getvalue()
+
+
+def _kept_equals_recomputed(store: Store) -> bool:
+    with store.cursor() as cur:
+        kept = sorted(cur.execute("SELECT * FROM current_submissions").fetchall(), key=repr)
+        again = sorted(cur.execute(CURRENT_SELECT.format(keys="true")).fetchall(), key=repr)
+    return kept == again
+
+
+def _csv(rows: list[tuple]) -> bytes:
+    lines = ["ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu"]
+    lines += [",".join(str(v) for v in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_new_database_gets_the_schema_and_the_catalog(pg_url):
+    store = Store(pg_url)
+    try:
+        assert store.schema_version() == 4
+        assert len(store.targets(2026)) == 26 and len(store.tasks()) == 35
+        assert store.units() == [] and store.periods_with_data() == []
+    finally:
+        store.close()
+    again = Store(pg_url)  # a second start migrates nothing
+    try:
+        assert again.schema_version() == 4 and len(again.tasks()) == 35
+    finally:
+        again.close()
+
+
+def test_migrate_copies_everything_and_the_figures_are_the_same(pg_url, demo_file):
+    code, text = _migrate(demo_file, pg_url)
+    assert code == 0, text
+    assert "số dòng khớp" in text and "submissions" in text
+    file_store, pg = Store(demo_file), Store(pg_url)
+    try:
+        for table in ("units", "batches", "submissions", "batch_reverts", "users", "task_revisions", "targets"):
+            a = file_store.query_df(f"SELECT * FROM {table}")
+            b = pg.query_df(f"SELECT * FROM {table}")
+            key = list(a.columns[:1])
+            pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True),
+                                          b.sort_values(key).reset_index(drop=True), check_dtype=False)  # fmt: skip
+        root = "01310"
+        for fn in (metrics.commune_summary, metrics.member_table, metrics.group_progress, metrics.completeness):
+            pd.testing.assert_frame_equal(fn(file_store, PERIOD, root), fn(pg, PERIOD, root), check_dtype=False)
+        assert pg.data_version()[:3] == file_store.data_version()[:3]
+        # the sequences go on after the copied ids
+        report = import_file(pg, "moi.csv", _csv([(PERIOD, "Cậy", "TT_TIN_BAI", "", "", 77, "")]), ADMIN,
+                             now=datetime(2026, 11, 27, 9))  # fmt: skip
+        assert report.status == "imported" and report.batch_id == file_store.batches()["id"].max() + 1
+        assert len(pg.audit_log(ADMIN)) == len(file_store.audit_log(ADMIN)) + 2  # the migration, the import
+    finally:
+        file_store.close()
+        pg.close()
+    with pytest.raises(StoreError, match="đã có dữ liệu"):  # never into a database that has data
+        _migrate(demo_file, pg_url)
+
+
+def test_imports_revisions_and_revert_on_postgres(pg_url):
+    store = Store(pg_url)
+    try:
+        from tests.conftest import _commune, _hamlets
+
+        store.save_units([_commune(), *_hamlets()], ADMIN)
+        now = datetime(2026, 3, 10, 9)
+        first = import_file(store, "a.csv", _csv([("2026-03", "Cậy", "TT_TIN_BAI", "", "", 4, ""),
+                                                  ("2026-03", "Cậy", "HT_CAP_QUANG", 10, 20, "", "")]),
+                            ADMIN, now=now)  # fmt: skip
+        second = import_file(store, "b.csv", _csv([("2026-03", "Cậy", "TT_TIN_BAI", "", "", 9, "sửa")]),
+                             ADMIN, now=now)  # fmt: skip
+        assert (first.status, second.status) == ("imported", "imported")
+        again = import_file(store, "b.csv", _csv([("2026-03", "Cậy", "TT_TIN_BAI", "", "", 9, "sửa")]), ADMIN, now=now)
+        assert again.status == "duplicate"
+        current = store.current_submissions(periods=["2026-03"]).set_index("indicator_code")
+        assert current.loc["TT_TIN_BAI", "value"] == 9 and current.loc["TT_TIN_BAI", "revisions"] == 2
+        assert current.loc["HT_CAP_QUANG", "value"] == 50
+        store.revert_batch(second.batch_id, ADMIN)
+        current = store.current_submissions(periods=["2026-03"]).set_index("indicator_code")
+        assert current.loc["TT_TIN_BAI", "value"] == 4 and current.loc["TT_TIN_BAI", "revisions"] == 1
+        assert _kept_equals_recomputed(store)
+        with pytest.raises(StoreError, match="đã được hoàn tác"):
+            store.revert_batch(second.batch_id, ADMIN)
+        assert list(store.audit_log(ADMIN)["action"][:3]) == ["revert", "import", "import"]
+    finally:
+        store.close()
+
+
+def test_accounts_sessions_and_tasks_on_postgres(pg_url):
+    from indicators import accounts
+    from indicators.tasks import seed_tasks
+
+    store = Store(pg_url)
+    try:
+        form = accounts.UserForm(name="canbo1", display_name="Cán bộ Một", role="quan_tri")
+        store.add_user(form, accounts.hash_password("mat-khau-dai-du"), ADMIN)
+        ok = accounts.authenticate(store, "canbo1", "mat-khau-dai-du", datetime.now())
+        assert ok.actor is not None and ok.actor.name == "canbo1"
+        store.start_session("abc", "canbo1", datetime.now())
+        assert store.session_user("abc", 30, datetime.now())["name"] == "canbo1"
+        store.end_session("abc")
+        assert store.session_user("abc", 30, datetime.now()) is None
+        one_off = next(t for t in seed_tasks() if t.recurrence_day is None)
+        task = one_off.model_copy(update={"status": "done", "done_on": datetime(2026, 3, 1).date()})
+        store.save_tasks([task], ADMIN)
+        store.add_task_note(task.code, "2026-03", "Đã xong", ADMIN)
+        assert next(t for t in store.tasks() if t.code == task.code).status == "done"
+        assert len(store.task_notes(task.code)) == 1 and len(store.task_history(task.code)) == 2
+    finally:
+        store.close()
+
+
+def test_backup_is_a_pg_dump_that_pg_restore_reads(pg_url, demo_file, tmp_path):
+    assert _migrate(demo_file, pg_url)[0] == 0
+    out = tmp_path / "sao-luu.dump"
+    store = Store(pg_url)
+    try:
+        assert store.backup(out) == out.resolve() and out.stat().st_size > 10_000
+        with pytest.raises(StoreError, match="đã có"):
+            store.backup(out)
+        batches = len(store.batches())
+    finally:
+        store.close()
+    base = pg_url.rsplit("/", 1)[0]
+    restored = f"{base}/r_{uuid.uuid4().hex[:8]}"
+    _psql(f"{base}/postgres", f'CREATE DATABASE "{restored.rsplit("/", 1)[1]}"')
+    try:
+        done = subprocess.run(["pg_restore", "--no-owner", f"--dbname={restored}", str(out)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        copy = Store(restored)
+        try:
+            assert len(copy.batches()) == batches and _kept_equals_recomputed(copy)
+        finally:
+            copy.close()
+    finally:
+        _psql(f"{base}/postgres", f'DROP DATABASE "{restored.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+WRITER = """
+import sys
+from datetime import datetime
+from indicators.ingest import import_file
+from indicators.store import Store
+from tests.support import ADMIN
+url, who, months = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+store = Store(url)
+for month in months:
+    body = "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\\n" + "".join(
+        f"{month},{unit},TT_TIN_BAI,,,{n + len(who)},{who}\\n" for n, unit in enumerate(["Cậy", "Bá Thủy", "Bá Hợp"]))
+    report = import_file(store, f"{who}_{month}.csv", body.encode(), ADMIN, now=datetime(2026, 11, 27, 9))
+    assert report.status == "imported", report.summary()
+    print(report.batch_id, flush=True)
+store.close()
+"""
+
+
+def test_several_processes_import_at_once_and_lose_nothing(pg_url):
+    from tests.conftest import _commune, _hamlets
+
+    store = Store(pg_url)
+    store.save_units([_commune(), *_hamlets()], ADMIN)
+    months = [f"2026-{m:02d}" for m in range(1, 11)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, pg_url, who, ",".join(months)], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for who in ("may1", "may22", "may333")
+    ]
+    try:
+        results = [p.communicate(timeout=300) for p in procs]
+        for p, (_, err) in zip(procs, results):
+            assert p.returncode == 0, err
+        ids = [int(line) for out, _ in results for line in out.split()]
+        assert len(ids) == 30 and len(set(ids)) == 30  # every batch landed, each with its own id
+        batches = store.batches()
+        assert sorted(batches["id"]) == sorted(ids)
+        assert store.query_df("SELECT count(*) AS n FROM submissions")["n"][0] == 90
+        assert len(store.audit_log(ADMIN).query("action == 'import'")) == 30
+        # each key's current value is its latest revision, whichever process wrote it
+        assert _kept_equals_recomputed(store)
+        current = store.current_submissions()
+        assert len(current) == 30 and set(current["revisions"]) == {3}
+    finally:
+        for p in procs:
+            p.kill()
+        store.close()
+
+
+def test_a_revert_in_another_process_is_seen_at_the_next_run(pg_url, demo_file):
+    assert _migrate(demo_file, pg_url)[0] == 0
+    store = Store(pg_url)
+    try:
+        before = metrics.commune_summary(store, PERIOD, "01310").set_index("indicator_code")["value"]
+        latest = store.batches(period=PERIOD, state="live", limit=1).iloc[0]
+        other = subprocess.run(
+            [sys.executable, "-m", "indicators", "revert", "--db", pg_url, str(int(latest["id"]))],
+            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert other.returncode == 0, other.stderr
+        after = metrics.commune_summary(store, PERIOD, "01310").set_index("indicator_code")["value"]
+        assert not before.equals(after)  # no cache served the old figures
+        assert store.batches(batch_id=int(latest["id"])).iloc[0]["reverted_by"]
+    finally:
+        store.close()
+
+
+def test_the_pages_run_on_postgres(pg_url, demo_file, monkeypatch):
+    assert _migrate(demo_file, pg_url)[0] == 0
+    monkeypatch.setenv("CDS_DB", pg_url)
+    try:
+        for page in ("pages/overview.py", "pages/hamlets.py", "pages/history.py", "pages/submissions.py"):
+            at = support.app_test(120)
+            at.switch_page(page)
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert at.title and at.title[0].value
+        at = support.app_test(120)
+        at.switch_page("pages/overview.py")
+        at.run()
+        shown = [m.value for m in at.metric]
+        summary = metrics.commune_summary(open_store(pg_url), PERIOD, "01310")
+        assert any(v.endswith("%") for v in shown) and len(summary) == 26
+    finally:
+        open_store(pg_url).close()
+
+
+def test_a_wrong_address_says_so_in_vietnamese(pg_server):
+    base = pg_server.rsplit("/", 1)[0]
+    with pytest.raises(StoreError, match="Không kết nối được cơ sở dữ liệu PostgreSQL"):
+        Store(f"{base}/khong_co_csdl_nay")
