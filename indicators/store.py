@@ -1085,8 +1085,8 @@ class Store:
             tables = [
                 r[0]
                 for r in cur.execute(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_type = 'BASE TABLE' ORDER BY table_name"
+                    "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                    "AND table_catalog = current_database() AND table_schema = current_schema() ORDER BY table_name"
                 ).fetchall()
             ]
             for table in tables:

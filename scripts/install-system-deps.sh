@@ -3,7 +3,8 @@
 #
 #   scripts/install-system-deps.sh            python3 + venv, Chromium, Noto fonts (tests, charts)
 #   scripts/install-system-deps.sh --python   only what `python3 -m venv` needs
-#   scripts/install-system-deps.sh --tests    the first, and PostgreSQL (the store's tests on it)
+#   scripts/install-system-deps.sh --tests    the first, PostgreSQL and nginx (the store's tests on a
+#                                             shared database, the city deployment's proxy)
 #
 # Chromium drives the browser tests (Playwright with executable_path) and Kaleido's chart export;
 # fonts-noto-core gives charts and reports Vietnamese glyphs ("Noto Sans").
@@ -23,6 +24,8 @@ fi
 if [ "${1:-}" = "--tests" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+  # the city deployment's reverse proxy (deploy/nginx.conf), checked by a browser test
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -24,7 +24,7 @@ import pytest
 from indicators.ingest import ImportReport, import_file
 from indicators.store import Store
 from indicators.units import OrgUnit
-from tests.support import ADMIN, admin
+from tests.support import ADMIN, admin, memory_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -58,7 +58,7 @@ def _hamlets() -> list[OrgUnit]:
 
 
 def build_store(path: str | Path = ":memory:") -> Store:
-    store = Store(path)
+    store = memory_store() if str(path) == ":memory:" else Store(path)
     store.save_units([_commune(), *_hamlets()], ADMIN)
     return store
 

@@ -34,6 +34,73 @@ def staff(name: str, *units: str) -> Actor:
 ADMIN = admin()
 
 
+# --- PostgreSQL ---------------------------------------------------------------------------------
+# With CDS_TEST_STORE=postgres, the stores the tests build in memory are PostgreSQL databases
+# instead (one new database each), on the server of $CDS_TEST_PG_URL or on a throwaway server
+# started here by scripts/pg_local.sh and stopped when the tests end.
+PG_LOCAL = ROOT / "scripts" / "pg_local.sh"
+_pg: dict[str, str] = {}
+
+
+def on_postgres() -> bool:
+    return os.environ.get("CDS_TEST_STORE") == "postgres"
+
+
+def postgres_server() -> str:
+    """postgresql://…/cds_test of the tests' server (started on first use)."""
+    if "url" not in _pg:
+        given = os.environ.get("CDS_TEST_PG_URL")
+        if given:
+            _pg["url"] = given
+        else:
+            import atexit
+            import subprocess
+            import tempfile
+
+            folder = tempfile.mkdtemp(prefix="cds-pg-")  # not under pytest's 0700 folders: the server runs as postgres
+            os.chmod(folder, 0o755)
+            started = subprocess.run(["bash", str(PG_LOCAL), "start", folder], capture_output=True, text=True,
+                                     env={**os.environ, "PG_LOCAL_FSYNC": "off"})  # fmt: skip
+            assert started.returncode == 0, f"PostgreSQL did not start: {started.stderr}"
+            atexit.register(lambda: (subprocess.run(["bash", str(PG_LOCAL), "stop", folder], capture_output=True),
+                                     shutil.rmtree(folder, ignore_errors=True)))  # fmt: skip
+            _pg["url"] = started.stdout.strip()
+    return _pg["url"]
+
+
+def _psql(base: str, sql: str) -> None:
+    import subprocess
+
+    done = subprocess.run(["psql", f"{base}/postgres", "-qc", sql], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def new_postgres_database(empty: bool = False) -> str:
+    """The URL of a new database on the tests' server: with the product's schema already in it
+    (copied from a template migrated once, as a new store would find it), or `empty`."""
+    import uuid
+
+    base = postgres_server().rsplit("/", 1)[0]
+    if not empty and "template" not in _pg:
+        template = f"cds_template_{uuid.uuid4().hex[:8]}"
+        _psql(base, f'CREATE DATABASE "{template}"')
+        Store(f"{base}/{template}").close()
+        _pg["template"] = template
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _psql(base, f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{_pg["template"]}"'))
+    return f"{base}/{name}"
+
+
+def drop_postgres_database(url: str) -> None:
+    base, name = url.rsplit("/", 1)
+    _psql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def memory_store() -> Store:
+    """What a test means by a store in memory: DuckDB's, or a new PostgreSQL database."""
+    return Store(new_postgres_database()) if on_postgres() else Store(":memory:")
+
+
 def demo_db(tmp_dir: Path) -> Path:
     """A fresh copy of the demo database in `tmp_dir` (the demo is generated once per session)."""
     if "demo" not in _cache:

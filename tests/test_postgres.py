@@ -8,10 +8,8 @@ used); every test gets a database of its own.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -38,32 +36,17 @@ def _psql(url: str, sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server():
-    """postgresql://…/cds_test of a server for this session (stopped at the end)."""
-    given = os.environ.get("CDS_TEST_PG_URL")
-    if given:
-        yield given
-        return
-    folder = tempfile.mkdtemp(prefix="cds-pg-")  # not under pytest's 0700 folder: the server runs as postgres
-    os.chmod(folder, 0o755)
-    started = subprocess.run(["bash", str(PG_LOCAL), "start", folder], capture_output=True, text=True,
-                             env={**os.environ, "PG_LOCAL_FSYNC": "off"})  # fmt: skip
-    assert started.returncode == 0, f"PostgreSQL did not start: {started.stderr}"
-    try:
-        yield started.stdout.strip()
-    finally:
-        subprocess.run(["bash", str(PG_LOCAL), "stop", folder], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+def pg_server() -> str:
+    """postgresql://…/cds_test of the tests' server (tests/support.py starts and stops it)."""
+    return support.postgres_server()
 
 
 @pytest.fixture
 def pg_url(pg_server):
     """A new, empty database for one test, dropped afterwards."""
-    base = pg_server.rsplit("/", 1)[0]
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    _psql(f"{base}/postgres", f'CREATE DATABASE "{name}"')
-    yield f"{base}/{name}"
-    _psql(f"{base}/postgres", f'DROP DATABASE "{name}" WITH (FORCE)')
+    url = support.new_postgres_database(empty=True)
+    yield url
+    support.drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
