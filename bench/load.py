@@ -45,8 +45,9 @@ def whole_file(size: Size) -> Path:
 
 def prepare_store(size: Size, path: Path) -> list[dict]:
     """A new store with the size's units (through the product) and the dashboards' home unit."""
-    for p in (path, path.with_name(path.name + ".wal")):
-        p.unlink(missing_ok=True)
+    if isinstance(path, Path):  # a postgresql:// URL names a new database made by the caller
+        for p in (path, path.with_name(path.name + ".wal")):
+            p.unlink(missing_ok=True)
     units = unit_rows(size)
     store = product.new_store(path)
     product.save_units(store, units)

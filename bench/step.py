@@ -56,6 +56,25 @@ def _start_measuring() -> float:
     return _rss_mb()
 
 
+def _connect(db: str, read_only: bool = False):
+    """DuckDB on the benchmark's database: its file, or a postgresql:// URL attached as the store
+    attaches it (the floors then read the same PostgreSQL tables as the product)."""
+    import duckdb
+
+    from indicators.store import is_postgres
+
+    if not is_postgres(db):
+        return duckdb.connect(db, read_only=read_only)
+    from indicators.store import PG_ALIAS, _extension_directory, _literal
+
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET extension_directory = {_literal(_extension_directory())}")
+    con.execute("LOAD postgres")
+    con.execute(f"ATTACH {_literal(db)} AS {PG_ALIAS} (TYPE postgres, ISOLATION_LEVEL 'READ COMMITTED')")
+    con.execute(f"USE {PG_ALIAS}")
+    return con
+
+
 def _timed(fn):
     started = time.perf_counter()
     result = fn()
@@ -74,7 +93,6 @@ def _floor_sql(name: str, root_level: str) -> str:
 
 def metric(args: dict) -> dict:
     """A metric result by the product, its SQL floor or the analyst's pandas (cold, then warm)."""
-    import duckdb
 
     from bench import floors
 
@@ -97,7 +115,7 @@ def metric(args: dict) -> dict:
     else:
         from bench import product
 
-        con = duckdb.connect(db, read_only=True)
+        con = _connect(db, read_only=True)
         con.execute("SET enable_progress_bar = false")
         if impl == "pandas":
             fn = lambda: floors.pandas_overview(con, root, period)  # noqa: E731
@@ -158,13 +176,14 @@ def check(args: dict) -> dict:
 
 def import_files(args: dict) -> dict:
     """Import files into a new store holding the size's units: by the product, or read_csv + INSERT."""
-    import duckdb
 
     from bench import load, product
     from bench.sizes import AS_OF, SIZES
 
     size = SIZES[args["size"]]
-    db = Path(args["db"])
+    from indicators.store import is_postgres
+
+    db = args["db"] if is_postgres(args["db"]) else Path(args["db"])  # a URL is no path
     files = [Path(f) for f in args["files"]]
     load.prepare_store(size, db)
     now = datetime.fromisoformat(AS_OF)
@@ -189,19 +208,24 @@ def import_files(args: dict) -> dict:
         seconds = time.perf_counter() - started
         store.close()
     else:
-        con = duckdb.connect(str(db))
+        from indicators.store import is_postgres
+
+        on_postgres = is_postgres(str(db))
+        con = _connect(str(db))
         con.execute("SET enable_progress_bar = false")
         started = time.perf_counter()
-        for f in files:
+        for number, f in enumerate(files, start=1):
             con.execute("BEGIN")
-            batch = con.execute("SELECT nextval('batch_ids')").fetchone()[0]
+            # PostgreSQL's sequences are not DuckDB's: a new database, ids counted here
+            batch = number if on_postgres else con.execute("SELECT nextval('batch_ids')").fetchone()[0]
             con.execute(
                 "INSERT INTO batches VALUES (?, ?, '', 'floor', ?, '', 0, 0, 0, 0, '[]', 'imported', false)",
                 [batch, f.name, now],
             )
+            first_id = "nextval('submission_ids')" if not on_postgres else f"{rows} + row_number() OVER ()"
             n = con.execute(
                 f"""INSERT INTO submissions
-                SELECT nextval('submission_ids'), ?, ky_bao_cao, don_vi, ma_chi_tieu, tu_so, mau_so,
+                SELECT {first_id}, ?, ky_bao_cao, don_vi, ma_chi_tieu, tu_so, mau_so,
                     CASE WHEN tu_so IS NOT NULL THEN CASE WHEN mau_so > 0 THEN 100 * tu_so / mau_so END
                          ELSE gia_tri END,
                     coalesce(ghi_chu, ''), ?, (row_number() OVER ())::INTEGER + 1

@@ -1034,18 +1034,17 @@ class Store:
         """Changes whenever anything a dashboard shows changes: a cache key for the UI (and, on a
         shared database, how one app server sees another's writes at its next run)."""
         with self.cursor() as cur:
+            # a join of one-row aggregates: DuckDB plans it in 5 ms, ten scalar subqueries in 50
             return tuple(self._query_native(
                 cur,
-                """SELECT (SELECT coalesce(max(id), 0) FROM batches) AS last_batch,
-                    (SELECT count(*) FROM batches) AS batches,
-                    (SELECT count(*) FROM batch_reverts) AS reverts,
-                    (SELECT coalesce(max(set_at), TIMESTAMP '2000-01-01') FROM targets) AS targets_set,
-                    (SELECT count(*) FROM targets) AS targets,
-                    (SELECT coalesce(max(updated_at), TIMESTAMP '2000-01-01') FROM units) AS units_set,
-                    (SELECT count(*) FROM units) AS units,
-                    (SELECT coalesce(max(value), '') FROM settings) AS settings,
-                    (SELECT coalesce(max(id), 0) FROM task_revisions) AS last_task_revision,
-                    (SELECT coalesce(max(id), 0) FROM task_notes) AS last_task_note""",
+                """SELECT * FROM
+                    (SELECT max(id) AS last_batch, count(*) AS batches FROM batches) b,
+                    (SELECT count(*) AS reverts FROM batch_reverts) r,
+                    (SELECT max(set_at) AS targets_set, count(*) AS targets FROM targets) t,
+                    (SELECT max(updated_at) AS units_set, count(*) AS units FROM units) u,
+                    (SELECT max(value) AS settings FROM settings) s,
+                    (SELECT max(id) AS last_task_revision FROM task_revisions) tr,
+                    (SELECT max(id) AS last_task_note FROM task_notes) tn""",
             )[0])
 
     def has_demo(self) -> bool:
