@@ -123,7 +123,9 @@ def tables(result: dict) -> str:
         if not p and not fl:
             continue
         pw, fw = _get(p, "warm_s"), _get(fl, "warm_s")
-        ratio = pw / fw if pw and fw else None
+        pc, fc = _get(p, "cold_s"), _get(fl, "cold_s")
+        # met only when both hold: a warm product run is served from the per-version memo
+        ratio = max(pw / fw, pc / fc) if pw and fw and pc and fc else None
         add(f"| {name} | {_s(_get(p, 'cold_s'))} / {_s(pw)}{_err(p)} | {_s(_get(fl, 'cold_s'))} / {_s(fw)}{_err(fl)} | "
             f"{_ratio(pw, fw)} ({_ratio(_get(p, 'cold_s'), _get(fl, 'cold_s'))}) | ≤ {TARGETS['metric']}× | "
             f"{_met(None if ratio is None else ratio <= TARGETS['metric'])} | "
@@ -192,7 +194,48 @@ def growth(results: list[dict]) -> str:
     return "\n".join(out)
 
 
+def postgres_tables(pg: dict, file: dict | None) -> str:
+    """The PostgreSQL column (bench/postgres.py) beside the same figures on the DuckDB file."""
+    f, d = pg["figures"], (file or {}).get("figures", {})
+    out = [f"### {pg['size']} on PostgreSQL\n",
+           f"Moving the size's DuckDB file into a new PostgreSQL database with `python -m indicators migrate`: "
+           f"{_s(_get(f.get('migrate'), 'cold_s'))} (row counts checked).\n",
+           "| Metric | PostgreSQL: product cold / warm | PostgreSQL: floor cold / warm | ratio warm (cold) | "
+           "target | met? | DuckDB file: product cold / warm | runs |",
+           "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name in [*METRICS, "overview_view"]:
+        prod, floor = f.get(f"metric.{name}.product"), f.get(f"metric.{name}.floor")
+        pc, pw, fc, fw = (_get(prod, "cold_s"), _get(prod, "warm_s"), _get(floor, "cold_s"), _get(floor, "warm_s"))
+        met = None if not (pw and fw and pc and fc) else max(pw / fw, pc / fc) <= TARGETS["metric"]
+        dp = d.get(f"metric.{name}.product")
+        out.append(f"| {name} | {_s(pc)} / {_s(pw)}{_err(prod)} | {_s(fc)} / {_s(fw)} | {_ratio(pw, fw)} "
+                   f"({_ratio(pc, fc)}) | {'≤ 1.5×' if floor else '–'} | {_met(met) if floor else '–'} | "
+                   f"{_s(_get(dp, 'cold_s'))} / {_s(_get(dp, 'warm_s'))} | {_n(prod, floor)} |")  # fmt: skip
+    out += ["", "| Page (AppTest) | PostgreSQL cold / warm | target cold / warm | met? | DuckDB file cold / warm |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    for key in sorted(k for k in f if k.startswith("page.")):
+        fig, other = f[key], d.get(key if key != "page." else "page.tong-quan")
+        cold, warm = _get(fig, "cold_s"), _get(fig, "warm_s")
+        met = None if cold is None else cold < 2 and (warm is None or warm < 0.5)
+        name = "/" + key[5:] if key != "page." else "/ (tong-quan)"
+        out.append(f"| {name} | {_s(cold)} / {_s(warm)}{_err(fig)} | < 2 s / < 0.5 s | {_met(met)} | "
+                   f"{_s(_get(other, 'cold_s'))} / {_s(_get(other, 'warm_s'))} |")  # fmt: skip
+    prod, floor = f.get("import.first_files.product"), f.get("import.first_files.floor")
+    if prod:
+        out += ["", "| Import into a new PostgreSQL database | product | floor (read_csv + INSERT over the "
+                "attached database) | ratio | target |", "|---|---|---|---|---|",
+                f"| first {prod['files']} per-commune files | {_s(prod.get('cold_s'))} | "
+                f"{_s((floor or {}).get('cold_s'))} | {_ratio(prod.get('cold_s'), (floor or {}).get('cold_s'))} | ≤ 3× |"]  # fmt: skip
+    return "\n".join(out)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["postgres"]:
+        for name in sys.argv[2:] or ["city"]:
+            pg = json.loads((RESULTS / f"{name}_postgres.json").read_text())
+            file = RESULTS / f"{name}.json"
+            print(postgres_tables(pg, json.loads(file.read_text()) if file.exists() else None))
+        return
     names = sys.argv[1:] or ["commune", "city", "national"]
     results = [
         json.loads((RESULTS / f"{n}.json").read_text()) for n in names if (RESULTS / f"{n}.json").exists()

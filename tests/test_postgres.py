@@ -289,3 +289,29 @@ def test_a_wrong_address_says_so_in_vietnamese(pg_server):
     base = pg_server.rsplit("/", 1)[0]
     with pytest.raises(StoreError, match="Không kết nối được cơ sở dữ liệu PostgreSQL"):
         Store(f"{base}/khong_co_csdl_nay")
+
+
+def test_the_monthly_report_and_its_annex_from_postgres(pg_url, demo_file):
+    import io
+    from datetime import date
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from indicators import dashboard, report
+
+    assert _migrate(demo_file, pg_url)[0] == 0
+    store, file_store = Store(pg_url), Store(demo_file)
+    try:
+        root = dashboard.root_unit(store)
+        made = report.render_docx(store, PERIOD, root, date(2026, 11, 27), with_charts=False)
+        same = report.render_docx(file_store, PERIOD, dashboard.root_unit(file_store), date(2026, 11, 27),
+                                  with_charts=False)  # fmt: skip
+        text = "\n".join(p.text for p in Document(io.BytesIO(made)).paragraphs)
+        assert "tháng 11/2026" in text
+        assert text == "\n".join(p.text for p in Document(io.BytesIO(same)).paragraphs)
+        sheets = load_workbook(io.BytesIO(report.annex_xlsx(store, PERIOD, root))).sheetnames
+        assert len(sheets) == 4
+    finally:
+        store.close()
+        file_store.close()
