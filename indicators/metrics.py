@@ -99,8 +99,10 @@ def projection_for(months: list[int], values: list[float], kind: str, aggregatio
     return min(projected, 100.0) if kind == "ratio" else projected
 
 
-def target_scales(units: Iterable[OrgUnit]) -> dict[str, float]:
-    """How much of a commune's count target each unit carries (see the module docstring)."""
+def target_scales(units: Iterable[OrgUnit], links: pd.DataFrame | None = None) -> dict[str, float]:
+    """How much of a commune's count target each unit carries (see the module docstring).
+
+    `links` may pass an already computed `ancestry(units)`."""
     units = list(units)
     active = [u for u in units if u.active]
     hamlets_of: dict[str | None, list[OrgUnit]] = {}
@@ -111,7 +113,7 @@ def target_scales(units: Iterable[OrgUnit]) -> dict[str, float]:
         parent: (all(u.households for u in members), sum(u.households or 0 for u in members))
         for parent, members in hamlets_of.items()
     }
-    below = ancestry(units)
+    below = ancestry(units) if links is None else links
     communes = {u.code for u in active if u.level == "commune"}
     communes_under = below[below["unit_code"].isin(communes)].groupby("rollup_code").size().to_dict()
     scales: dict[str, float] = {}
@@ -172,7 +174,8 @@ def tree(store: Store) -> Tree:
     found = _TREES.get(key)
     if found is None:
         units = store.units()
-        found = Tree(units, {u.code: u for u in units}, ancestry(units), target_scales(units))
+        links = ancestry(units)
+        found = Tree(units, {u.code: u for u in units}, links, target_scales(units, links))
         _TREES.clear()
         _TREES[key] = found
     return found
@@ -440,25 +443,18 @@ def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
     if not units:
         return pd.DataFrame(columns=columns)
     expected = {level: [i.code for i in catalog.indicators_at_level(level)] for level in ("hamlet", "commune")}
-    wanted = pd.DataFrame(
-        [(u.code, code) for u in units for code in expected[u.level]], columns=["unit_code", "indicator_code"]
-    )
-    current = store.current_submissions(periods=[period], unit_codes=[u.code for u in units])
-    got = wanted.merge(current[["unit_code", "indicator_code", "first_received_at"]], how="left",
-                       on=["unit_code", "indicator_code"])  # fmt: skip
-    got["submitted"] = got["first_received_at"].notna()
-    got["on_time"] = got["submitted"] & (got["first_received_at"] <= due)
-    per_unit = got.groupby("unit_code", sort=False).agg(
-        expected=("indicator_code", "size"), submitted=("submitted", "sum"), on_time=("on_time", "sum"),
-        last_received_at=("first_received_at", "max"),
-    )  # fmt: skip
-    absent = got[~got["submitted"]].groupby("unit_code", sort=False)["indicator_code"].agg(sorted)
+    owed = [expected[u.level] for u in units]
+    wanted = pd.DataFrame({
+        "unit_code": np.repeat(np.array([u.code for u in units], dtype=object), [len(codes) for codes in owed]),
+        "indicator_code": np.array([code for codes in owed for code in codes], dtype=object),
+    })  # fmt: skip
+    counts = store.submission_counts(period, wanted, due).set_index("unit_code")
     out = pd.DataFrame({
         "unit_code": [u.code for u in units], "unit_name": [u.label for u in units],
         "level": [u.level for u in units],
     })  # fmt: skip
-    out = out.join(per_unit, on="unit_code")
-    out["missing_codes"] = [absent.get(code, []) for code in out["unit_code"]]
+    out = out.join(counts, on="unit_code")
+    out["missing_codes"] = [list(c) if isinstance(c, (list, np.ndarray)) else [] for c in out["missing_codes"]]
     out[["expected", "submitted", "on_time"]] = out[["expected", "submitted", "on_time"]].astype(int)
     out["late"] = out["submitted"] - out["on_time"]
     out["missing"] = out["expected"] - out["submitted"]
