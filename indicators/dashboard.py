@@ -636,6 +636,44 @@ def _template_order(units: list[OrgUnit]) -> list[OrgUnit]:
     return hamlets + [u for u in units if u.level == "commune"]
 
 
+EAGER_TEMPLATE_UNITS = 300  # templates of more units are made only when a download button is pressed
+
+
+@dataclass
+class TemplateMaker:
+    """The two templates of one month for some units, made on first use (a callable per file, as
+    st.download_button takes them) and kept."""
+
+    units: list[OrgUnit]
+    period: str
+    made: dict[str, bytes] = field(default_factory=dict)
+
+    def xlsx(self) -> bytes:
+        from .template import build_template
+
+        if "xlsx" not in self.made:
+            self.made["xlsx"] = build_template(self.units, [self.period])
+        return self.made["xlsx"]
+
+    def csv(self) -> bytes:
+        if "csv" not in self.made:
+            self.made["csv"] = csv_template(self.units, self.period)
+        return self.made["csv"]
+
+
+_MAKERS: dict[tuple, TemplateMaker] = {}
+
+
+def template_maker(store: Store, root_code: str, period: str, actor) -> TemplateMaker:
+    """The templates of `period` for the account's units below `root_code`, kept per data version."""
+    key = (store.path, store.data_version(), root_code, period, repr(actor))
+    if key not in _MAKERS:
+        if len(_MAKERS) > 16:
+            _MAKERS.clear()
+        _MAKERS[key] = TemplateMaker(upload_units(store, root_code, actor), period)
+    return _MAKERS[key]
+
+
 def csv_template(units: list[OrgUnit], period: str) -> bytes:
     """The long-format CSV template: one row per (unit, indicator of that unit's level).
 

@@ -51,7 +51,12 @@ month = st.selectbox(
 )  # fmt: skip
 due = dashboard.deadline_info(month, s.settings().deadline_day, today)
 st.caption(f"{root.label} · {due.text}")
-xlsx, csv_bytes, problem = _templates(s.path, s.data_version(), root.code, month, repr(actor()))
+version, account = s.data_version(), repr(actor())
+if len(dashboard.upload_units(s, root.code, actor())) <= dashboard.EAGER_TEMPLATE_UNITS:
+    xlsx, csv_bytes, problem = _templates(s.path, version, root.code, month, account)
+else:  # a city's thousands of units: made when the button is pressed, not on every visit of the page
+    made = dashboard.template_maker(s, root.code, month, actor())
+    xlsx, csv_bytes, problem = made.xlsx, made.csv, ""
 if problem:
     st.warning(f"Chưa tạo được biểu mẫu: {problem}")
 else:

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 import indicators.ingest as ingest
 from indicators import dashboard, metrics
 from indicators.ingest import import_file
-from indicators.store import open_store
+from indicators.store import Store, open_store
 from tests import support
 from tests.support import admin, demo_db, empty_db
 
@@ -210,6 +210,25 @@ def test_download_buttons_give_the_month_templates(monkeypatch, demo, downloads)
     lines = csv_bytes.decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 14 * 16 + 10  # 14 hamlets × 16 hamlet indicators + the commune's 10
     assert lines[1].startswith(f"{period},BG14,")  # hamlets by name: An Cường first
+
+
+def test_many_units_get_their_templates_when_the_button_is_pressed(monkeypatch, demo, downloads):
+    """Above EAGER_TEMPLATE_UNITS (a city's thousands of units) the page does not build the
+    templates on every visit: the buttons carry a callable, and it gives the same files."""
+    monkeypatch.setattr(dashboard, "EAGER_TEMPLATE_UNITS", 0)
+    at = _app(monkeypatch, demo, "pages/upload.py")
+    assert [b.label for b in at.download_button] == ["Biểu mẫu Excel (.xlsx)", "Biểu mẫu CSV"]
+    assert not [name for _, _, name in downloads if name and name.startswith("bieu_mau_")], "built eagerly"
+    store = Store(demo)
+    try:
+        period = dashboard.template_periods(date.today())[0]
+        maker = dashboard.template_maker(store, "01310", period, support.admin())
+        units = dashboard.upload_units(store, "01310", support.admin())
+        assert maker.csv() == dashboard.csv_template(units, period)
+        assert load_workbook(BytesIO(maker.xlsx())).sheetnames[0] == period
+        assert maker.xlsx() is maker.xlsx()  # made once
+    finally:
+        store.close()
 
 
 def test_csv_template_round_trips_through_the_importer(tmp_path):
