@@ -325,16 +325,18 @@ CURRENT_SELECT = """
         received_at, source_row, first_received_at, revisions
     FROM (
         SELECT s.*,
-            row_number() OVER (PARTITION BY period, unit_code, indicator_code ORDER BY id DESC) AS rn,
-            min(received_at) OVER (PARTITION BY period, unit_code, indicator_code) AS first_received_at,
-            count(*) OVER (PARTITION BY period, unit_code, indicator_code) AS revisions
-        FROM live_submissions s WHERE {keys}
+            row_number() OVER (PARTITION BY s.period, s.unit_code, s.indicator_code ORDER BY s.id DESC) AS rn,
+            min(s.received_at) OVER (PARTITION BY s.period, s.unit_code, s.indicator_code) AS first_received_at,
+            count(*) OVER (PARTITION BY s.period, s.unit_code, s.indicator_code) AS revisions
+        FROM live_submissions s {keys}
     ) ranked WHERE rn = 1
 """
 REBUILD_CURRENT = ["DELETE FROM current_submissions",
-                   "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys="true")]  # fmt: skip
-_SAME_KEY_IN_BATCH = """EXISTS (SELECT 1 FROM submissions k WHERE k.batch_id = {batch} AND k.period = {t}.period
-    AND k.unit_code = {t}.unit_code AND k.indicator_code = {t}.indicator_code)"""
+                   "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys="")]  # fmt: skip
+# The keys one batch wrote. Joined (not a correlated EXISTS, which made DuckDB scan the million
+# current values once per import: 0,6 s against 0,03 s at city size).
+_BATCH_KEYS = "(SELECT DISTINCT period, unit_code, indicator_code FROM submissions WHERE batch_id = {batch}) k"
+_ON_KEY = "{t}.period = k.period AND {t}.unit_code = k.unit_code AND {t}.indicator_code = k.indicator_code"
 
 
 # What each audit action means, for the audit page and its export
@@ -495,9 +497,11 @@ class Store:
             for sql in REBUILD_CURRENT:
                 self._run_native(cur, sql)
             return
-        same = _SAME_KEY_IN_BATCH.format(batch=int(batch_id), t="{t}")
-        self._run_native(cur, "DELETE FROM current_submissions c WHERE " + same.format(t="c"))
-        self._run_native(cur, "INSERT INTO current_submissions " + CURRENT_SELECT.format(keys=same.format(t="s")))
+        keys = _BATCH_KEYS.format(batch=int(batch_id))
+        self._run_native(cur, f"DELETE FROM current_submissions USING {keys} WHERE "
+                              + _ON_KEY.format(t="current_submissions"))  # fmt: skip
+        self._run_native(cur, "INSERT INTO current_submissions "
+                              + CURRENT_SELECT.format(keys=f"JOIN {keys} ON " + _ON_KEY.format(t="s")))  # fmt: skip
 
     def _ids(self, cur: duckdb.DuckDBPyConnection, sequence: str, count: int = 1) -> int:
         """The first of `count` consecutive new ids (the caller holds the write lock)."""

@@ -65,7 +65,7 @@ def _migrate(source: Path, url: str) -> tuple[int, str]:
 def _kept_equals_recomputed(store: Store) -> bool:
     with store.cursor() as cur:
         kept = sorted(cur.execute("SELECT * FROM current_submissions").fetchall(), key=repr)
-        again = sorted(cur.execute(CURRENT_SELECT.format(keys="true")).fetchall(), key=repr)
+        again = sorted(cur.execute(CURRENT_SELECT.format(keys="")).fetchall(), key=repr)
     return kept == again
 
 

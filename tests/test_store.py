@@ -210,7 +210,7 @@ def _recomputed(store) -> list[tuple]:
     from indicators.store import CURRENT_SELECT
 
     with store.cursor() as cur:
-        return sorted(cur.execute(CURRENT_SELECT.format(keys="true")).fetchall(), key=repr)
+        return sorted(cur.execute(CURRENT_SELECT.format(keys="")).fetchall(), key=repr)
 
 
 def _kept(store) -> list[tuple]:

@@ -310,8 +310,21 @@ def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
     has_prev["delta"] = has_prev["value"] - has_prev["prev_value"]
     has_prev["robust_z"] = _modified_z_by(has_prev, ["period", "indicator_code"], "delta")
     settings = ctx.settings
-    for r in has_prev.itertuples():
-        item = catalog.indicator(r.indicator_code)
+    # which rows say something, column-wise; then the messages for those rows only
+    size = has_prev["delta"].abs()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(has_prev["prev_value"] != 0, size / has_prev["prev_value"] * 100, np.inf)
+    jump = (size >= settings.jump_min_change) & (
+        (relative > settings.jump_threshold_pct) | (has_prev["robust_z"].abs() > settings.jump_robust_z)
+    )
+    items = {code: catalog.indicator(code) for code in has_prev["indicator_code"].unique()}
+    stock = has_prev["indicator_code"].map({c: i.aggregation == "latest" and i.direction == "up" for c, i in items.items()})
+    ratio = has_prev["indicator_code"].map({c: i.is_ratio for c, i in items.items()}).astype(bool)
+    before = has_prev["prev_numerator"].where(ratio, has_prev["prev_value"])
+    after = has_prev["numerator"].where(ratio, has_prev["value"])
+    down = stock.astype(bool) & (after < before).fillna(False).astype(bool)
+    for r in has_prev[(jump | down).to_numpy()].itertuples():
+        item = items[r.indicator_code]
         big = abs(r.delta) >= settings.jump_min_change
         relative = abs(r.delta) / r.prev_value * 100 if r.prev_value else float("inf")
         if big and (relative > settings.jump_threshold_pct or abs(r.robust_z) > settings.jump_robust_z):
