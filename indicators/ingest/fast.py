@@ -27,8 +27,11 @@ _NOT_CLEAN = object()
 
 
 def _blank(column: pd.Series) -> np.ndarray:
-    """Empty cells: None, NaN or only spaces."""
-    spaces = column.map(lambda v: isinstance(v, str) and not v.strip()) if len(column) else column
+    """Empty cells: None, NaN or only spaces (text cells; others are never blank)."""
+    try:
+        spaces = column.str.strip().eq("").fillna(False)
+    except AttributeError:  # no text at all (a workbook's numbers, or nothing): cell by cell
+        spaces = column.map(lambda v: isinstance(v, str) and not v.strip())
     return (column.isna() | spaces.astype(bool)).to_numpy(bool)
 
 
@@ -60,9 +63,9 @@ def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
         if not rows:
             continue
         width = max(columns) + 1
-        if len(set(map(len, rows))) != 1 or len(rows[0]) < width:
-            rows = [row[:width] + [None] * (width - len(row)) for row in rows]
-        raw = pd.DataFrame(rows, dtype=object)
+        raw = pd.DataFrame(rows, dtype=object)  # short rows are padded (with None or NaN)
+        raw = raw.reindex(columns=range(max(width, raw.shape[1])))
+        raw = raw.where(raw.notna(), None)
         data = {name: raw[i] for i, name in columns.items()}
         frame = pd.DataFrame({name: data.get(name, pd.Series(None, index=raw.index, dtype=object))
                               for name in _COLUMNS})  # fmt: skip

@@ -134,7 +134,7 @@ def read_csv_text(text: str, name: str, encoding: str = "") -> Sheet:
                 f"Tệp “{name}” có một ô quá dài hoặc ký tự không hợp lệ ở dòng {reader.line_num}: "
                 "không phải bảng số liệu. Hãy dùng biểu mẫu tải về từ ứng dụng."
             ) from exc
-        rows.append([_clean(cell) for cell in row])
+        rows.append([nfc(cell) or None for cell in row])  # csv gives text only: `_clean` without its checks
         if len(rows) > MAX_ROWS:
             raise ReadError(
                 f"Tệp “{name}” có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần nhập. ".replace(",", ".")
