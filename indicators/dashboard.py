@@ -280,11 +280,13 @@ class HamletsView:
         table = self.table[self.table["unit_code"] == unit_code].reset_index(drop=True)
         year = periods.year_of(self.period)
         series = {}
+        # the two units' rows once, not the whole city's for each of 26 indicators
+        mine = self.monthly[self.monthly["rollup_code"].isin([unit.code, self.root.code])]
         for code in self.codes:
             # the hamlet first (first colour), its commune beside it for ratios only: a commune's
             # count is the sum of all its hamlets and would flatten the hamlet's line
             units = [unit.code, self.root.code] if catalog.indicator(code).is_ratio else [unit.code]
-            part = metrics.series_from(self.monthly, code, year, units)
+            part = metrics.series_from(mine, code, year, units)
             order = part["unit_code"].map({c: i for i, c in enumerate(units)})
             series[code] = part.iloc[order.argsort(kind="stable")].reset_index(drop=True)
         return HamletDetail(
