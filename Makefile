@@ -72,14 +72,18 @@ lint: dev-deps
 
 # Benchmarks (bench/, BENCHMARKS.md): deterministic synthetic data over the real unit lists, each
 # figure beside its floor; results in bench/results/<size>.json, generated data in bench/data/.
-#   make bench            commune and city sizes (about 35 minutes on 2 cores)
-#   make bench-national   the national size (about 31 million rows; allow hours and 10 GB of disk)
-bench: deps
+#   make bench            commune and city sizes (about 20 minutes on 2 cores), then the city on
+#                         PostgreSQL (a throwaway server, bench/postgres.py); tables: BENCHMARKS.md
+#   make bench-national   the national size (31 million rows: about 25 minutes and 10 GB of disk)
+bench: deps sysdeps
 	$(BIN)/python -m bench.run commune city
+	$(BIN)/python -m bench.postgres city
+	$(BIN)/python -m bench.report --markdown
 
 .PHONY: bench-national
 bench-national: deps
 	$(BIN)/python -m bench.run national
+	$(BIN)/python -m bench.report --markdown
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/_output

@@ -229,7 +229,32 @@ def postgres_tables(pg: dict, file: dict | None) -> str:
     return "\n".join(out)
 
 
+def markdown() -> str:
+    """BENCHMARKS.md: bench/BENCHMARKS.template.md with the tables of bench/results/*.json."""
+    from pathlib import Path
+
+    load = {n: json.loads((RESULTS / f"{n}.json").read_text()) for n in ("commune", "city", "national")
+            if (RESULTS / f"{n}.json").exists()}  # fmt: skip
+    commits = sorted({(r["size"], r["code"]["commit"][:7]) for r in load.values()})
+    code = "; ".join(f"{size} measured on commit {commit}" for size, commit in commits)
+    code += " (a figure measured again after a later change records that commit: see `code` in the JSON)"
+    pg = RESULTS / "city_postgres.json"
+    text = (Path(__file__).with_name("BENCHMARKS.template.md")).read_text()
+    return (text.replace("{TABLES}", "\n\n".join(tables(r) for r in load.values()))
+            .replace("{POSTGRES}", postgres_tables(json.loads(pg.read_text()), load.get("city"))
+                     if pg.exists() else "Not measured yet.")
+            .replace("{GROWTH}", growth(list(load.values())))
+            .replace("{CODE}", code))  # fmt: skip
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--markdown"]:
+        from pathlib import Path
+
+        out = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+        out.write_text(markdown())
+        print(f"wrote {out}")
+        return
     if sys.argv[1:2] == ["postgres"]:
         for name in sys.argv[2:] or ["city"]:
             pg = json.loads((RESULTS / f"{name}_postgres.json").read_text())

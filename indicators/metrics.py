@@ -135,15 +135,20 @@ def target_scales(units: Iterable[OrgUnit], links: pd.DataFrame | None = None) -
 def ancestry(units: Iterable[OrgUnit]) -> pd.DataFrame:
     """(unit_code, rollup_code) for every unit and each of its ancestors, itself included."""
     parent = {unit.code: unit.parent for unit in units}
-    rows = []
-    for code in parent:
-        node: str | None = code
-        seen = set()
-        while node is not None and node not in seen:
-            rows.append((code, node))
-            seen.add(node)
-            node = parent.get(node)
-    return pd.DataFrame(rows, columns=["unit_code", "rollup_code"])
+    codes = pd.Series(list(parent), dtype=object)
+    frames, unit, node = [], codes, codes
+    for _ in range(50):  # a level at a time, for every unit at once (a loop in the tree ends here)
+        frames.append(pd.DataFrame({"unit_code": unit.to_numpy(), "rollup_code": node.to_numpy()}))
+        node = node.map(parent)
+        keep = node.notna().to_numpy()
+        if not keep.any():
+            break
+        unit, node = unit[keep], node[keep]
+    if not frames:
+        return pd.DataFrame(columns=["unit_code", "rollup_code"])
+    links = pd.concat(frames, ignore_index=True)
+    # only a loop in the tree (a unit its own ancestor) repeats a pair: count each ancestor once
+    return links.drop_duplicates(ignore_index=True) if len(frames) > 10 else links
 
 
 @dataclass(frozen=True)

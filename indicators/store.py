@@ -696,9 +696,7 @@ class Store:
                 sql += " WHERE active"
             with self.cursor() as cur:
                 rows = cur.execute(sql + " ORDER BY code").fetchall()
-            keys = ["code", "name", "parent", "level", "households", "population", "active"]
-            # rows were validated on their way in: no need to validate them again on each read
-            kept = [OrgUnit.model_construct(**dict(zip(keys, row))) for row in rows]
+            kept = [OrgUnit.trusted(*row) for row in rows]
             self._units_kept = {k: v for k, v in self._units_kept.items() if k[1] == key[1]} | {key: kept}
         return list(kept)
 
