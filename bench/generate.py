@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from indicators import catalog, format, periods
+from indicators.demo import HAMLET_RATIOS
 
 from .sizes import AS_OF, SEED, Size, communes_of, hamlet_code, provinces_of
 
@@ -37,18 +38,8 @@ COMMUNE_CODES = [i.code for i in catalog.indicators_at_level("commune")]
 IS_RATIO = {i.code: i.is_ratio for i in catalog.indicators()}
 LONG_HEADER = ["ky_bao_cao", "don_vi", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "ghi_chu"]
 
-# (denominator base, first-month rate %, last-month rate %) of the hamlet ratios (as demo.py)
-_RATIOS = {
-    "TT_HO_DUOC_HUONG_DAN": ("households", 55, 98),
-    "HT_CAP_QUANG": ("households", 78, 96),
-    "HT_DIEN_THOAI_THONG_MINH": ("adults", 80, 95),
-    "NL_BINH_DAN_HOC_VU_SO": ("adults", 8, 52),
-    "CQ_VNEID_MUC_2": ("citizens14", 70, 92),
-    "CQ_CHU_KY_SO": ("adults", 22, 55),
-    "CQ_SO_SUC_KHOE": ("population", 40, 82),
-    "DN_TAI_KHOAN_THANH_TOAN": ("people15", 68, 84),
-    "DN_KHONG_TIEN_MAT": ("businesses", 45, 82),
-}
+# (denominator base, first-month rate %, last-month rate %) of the hamlet ratios: the demo's
+_RATIOS = HAMLET_RATIOS
 _SYLLABLES = ["An", "Bình", "Cao", "Đông", "Đoài", "Hạ", "Hòa", "Hưng", "Lạc", "Long", "Nam", "Ninh",
               "Phú", "Phúc", "Tân", "Thái", "Thượng", "Trung", "Văn", "Vĩnh", "Xuân", "Yên", "Đồng",
               "Lương", "Mỹ", "Quang"]  # fmt: skip

@@ -644,7 +644,7 @@ EAGER_TEMPLATE_UNITS = 300  # templates of more units are made only when a downl
 @dataclass
 class TemplateMaker:
     """The two templates of one month for some units, made on first use (a callable per file, as
-    st.download_button takes them) and kept."""
+    st.download_button takes them) and kept until the data change (`template_maker`)."""
 
     units: list[OrgUnit]
     period: str

@@ -97,7 +97,7 @@ class _Hamlet:
 
 
 # (denominator base, January rate %, December rate %) for the hamlet ratios
-_HAMLET_RATIOS = {
+HAMLET_RATIOS = {
     "TT_HO_DUOC_HUONG_DAN": ("households", 55, 98),
     "HT_CAP_QUANG": ("households", 78, 96),
     "HT_DIEN_THOAI_THONG_MINH": ("adults", 80, 95),
@@ -113,7 +113,7 @@ _HAMLET_RATIOS = {
 def _hamlet_rows(h: _Hamlet, month: int) -> list[tuple[str, float | None, float | None, float | None]]:
     rng = h.rng
     rows = []
-    for code, (base, start, end) in _HAMLET_RATIOS.items():
+    for code, (base, start, end) in HAMLET_RATIOS.items():
         den = h.base[base] + (month - 1) * rng.randint(0, 2)
         # these are stocks: what was reached stays reached
         num = max(round(den * h.rate(code, start, end, month) / 100), h.reached.get(code, 0))

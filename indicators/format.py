@@ -7,7 +7,6 @@ import math
 from datetime import date, datetime
 
 import pandas as pd
-from babel.numbers import format_decimal
 
 LOCALE = "vi_VN"
 
@@ -22,7 +21,7 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     """1234.5 -> "1.234,5" (decimals=1); None -> "–"."""
     if _missing(value):
         return "–"
-    # halves round up, as in Excel; the same text as Babel's vi_VN "#,##0.0" (a test checks), written
+    # halves round up, as in Excel; the same text as Babel's vi_VN "#,##0.0" (tests/test_format.py), written
     # out because a city's heat map formats thousands of cells and Babel takes 0,1 ms for each
     rounded = decimal.Decimal(str(value)).quantize(_STEPS[decimals], rounding=decimal.ROUND_HALF_UP)
     whole, _, fraction = f"{abs(rounded):f}".partition(".")
@@ -31,14 +30,6 @@ def number(value: float | int | None, decimals: int = 0) -> str:
 
 
 _STEPS = {n: decimal.Decimal(1).scaleb(-n) for n in range(10)}
-
-
-def babel_number(value: float | int, decimals: int = 0) -> str:
-    """`number` through Babel's vi_VN locale: the reference `number` is tested against."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    with decimal.localcontext() as ctx:
-        ctx.rounding = decimal.ROUND_HALF_UP
-        return format_decimal(decimal.Decimal(str(value)), format=pattern, locale=LOCALE)
 
 
 def percent(value: float | None, decimals: int = 1) -> str:

@@ -7,7 +7,6 @@ import streamlit as st
 
 from indicators import dashboard, format
 from indicators.ingest import import_file
-from indicators.template import build_template
 from pages._shared import actor, require_page, root_select, store
 
 st.title("Nộp số liệu")
@@ -20,19 +19,6 @@ if root is None:
         "nạp danh sách (tệp CSV: code,name,parent,households,population), rồi quay lại đây."
     )
     st.stop()
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _templates(
-    db: str, version: tuple, root_code: str, period: str, account: str
-) -> tuple[bytes | None, bytes | None, str]:
-    """(xlsx, csv, problem) of one month's templates for the account's units; rebuilt when the
-    data changes (`version`)."""
-    units = dashboard.upload_units(store(), root_code, actor())
-    try:
-        return build_template(units, [period]), dashboard.csv_template(units, period), ""
-    except ValueError as exc:
-        return None, None, str(exc)
 
 
 # Results of the last import, shown once after the page reloads with an empty uploader
@@ -51,12 +37,13 @@ month = st.selectbox(
 )  # fmt: skip
 due = dashboard.deadline_info(month, s.settings().deadline_day, today)
 st.caption(f"{root.label} · {due.text}")
-version, account = s.data_version(), repr(actor())
-if len(dashboard.upload_units(s, root.code, actor())) <= dashboard.EAGER_TEMPLATE_UNITS:
-    xlsx, csv_bytes, problem = _templates(s.path, version, root.code, month, account)
-else:  # a city's thousands of units: made when the button is pressed, not on every visit of the page
-    made = dashboard.template_maker(s, root.code, month, actor())
-    xlsx, csv_bytes, problem = made.xlsx, made.csv, ""
+made = dashboard.template_maker(s, root.code, month, actor())
+xlsx, csv_bytes, problem = made.xlsx, made.csv, ""  # a city's thousands of units: made on click
+if len(made.units) <= dashboard.EAGER_TEMPLATE_UNITS:  # a commune's: made now, problems shown
+    try:
+        xlsx, csv_bytes = made.xlsx(), made.csv()
+    except ValueError as exc:
+        problem = str(exc)
 if problem:
     st.warning(f"Chưa tạo được biểu mẫu: {problem}")
 else:

@@ -68,7 +68,8 @@ def postgres_server() -> str:
     return _pg["url"]
 
 
-def _psql(base: str, sql: str) -> None:
+def psql(base: str, sql: str) -> None:
+    """Run `sql` on the server's maintenance database (CREATE/DROP DATABASE)."""
     import subprocess
 
     done = subprocess.run(["psql", f"{base}/postgres", "-qc", sql], capture_output=True, text=True)
@@ -83,17 +84,17 @@ def new_postgres_database(empty: bool = False) -> str:
     base = postgres_server().rsplit("/", 1)[0]
     if not empty and "template" not in _pg:
         template = f"cds_template_{uuid.uuid4().hex[:8]}"
-        _psql(base, f'CREATE DATABASE "{template}"')
+        psql(base, f'CREATE DATABASE "{template}"')
         Store(f"{base}/{template}").close()
         _pg["template"] = template
     name = f"t_{uuid.uuid4().hex[:12]}"
-    _psql(base, f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{_pg["template"]}"'))
+    psql(base, f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{_pg["template"]}"'))
     return f"{base}/{name}"
 
 
 def drop_postgres_database(url: str) -> None:
     base, name = url.rsplit("/", 1)
-    _psql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def memory_store() -> Store:

@@ -30,11 +30,6 @@ PG_LOCAL = ROOT / "scripts" / "pg_local.sh"
 PERIOD = "2026-11"
 
 
-def _psql(url: str, sql: str) -> None:
-    done = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", sql], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     """postgresql://…/cds_test of the tests' server (tests/support.py starts and stops it)."""
@@ -184,7 +179,7 @@ def test_backup_is_a_pg_dump_that_pg_restore_reads(pg_url, demo_file, tmp_path):
         store.close()
     base = pg_url.rsplit("/", 1)[0]
     restored = f"{base}/r_{uuid.uuid4().hex[:8]}"
-    _psql(f"{base}/postgres", f'CREATE DATABASE "{restored.rsplit("/", 1)[1]}"')
+    support.psql(base, f'CREATE DATABASE "{restored.rsplit("/", 1)[1]}"')
     try:
         done = subprocess.run(["pg_restore", "--no-owner", f"--dbname={restored}", str(out)], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
@@ -194,7 +189,7 @@ def test_backup_is_a_pg_dump_that_pg_restore_reads(pg_url, demo_file, tmp_path):
         finally:
             copy.close()
     finally:
-        _psql(f"{base}/postgres", f'DROP DATABASE "{restored.rsplit("/", 1)[1]}" WITH (FORCE)')
+        support.psql(base, f'DROP DATABASE "{restored.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 WRITER = """

@@ -19,9 +19,9 @@ from tests.e2e.conftest import LOGS, _free_port, _python, _stop, serve, warm_up
 from tests.e2e.test_browser import (
     CODE,
     CONFIRM,
-    PERIOD,
     _commune_percent,
     _csv,
+    _current,
     _upload,
     check_clean,
     metric_value,
@@ -50,16 +50,6 @@ def _config(folder: Path, listen: int, workers: list[int]) -> Path:
     path = folder / "nginx.conf"
     path.write_text(text)
     return path
-
-
-def _current_value(url: str) -> str:
-    store = Store(url)
-    try:
-        rows = store.current_submissions(periods=[PERIOD])
-    finally:
-        store.close()
-    rows = rows[rows["indicator_code"] == CODE]
-    return _commune_percent({r.unit_code: (r.numerator, r.denominator) for r in rows.itertuples()})
 
 
 @pytest.fixture(scope="module")
@@ -108,21 +98,14 @@ def test_the_shipped_nginx_configuration_is_valid(deployment):
 def test_an_upload_through_the_proxy_is_seen_by_every_server(deployment, open_page, settle, screenshot):
     base, server_a, server_b, url = deployment
     label = catalog.HEADLINE[CODE]
-    before = _current_value(url)
+    before = _commune_percent(_current(url))
     page = open_page(f"{base}/")  # logs in through nginx; the websocket goes through it too
     check_clean(page)
     assert metric_value(page, label) == before
     screenshot(page, "deploy_tong-quan_proxy")
 
     # a file uploaded through nginx must reach the server that holds the session (sticky)
-    store = Store(url)
-    try:
-        rows = store.current_submissions(periods=[PERIOD])
-    finally:
-        store.close()
-    rows = rows[rows["indicator_code"] == CODE]
-    after = {r.unit_code: (min(r.denominator, r.numerator + round(0.05 * r.denominator)), r.denominator)
-             for r in rows.itertuples()}  # fmt: skip
+    after = {unit: (min(den, num + round(0.05 * den)), den) for unit, (num, den) in _current(url).items()}
     expected = _commune_percent(after)
     assert expected != before
     upload = open_page(f"{base}/nop-so-lieu")
@@ -133,7 +116,7 @@ def test_an_upload_through_the_proxy_is_seen_by_every_server(deployment, open_pa
     confirm.click()
     settle(upload)
     check_clean(upload)
-    assert _current_value(url) == expected
+    assert _commune_percent(_current(url)) == expected
 
     # both servers show the new figure at their next run: nothing cached the old one
     for server in (server_a, server_b, base):
