@@ -111,14 +111,19 @@ def ranking(table: pd.DataFrame, item: Indicator, target: float | None, period: 
     return fig
 
 
-def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str, noun: str = "thôn") -> go.Figure:
-    """Hamlet × indicator, coloured by progress towards the target (capped at 100 %)."""
-    # rows keyed by code: names repeat (two communes of a city may share one); a repeated name
-    # shows its code
+def _unit_rows(table: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The unit codes of `table` in order, and the row label of each. Rows are keyed by code: names
+    repeat (two communes of a city may share one, hamlets of different communes often do); a
+    repeated name shows its code."""
     order = list(dict.fromkeys(table["unit_code"]))
     names = table.drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
     repeated = names.duplicated(keep=False)
-    units = [f"{names[c]} ({c})" if repeated[c] else names[c] for c in order]
+    return order, [f"{names[c]} ({c})" if repeated[c] else names[c] for c in order]
+
+
+def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str, noun: str = "thôn") -> go.Figure:
+    """Hamlet × indicator, coloured by progress towards the target (capped at 100 %)."""
+    order, units = _unit_rows(table)
     data = table[table["indicator_code"].isin(codes)]
     data = data.assign(shown=[format.indicator_value(v, k) for v, k in zip(data["value"], data["kind"])])
     grid = data.pivot(index="unit_code", columns="indicator_code", values=["progress", "shown"])
@@ -325,12 +330,12 @@ def submission_calendar(grid: pd.DataFrame) -> go.Figure:
     """
     order = list(SUBMISSION_COLORS)
     months = list(dict.fromkeys(grid["period"]))
-    units = list(dict.fromkeys(grid["unit_name"]))
-    lookup = {(r.period, r.unit_name): r.status for r in grid.itertuples()}
-    z = [[order.index(lookup[(m, u)]) if (m, u) in lookup else None for m in months] for u in units]
-    text = [[SUBMISSION_SYMBOLS[lookup[(m, u)]] if (m, u) in lookup else "" for m in months] for u in units]
+    codes, units = _unit_rows(grid)
+    lookup = {(r.period, r.unit_code): r.status for r in grid.itertuples()}
+    z = [[order.index(lookup[(m, u)]) if (m, u) in lookup else None for m in months] for u in codes]
+    text = [[SUBMISSION_SYMBOLS[lookup[(m, u)]] if (m, u) in lookup else "" for m in months] for u in codes]
     words = [
-        [SUBMISSION_STATUS_VI[lookup[(m, u)]] if (m, u) in lookup else "" for m in months] for u in units
+        [SUBMISSION_STATUS_VI[lookup[(m, u)]] if (m, u) in lookup else "" for m in months] for u in codes
     ]
     n = len(order)
     scale = []

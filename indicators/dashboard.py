@@ -792,6 +792,7 @@ class SubmissionsView:
     root: OrgUnit
     deadline: Deadline
     completeness: pd.DataFrame  # metrics.completeness of the month
+    members: pd.DataFrame | None = None  # a city's communes: metrics.completeness_by_member
 
     def _hamlets(self) -> pd.DataFrame:
         if self.completeness.empty:
@@ -829,7 +830,15 @@ class SubmissionsView:
                  for s, n in self.status_counts().items()]  # fmt: skip
         return "Tất cả đơn vị (các thôn và xã): " + " · ".join(parts) + "."
 
+    @property
+    def table_title(self) -> str:
+        noun = "Từng đơn vị cấp xã" if self.members is not None else "Từng đơn vị"
+        return f"{noun} – {format.month(self.period)}"
+
     def table(self) -> pd.DataFrame:
+        """A row per reporting unit of a commune; a city's thousands of hamlets, a row per commune."""
+        if self.members is not None:
+            return member_submission_table(self.members)
         return submission_table(self.completeness)
 
 
@@ -839,12 +848,47 @@ def submission_status_text(status: str) -> str:
 
 @by_data_version()
 def submissions_view(store: Store, period: str, root: OrgUnit, today: _date) -> SubmissionsView:
+    completeness = metrics.completeness(store, period, root.code)
+    city = metrics.member_level(store, root.code) == "commune"
     return SubmissionsView(
         period=period,
         root=root,
         deadline=deadline_info(period, store.settings().deadline_day, today),
-        completeness=metrics.completeness(store, period, root.code),
+        completeness=completeness,
+        members=metrics.completeness_by_member(store, period, root.code, completeness) if city else None,
     )
+
+
+MISSING_NAMES_SHOWN = 5  # hamlets named in a commune's row; the rest are counted
+
+
+def member_submission_table(members: pd.DataFrame) -> pd.DataFrame:
+    """One row per commune of a city (`metrics.completeness_by_member`), the ones to remind first."""
+    columns = ["Đơn vị", "Tình trạng", "Thôn đã nộp", "Chỉ tiêu đã nộp", "Đúng hạn", "Muộn", "Chưa nộp",
+               "Nhận lần cuối", "Thôn chưa nộp", "status"]  # fmt: skip
+    if members.empty:
+        return pd.DataFrame(columns=columns)
+    data = members.assign(order=members["status"].map(_SUBMISSION_ORDER)).sort_values("order", kind="stable")
+    rows = []
+    for r in data.itertuples(index=False):
+        silent = list(r.hamlets_missing)
+        named = ", ".join(silent[:MISSING_NAMES_SHOWN])
+        more = len(silent) - MISSING_NAMES_SHOWN
+        rows.append(
+            {
+                "Đơn vị": r.unit_name,
+                "Tình trạng": submission_status_text(r.status),
+                "Thôn đã nộp": f"{format.number(r.hamlets_submitted)}/{format.number(r.hamlets)}",
+                "Chỉ tiêu đã nộp": f"{format.number(r.submitted)}/{format.number(r.expected)}",
+                "Đúng hạn": format.number(r.on_time),
+                "Muộn": format.number(r.late),
+                "Chưa nộp": format.number(r.missing),
+                "Nhận lần cuối": _when(r.last_received_at),
+                "Thôn chưa nộp": named + (f" và {format.number(more)} thôn khác" if more > 0 else ""),
+                "status": r.status,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def submission_table(completeness: pd.DataFrame) -> pd.DataFrame:

@@ -463,17 +463,68 @@ def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
     out[["expected", "submitted", "on_time"]] = out[["expected", "submitted", "on_time"]].astype(int)
     out["late"] = out["submitted"] - out["on_time"]
     out["missing"] = out["expected"] - out["submitted"]
-    out["status"] = np.select(
-        [out["submitted"] == 0, out["missing"] > 0, out["late"] > 0], ["missing", "partial", "late"], "on_time"
+    out["status"] = _submission_status(out)
+    return out[columns]
+
+
+def _submission_status(counts: pd.DataFrame) -> np.ndarray:
+    """The same rule for a unit and for a group of units: nothing, some, all but late, all on time."""
+    return np.select(
+        [counts["submitted"] == 0, counts["missing"] > 0, counts["late"] > 0], ["missing", "partial", "late"],
+        "on_time",
+    )  # fmt: skip
+
+
+def completeness_by_member(store: Store, period: str, root: str, detail: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per member of `root` (a city's communes): the figures owed by the reporting units below it
+    (the commune and its hamlets) summed, with the status rule of a single unit.
+
+    `detail` is `completeness(store, period, root)` when the caller has it already. Columns:
+    unit_code, unit_name, level, expected, submitted, on_time, late, missing, status,
+    last_received_at, hamlets, hamlets_submitted, hamlets_missing (names of hamlets that sent nothing).
+    """
+    columns = ["unit_code", "unit_name", "level", "expected", "submitted", "on_time", "late", "missing",
+               "status", "last_received_at", "hamlets", "hamlets_submitted", "hamlets_missing"]  # fmt: skip
+    detail = completeness(store, period, root) if detail is None else detail
+    members = sorted(member_units(store, root), key=lambda u: fold(u.name))
+    if detail.empty or not members:
+        return pd.DataFrame(columns=columns)
+    links = tree(store).ancestry
+    links = links[links["rollup_code"].isin({u.code for u in members})]
+    data = detail.merge(links, on="unit_code")
+    hamlet = data["level"] == "hamlet"
+    data = data.assign(
+        hamlet=hamlet.astype(int), hamlet_submitted=(hamlet & (data["submitted"] > 0)).astype(int),
+        silent=data["unit_name"].where(hamlet & (data["submitted"] == 0)),
+    )  # fmt: skip
+    sums = data.groupby("rollup_code").agg(
+        expected=("expected", "sum"), submitted=("submitted", "sum"), on_time=("on_time", "sum"),
+        last_received_at=("last_received_at", "max"), hamlets=("hamlet", "sum"),
+        hamlets_submitted=("hamlet_submitted", "sum"), hamlets_missing=("silent", lambda s: list(s.dropna())),
+    )  # fmt: skip
+    out = pd.DataFrame({
+        "unit_code": [u.code for u in members], "unit_name": [u.label for u in members],
+        "level": [u.level for u in members],
+    }).join(sums, on="unit_code")  # fmt: skip
+    out[["expected", "submitted", "on_time", "hamlets", "hamlets_submitted"]] = (
+        out[["expected", "submitted", "on_time", "hamlets", "hamlets_submitted"]].fillna(0).astype(int)
     )
+    out["hamlets_missing"] = [names if isinstance(names, list) else [] for names in out["hamlets_missing"]]
+    out["late"] = out["submitted"] - out["on_time"]
+    out["missing"] = out["expected"] - out["submitted"]
+    out["status"] = _submission_status(out)
     return out[columns]
 
 
 def completeness_grid(store: Store, root: str, first: str, last: str) -> pd.DataFrame:
-    """Month × unit submission status, for the submission-status page."""
+    """Month × unit submission status, for the submission-status page: every reporting unit of a
+    commune, or a city's communes (`completeness_by_member`: thousands of hamlets make no chart)."""
+    by_member = member_level(store, root) == "commune"
     frames = []
     for period in periods.months_between(first, last):
         part = completeness(store, period, root)
+        if by_member:
+            part = completeness_by_member(store, period, root, part)
         if part.empty:
             continue
         part.insert(0, "period", period)

@@ -1103,13 +1103,17 @@ class Store:
         """Every row of every table, sorted: to compare the content of two states."""
         out = {}
         with self.cursor() as cur:
-            tables = [
-                r[0]
-                for r in cur.execute(
+            if self.is_postgres:  # asked of PostgreSQL itself: through the attachment a view looks like a table
+                found = self._query_native(
+                    cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                    "AND table_schema = current_schema()",
+                )  # fmt: skip
+            else:
+                found = cur.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                    "AND table_catalog = current_database() AND table_schema = current_schema() ORDER BY table_name"
+                    "AND table_catalog = current_database() AND table_schema = current_schema()"
                 ).fetchall()
-            ]
+            tables = sorted(r[0] for r in found)
             for table in tables:
                 out[table] = sorted(
                     cur.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr

@@ -42,7 +42,7 @@ with st.container(border=True):
     )
     st.caption(view.summary)
 
-st.subheader(f"Từng đơn vị – {format.month(period)}")
+st.subheader(view.table_title)
 table = view.table()
 if table.empty:
     st.write("Chưa có đơn vị báo cáo nào trong danh mục.")

@@ -12,6 +12,7 @@ Everything here is generic so that any test module can use it:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import unicodedata
@@ -24,7 +25,7 @@ import pytest
 from indicators.ingest import ImportReport, import_file
 from indicators.store import Store
 from indicators.units import OrgUnit
-from tests.support import ADMIN, admin, memory_store
+from tests.support import ADMIN, admin, memory_store, new_db, on_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -92,6 +93,19 @@ def long_csv(
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def _close_postgres_stores() -> None:
+    """On PostgreSQL, close the stores a test left open in the process (pages open them through
+    `open_store`), so that a run of many tests stays within the server's connections."""
+    yield
+    if on_postgres():
+        from indicators import store as store_module
+
+        for opened in list(store_module._connections.values()):
+            with contextlib.suppress(Exception):
+                opened.close()
+
+
 @pytest.fixture(scope="session")
 def commune() -> OrgUnit:
     return _commune()
@@ -123,7 +137,7 @@ def store() -> Store:
 
 @pytest.fixture
 def file_store(tmp_path: Path) -> Store:
-    store = build_store(tmp_path / "cds.duckdb")
+    store = build_store(new_db(tmp_path))
     yield store
     store.close()
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from indicators import accounts
 from indicators.accounts import Actor
 from indicators.demo import load_demo
-from indicators.store import Store, default_path, open_store
+from indicators.store import Store, default_path, is_postgres, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -76,19 +76,22 @@ def psql(base: str, sql: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def new_postgres_database(empty: bool = False) -> str:
+def new_postgres_database(empty: bool = False, template: str | None = None) -> str:
     """The URL of a new database on the tests' server: with the product's schema already in it
-    (copied from a template migrated once, as a new store would find it), or `empty`."""
+    (copied from a template migrated once, as a new store would find it), `empty`, or a copy of
+    the database named `template`."""
     import uuid
 
     base = postgres_server().rsplit("/", 1)[0]
-    if not empty and "template" not in _pg:
-        template = f"cds_template_{uuid.uuid4().hex[:8]}"
-        psql(base, f'CREATE DATABASE "{template}"')
-        Store(f"{base}/{template}").close()
-        _pg["template"] = template
+    if not empty and template is None and "template" not in _pg:
+        name = f"cds_template_{uuid.uuid4().hex[:8]}"
+        psql(base, f'CREATE DATABASE "{name}"')
+        Store(f"{base}/{name}").close()
+        _pg["template"] = name
+    if template is None and not empty:
+        template = _pg["template"]
     name = f"t_{uuid.uuid4().hex[:12]}"
-    psql(base, f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{_pg["template"]}"'))
+    psql(base, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return f"{base}/{name}"
 
 
@@ -102,8 +105,52 @@ def memory_store() -> Store:
     return Store(new_postgres_database()) if on_postgres() else Store(":memory:")
 
 
-def demo_db(tmp_dir: Path) -> Path:
-    """A fresh copy of the demo database in `tmp_dir` (the demo is generated once per session)."""
+def new_db(folder: Path, name: str = "cds") -> str:
+    """Where a test keeps a database of its own, not created yet: the DuckDB file
+    `folder/name.duckdb`, or (CDS_TEST_STORE=postgres) a new PostgreSQL database without any table,
+    which the store migrates on first open as it would a new file."""
+    if on_postgres():
+        return new_postgres_database(empty=True)
+    return str(Path(folder) / f"{name}.duckdb")
+
+
+def release(db: str) -> None:
+    """Close the process-wide store of `db` if one is open (a PostgreSQL database cannot be
+    copied while connections to it are open)."""
+    from indicators import store as store_module
+
+    with store_module._connections_lock:
+        opened = [s for key, s in store_module._connections.items() if key == str(db)]
+    for store in opened:
+        store.close()
+
+
+def copy_db(source: str, folder: Path, name: str) -> str:
+    """A copy of the database `source` (a DuckDB file with its WAL, or a PostgreSQL database)."""
+    if is_postgres(source):
+        release(source)
+        return new_postgres_database(template=source.rsplit("/", 1)[1])
+    target = Path(folder) / f"{name}.duckdb"
+    shutil.copy(source, target)
+    wal = Path(f"{source}.wal")
+    if wal.exists():
+        shutil.copy(wal, f"{target}.wal")
+    return str(target)
+
+
+def db_created(db: str) -> bool:
+    """Whether anything created the database `db` (the file, or the product's tables in it)."""
+    if not is_postgres(db):
+        return Path(db).exists()
+    import subprocess
+
+    found = subprocess.run(["psql", db, "-tAc", "SELECT to_regclass('schema_migrations') IS NOT NULL"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return found.stdout.strip() == "t"
+
+
+def _demo_source(tmp_dir: Path) -> Path:
+    """The demo database, generated once per session into a DuckDB file."""
     if "demo" not in _cache:
         source = Path(tmp_dir).parent / "_demo_source.duckdb"
         if not source.exists():
@@ -111,15 +158,33 @@ def demo_db(tmp_dir: Path) -> Path:
             load_demo(store, ADMIN, today=DEMO_TODAY)
             store.close()
         _cache["demo"] = source
+    return _cache["demo"]
+
+
+def demo_db(tmp_dir: Path) -> str:
+    """A fresh copy of the demo database: a file in `tmp_dir`, or a PostgreSQL database copied from
+    a template that holds the demo file's content (migrated once per session, as a city would)."""
+    source = _demo_source(tmp_dir)
+    if on_postgres():
+        if "demo_template" not in _pg:
+            url = new_postgres_database(empty=True)
+            store = Store(url)
+            store.copy_from_duckdb(source, ADMIN)
+            store.close()
+            _pg["demo_template"] = url.rsplit("/", 1)[1]
+        return new_postgres_database(template=_pg["demo_template"])
     target = Path(tmp_dir) / "demo.duckdb"
-    shutil.copy(_cache["demo"], target)
-    return target
+    shutil.copy(source, target)
+    return str(target)
 
 
-def empty_db(tmp_dir: Path) -> Path:
+def empty_db(tmp_dir: Path) -> str:
+    """A new database with the product's schema and nothing else (a file, or PostgreSQL)."""
+    if on_postgres():
+        return new_postgres_database()
     path = Path(tmp_dir) / "empty.duckdb"
     Store(path).close()
-    return path
+    return str(path)
 
 
 SIGNED_IN = "quantri"  # the demo's admin account; page tests act as it unless they say otherwise

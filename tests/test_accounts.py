@@ -21,7 +21,7 @@ from indicators.settings import Settings
 from indicators.store import StoreError
 from indicators.units import OrgUnit
 from tests.conftest import APRIL_10, long_csv
-from tests.support import ADMIN
+from tests.support import ADMIN, new_db
 
 LEADER = Actor("lanhdao", "lanh_dao")
 COMMUNE_STAFF = Actor("canbo", "can_bo", units=("01310",))
@@ -284,7 +284,7 @@ def test_demo_removal_removes_demo_accounts_and_is_audited(tmp_path):
     from indicators.store import Store
     from tests.support import DEMO_TODAY
 
-    store = Store(tmp_path / "d.duckdb")
+    store = Store(new_db(tmp_path, "d"))
     load_demo(store, ADMIN, today=DEMO_TODAY)
     assert set(store.users()["name"]) == {"quantri", "lanhdao", "canbo", "thon-cay"}
     assert accounts.authenticate(store, "canbo", "demo-binhgiang").actor is not None
@@ -298,7 +298,7 @@ def test_demo_removal_removes_demo_accounts_and_is_audited(tmp_path):
 
 
 def test_first_admin_from_the_command_line_with_the_password_on_stdin(tmp_path, monkeypatch, capsys):
-    db = str(tmp_path / "c.duckdb")
+    db = new_db(tmp_path, "c")
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli.main(["user", "add", "quantri", "--role", "quan_tri", "--display-name", "Nguyễn Văn A", "--db", db]) == 0
     assert "Đã thêm tài khoản quantri (Quản trị)" in capsys.readouterr().out

@@ -169,6 +169,7 @@ def locked(tmp_path: Path) -> Iterator[Callable[[Path], None]]:
         proc.wait(timeout=10)
 
 
+@pytest.mark.duckdb_file
 def test_locked_database_shows_a_vietnamese_error(tmp_path: Path, monkeypatch, locked):
     path = empty_db(tmp_path)
     locked(path)

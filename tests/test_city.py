@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from indicators import cli, dashboard, metrics
 from indicators.demo import CITY, city_units, load_city_demo
 from indicators.store import Store, open_store
 from tests import support
-from tests.support import ADMIN, DEMO_TODAY, demo_db
+from tests.support import ADMIN, DEMO_TODAY, demo_db, new_db
 
 LIMIT = 5  # communes in the test city: Bình Giang (the commune demo) and four more
 
@@ -73,6 +74,56 @@ def test_city_values_are_pooled_ratios_of_every_hamlet(city_path):
         store.close()
 
 
+def test_a_city_submission_status_is_summed_per_commune(city_path):
+    store = Store(city_path)
+    try:
+        detail = metrics.completeness(store, "2026-11", CITY.code)
+        members = metrics.completeness_by_member(store, "2026-11", CITY.code).set_index("unit_code")
+        assert len(members) == LIMIT
+        links = metrics.tree(store).ancestry
+        for code, row in members.iterrows():
+            below = detail[detail["unit_code"].isin(links.loc[links["rollup_code"] == code, "unit_code"])]
+            hamlets = below[below["level"] == "hamlet"]
+            assert (row["expected"], row["submitted"], row["on_time"]) == tuple(
+                int(below[c].sum()) for c in ("expected", "submitted", "on_time")
+            )
+            assert (row["hamlets"], row["hamlets_submitted"]) == (len(hamlets), int((hamlets["submitted"] > 0).sum()))
+            assert row["hamlets_missing"] == list(hamlets.loc[hamlets["submitted"] == 0, "unit_name"])
+            # the status rule of one unit, applied to the sums
+            if row["submitted"] == 0:
+                assert row["status"] == "missing"
+            elif row["missing"]:
+                assert row["status"] == "partial"
+            else:
+                assert row["status"] == ("late" if row["late"] else "on_time")
+        # one commune alone gives the same sums as its row in the city
+        alone = metrics.completeness(store, "2026-11", "01310")
+        assert members.loc["01310", "submitted"] == alone["submitted"].sum()
+
+        grid = metrics.completeness_grid(store, CITY.code, "2026-01", "2026-11")
+        assert set(grid["unit_code"]) == set(members.index) and grid["period"].nunique() == 11
+        view = dashboard.submissions_view(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
+        table = view.table()
+        assert len(table) == LIMIT and view.table_title == "Từng đơn vị cấp xã – Tháng 11/2026"
+        order = [dashboard._SUBMISSION_ORDER[s] for s in table["status"]]
+        assert order == sorted(order), "the communes to remind come first"
+    finally:
+        store.close()
+
+
+def test_the_submission_calendar_keys_units_by_code():
+    """Hamlets of different communes share names ("Thôn 1"): each keeps a row of its own."""
+    from indicators import charts
+
+    grid = [("2026-01", "A1", "Thôn 1", "on_time"), ("2026-01", "B1", "Thôn 1", "missing"),
+            ("2026-02", "A1", "Thôn 1", "late"), ("2026-02", "B1", "Thôn 1", "partial")]  # fmt: skip
+    frame = pd.DataFrame(grid, columns=["period", "unit_code", "unit_name", "status"])
+    fig = charts.submission_calendar(frame)
+    heat = fig.data[0]
+    assert list(heat.y) == ["Thôn 1 (A1)", "Thôn 1 (B1)"]
+    assert [list(row) for row in heat.text] == [["✓", "◷"], ["✗", "◐"]]
+
+
 def _page(city_path, monkeypatch, page: str, **params):
     monkeypatch.setenv("CDS_DB", str(city_path))
     at = support.app_test()
@@ -94,8 +145,13 @@ def test_pages_switch_between_the_city_and_one_commune(city_path, monkeypatch):
     assert at.caption[0].value.startswith("Xã Bình Giang")
     at = _page(city_path, monkeypatch, "pages/overview.py", dv="ZZ'--")
     assert any("ZZ'--" in w.value for w in at.warning) and at.caption[0].value.startswith("Thành phố Hải Phòng")
-    for page in ("pages/groups.py", "pages/indicator.py", "pages/submissions.py", "pages/report.py"):
+    for page in ("pages/groups.py", "pages/indicator.py", "pages/report.py"):
         _page(city_path, monkeypatch, page)
+    at = _page(city_path, monkeypatch, "pages/submissions.py")
+    assert at.subheader[1].value.startswith("Từng đơn vị cấp xã")
+    assert len(at.dataframe[0].value) == LIMIT and "Thôn đã nộp" in at.dataframe[0].value.columns
+    at = _page(city_path, monkeypatch, "pages/submissions.py", dv="01310")
+    assert at.subheader[1].value.startswith("Từng đơn vị –") and len(at.dataframe[0].value) == 15
 
 
 def test_commune_database_shows_no_unit_picker(tmp_path, monkeypatch):
@@ -107,7 +163,7 @@ def test_commune_database_shows_no_unit_picker(tmp_path, monkeypatch):
 
 
 def test_demo_city_from_the_command_line(tmp_path, capsys):
-    db = str(tmp_path / "c.duckdb")
+    db = new_db(tmp_path, "c")
     assert cli.main(["demo", "--city", "--limit", "3", "--db", db]) == 0
     assert "Hải Phòng, 3 xã" in capsys.readouterr().out
     store = open_store(db)

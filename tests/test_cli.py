@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from openpyxl import load_workbook
 from indicators import cli
 from indicators.ingest.columns import wide_header
 from indicators.store import Store
+from tests.support import copy_db, db_created, new_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,23 +87,15 @@ def _cli_quiet(*argv: object) -> int:
     return cli.run(cli.build_parser().parse_args([str(a) for a in argv]), out=io.StringIO())
 
 
-def _cli_copy(source: Path, target: Path) -> Path:
-    shutil.copy(source, target)
-    wal = source.with_name(source.name + ".wal")
-    if wal.exists():
-        shutil.copy(wal, target.with_name(target.name + ".wal"))
-    return target
-
-
 @pytest.fixture(scope="module")
-def cli_base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def cli_base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Databases built once (units only; units and the good file), copied by each test."""
     folder = tmp_path_factory.mktemp("cli_base")
     files = _cli_write_files(folder)
-    units_db = folder / "units.duckdb"
+    units_db = new_db(folder, "units")
     assert _cli_quiet("init", "--db", units_db) == 0
     assert _cli_quiet("units", "import", files["units"], "--db", units_db) == 0
-    loaded_db = _cli_copy(units_db, folder / "loaded.duckdb")
+    loaded_db = copy_db(units_db, folder, "loaded")
     assert _cli_quiet("import", files["good"], "--db", loaded_db) == 0
     return {"units": units_db, "loaded": loaded_db}
 
@@ -114,18 +106,18 @@ def cli_files(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def cli_db(tmp_path: Path, cli_base: dict[str, Path]) -> Path:
-    """A database file with the units loaded (no figures yet)."""
-    return _cli_copy(cli_base["units"], tmp_path / "cds.duckdb")
+def cli_db(tmp_path: Path, cli_base: dict[str, str]) -> str:
+    """A database with the units loaded (no figures yet)."""
+    return copy_db(cli_base["units"], tmp_path, "cds")
 
 
 @pytest.fixture
-def cli_loaded_db(tmp_path: Path, cli_base: dict[str, Path]) -> Path:
-    """A database file with the units and the seven figures of CLI_GOOD (batch 1)."""
-    return _cli_copy(cli_base["loaded"], tmp_path / "cds.duckdb")
+def cli_loaded_db(tmp_path: Path, cli_base: dict[str, str]) -> str:
+    """A database with the units and the seven figures of CLI_GOOD (batch 1)."""
+    return copy_db(cli_base["loaded"], tmp_path, "cds")
 
 
-def cli_snapshot(db: Path) -> dict:
+def cli_snapshot(db: str) -> dict:
     store = Store(db)
     try:
         return store.content_snapshot()
@@ -133,7 +125,7 @@ def cli_snapshot(db: Path) -> dict:
         store.close()
 
 
-def cli_values(db: Path, period: str = "2026-03") -> dict:
+def cli_values(db: str, period: str = "2026-03") -> dict:
     store = Store(db)
     try:
         current = store.current_submissions(periods=[period])
@@ -147,7 +139,7 @@ def cli_values(db: Path, period: str = "2026-03") -> dict:
     }
 
 
-def cli_summary(run: Run, db: Path, *extra: object) -> dict:
+def cli_summary(run: Run, db: str, *extra: object) -> dict:
     code, out, _ = run("summary", "--period", "2026-03", "--json", "--db", db, *extra)
     assert code == 0
     return json.loads(out)
@@ -157,16 +149,16 @@ def cli_summary(run: Run, db: Path, *extra: object) -> dict:
 
 
 def test_init_creates_the_database(tmp_path: Path, cli_run: Run) -> None:
-    db = tmp_path / "sub" / "cds.duckdb"
+    db = new_db(tmp_path / "sub")  # a file in a folder that does not exist yet
     code, out, _ = cli_run("init", "--db", db)
     assert code == 0
-    assert db.is_file()
+    assert db_created(db)
     assert "sẵn sàng" in out
     again, _, _ = cli_run("init", "--db", db)
     assert again == 0
 
 
-def test_units_import_and_list(cli_db: Path, cli_run: Run) -> None:
+def test_units_import_and_list(cli_db: str, cli_run: Run) -> None:
     code, out, _ = cli_run("units", "list", "--db", cli_db)
     assert code == 0
     lines = out.strip().splitlines()
@@ -175,7 +167,7 @@ def test_units_import_and_list(cli_db: Path, cli_run: Run) -> None:
     assert "01310\tXã Bình Giang\t" in lines
 
 
-def test_units_import_bad_file_writes_nothing(cli_db: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
+def test_units_import_bad_file_writes_nothing(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
     before = cli_snapshot(cli_db)
     code, out, _ = cli_run("units", "import", cli_files["bad_units"], "--db", cli_db)
     assert code == 1
@@ -185,7 +177,7 @@ def test_units_import_bad_file_writes_nothing(cli_db: Path, cli_run: Run, cli_fi
 
 
 def test_units_import_into_a_fresh_database(tmp_path: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
-    db = tmp_path / "fresh.duckdb"
+    db = new_db(tmp_path, "fresh")
     code, out, _ = cli_run("units", "import", cli_files["units"], "--db", db)
     assert code == 0
     assert "4 đơn vị" in out
@@ -199,7 +191,7 @@ def test_units_db_option_before_the_subcommand_is_kept() -> None:
 # --- import -----------------------------------------------------------------------------------
 
 
-def test_import_good_file(cli_db: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
+def test_import_good_file(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
     code, out, _ = cli_run("import", cli_files["good"], "--db", cli_db, "--user", "can_bo_thu")
     assert code == 0
     assert "lô số 1" in out and "7 số liệu mới" in out
@@ -210,7 +202,7 @@ def test_import_good_file(cli_db: Path, cli_run: Run, cli_files: dict[str, Path]
 
 
 def test_import_bad_file_is_rejected_and_nothing_written(
-    cli_loaded_db: Path, cli_run: Run, cli_files: dict[str, Path]
+    cli_loaded_db: str, cli_run: Run, cli_files: dict[str, Path]
 ) -> None:
     before = cli_snapshot(cli_loaded_db)
     code, out, _ = cli_run("import", cli_files["bad"], "--db", cli_loaded_db)
@@ -221,13 +213,13 @@ def test_import_bad_file_is_rejected_and_nothing_written(
     assert cli_snapshot(cli_loaded_db) == before
 
 
-def test_import_missing_file(cli_db: Path, cli_run: Run, tmp_path: Path) -> None:
+def test_import_missing_file(cli_db: str, cli_run: Run, tmp_path: Path) -> None:
     code, out, _ = cli_run("import", tmp_path / "khong_co.csv", "--db", cli_db)
     assert code == 1
     assert "Không tìm thấy" in out
 
 
-def test_import_same_file_twice(cli_loaded_db: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
+def test_import_same_file_twice(cli_loaded_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
     before = cli_snapshot(cli_loaded_db)
     code, out, _ = cli_run("import", cli_files["good"], "--db", cli_loaded_db)
     assert code == 0
@@ -235,7 +227,7 @@ def test_import_same_file_twice(cli_loaded_db: Path, cli_run: Run, cli_files: di
     assert cli_snapshot(cli_loaded_db) == before
 
 
-def test_dry_run_writes_nothing(cli_db: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
+def test_dry_run_writes_nothing(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
     before = cli_snapshot(cli_db)
     code, out, _ = cli_run("import", cli_files["good"], "--dry-run", "--db", cli_db)
     assert code == 0
@@ -245,7 +237,7 @@ def test_dry_run_writes_nothing(cli_db: Path, cli_run: Run, cli_files: dict[str,
     assert cli_run("import", cli_files["bad"], "--dry-run", "--db", cli_db)[0] == 1
 
 
-def test_import_several_files_one_bad(cli_db: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
+def test_import_several_files_one_bad(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
     code, out, _ = cli_run("import", cli_files["good"], cli_files["bad"], "--db", cli_db)
     assert code == 1
     assert len(cli_values(cli_db)) == 7  # the good file landed, the bad one did not
@@ -254,7 +246,7 @@ def test_import_several_files_one_bad(cli_db: Path, cli_run: Run, cli_files: dic
 # --- summary, history, revert -----------------------------------------------------------------
 
 
-def test_summary_json(cli_loaded_db: Path, cli_run: Run) -> None:
+def test_summary_json(cli_loaded_db: str, cli_run: Run) -> None:
     payload = cli_summary(cli_run, cli_loaded_db)
     assert payload["period"] == "2026-03"
     assert payload["unit"] == "01310"
@@ -270,7 +262,7 @@ def test_summary_json(cli_loaded_db: Path, cli_run: Run) -> None:
     assert rows["CQ_CHU_KY_SO"]["value"] is None and rows["CQ_CHU_KY_SO"]["status"] == "no_data"
 
 
-def test_summary_for_one_unit(cli_loaded_db: Path, cli_run: Run) -> None:
+def test_summary_for_one_unit(cli_loaded_db: str, cli_run: Run) -> None:
     payload = cli_summary(cli_run, cli_loaded_db, "--unit", "BG01")
     assert payload["unit"] == "BG01"
     rows = {r["code"]: r for r in payload["indicators"]}
@@ -280,7 +272,7 @@ def test_summary_for_one_unit(cli_loaded_db: Path, cli_run: Run) -> None:
     assert code == 2 and "KHONG_CO" in err
 
 
-def test_summary_text(cli_loaded_db: Path, cli_run: Run) -> None:
+def test_summary_text(cli_loaded_db: str, cli_run: Run) -> None:
     code, out, _ = cli_run("summary", "--period", "3/2026", "--db", cli_loaded_db)
     assert code == 0
     assert out.startswith("Tháng 3/2026")
@@ -289,12 +281,12 @@ def test_summary_text(cli_loaded_db: Path, cli_run: Run) -> None:
 
 
 def test_summary_of_an_empty_database_is_a_usage_error(tmp_path: Path, cli_run: Run) -> None:
-    code, _, err = cli_run("summary", "--period", "2026-03", "--db", tmp_path / "empty.duckdb")
+    code, _, err = cli_run("summary", "--period", "2026-03", "--db", new_db(tmp_path, "empty"))
     assert code == 2
     assert "units import" in err
 
 
-def test_history_and_revert(cli_db: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
+def test_history_and_revert(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
     code, out, _ = cli_run("history", "--db", cli_db)
     assert code == 0 and "Chưa có lô" in out
     cli_run("import", cli_files["good"], "--db", cli_db, "--user", "can_bo_thu")
@@ -323,7 +315,7 @@ def test_history_and_revert(cli_db: Path, cli_run: Run, cli_files: dict[str, Pat
 # --- template and export ----------------------------------------------------------------------
 
 
-def test_template_fills_and_imports(cli_db: Path, cli_run: Run, tmp_path: Path) -> None:
+def test_template_fills_and_imports(cli_db: str, cli_run: Run, tmp_path: Path) -> None:
     out_path = tmp_path / "bieu_mau.xlsx"
     code, out, _ = cli_run("template", "--period", "2026-03", "--out", out_path, "--db", cli_db)
     assert code == 0 and out_path.is_file()
@@ -352,7 +344,7 @@ def test_template_fills_and_imports(cli_db: Path, cli_run: Run, tmp_path: Path) 
 
 def test_template_without_units_is_a_usage_error(tmp_path: Path, cli_run: Run) -> None:
     code, _, _ = cli_run(
-        "template", "--period", "2026-03", "--out", tmp_path / "t.xlsx", "--db", tmp_path / "e.duckdb"
+        "template", "--period", "2026-03", "--out", tmp_path / "t.xlsx", "--db", new_db(tmp_path, "e")
     )
     assert code == 2
     assert not (tmp_path / "t.xlsx").exists()
@@ -360,12 +352,12 @@ def test_template_without_units_is_a_usage_error(tmp_path: Path, cli_run: Run) -
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_export_round_trip(
-    cli_loaded_db: Path, cli_run: Run, cli_files: dict[str, Path], tmp_path: Path, suffix: str
+    cli_loaded_db: str, cli_run: Run, cli_files: dict[str, Path], tmp_path: Path, suffix: str
 ) -> None:
     exported = tmp_path / f"xuat_2026_03.{suffix}"
     code, out, _ = cli_run("export", "--period", "2026-03", "--out", exported, "--db", cli_loaded_db)
     assert code == 0 and exported.is_file()
-    fresh = tmp_path / "fresh.duckdb"
+    fresh = new_db(tmp_path, "fresh")
     assert cli_run("units", "import", cli_files["units"], "--db", fresh)[0] == 0
     code, out, _ = cli_run("import", exported, "--db", fresh)
     assert code == 0, out
@@ -373,7 +365,7 @@ def test_export_round_trip(
     assert cli_summary(cli_run, fresh)["indicators"] == cli_summary(cli_run, cli_loaded_db)["indicators"]
 
 
-def test_export_csv_neutralises_formulas(cli_loaded_db: Path, cli_run: Run, tmp_path: Path) -> None:
+def test_export_csv_neutralises_formulas(cli_loaded_db: str, cli_run: Run, tmp_path: Path) -> None:
     exported = tmp_path / "xuat.csv"
     assert cli_run("export", "--period", "2026-03", "--out", exported, "--db", cli_loaded_db)[0] == 0
     data = exported.read_bytes()
@@ -382,7 +374,7 @@ def test_export_csv_neutralises_formulas(cli_loaded_db: Path, cli_run: Run, tmp_
     assert "\n=cmd" not in data.decode("utf-8-sig") and ",=cmd" not in data.decode("utf-8-sig")
 
 
-def test_export_bad_suffix_is_a_usage_error(cli_db: Path, cli_run: Run, tmp_path: Path) -> None:
+def test_export_bad_suffix_is_a_usage_error(cli_db: str, cli_run: Run, tmp_path: Path) -> None:
     code, _, err = cli_run("export", "--period", "2026-03", "--out", tmp_path / "x.pdf", "--db", cli_db)
     assert code == 2
     assert ".csv" in err
@@ -408,11 +400,11 @@ def test_export_bad_suffix_is_a_usage_error(cli_db: Path, cli_run: Run, tmp_path
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], cli_run: Run, tmp_path: Path) -> None:
-    db = tmp_path / "u.duckdb"
+    db = new_db(tmp_path, "u")
     code, out, err = cli_run(*argv, *(["--db", db] if argv and argv[0] != "lam_gi_do" else []))
     assert code == 2
     assert "usage" in err.lower()
-    assert not db.exists()  # nothing was opened or created
+    assert not db_created(db)  # nothing was opened or created
 
 
 def test_help_exits_0(cli_run: Run) -> None:
@@ -425,11 +417,11 @@ def test_help_exits_0(cli_run: Run) -> None:
 
 
 def test_main_prints_to_the_current_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["init", "--db", str(tmp_path / "x.duckdb")]) == 0
+    assert cli.main(["init", "--db", new_db(tmp_path, "x")]) == 0
     assert "sẵn sàng" in capsys.readouterr().out
 
 
-def test_python_dash_m_indicators(cli_loaded_db: Path, cli_run: Run) -> None:
+def test_python_dash_m_indicators(cli_loaded_db: str, cli_run: Run) -> None:
     python = ROOT / ".venv" / "bin" / "python"
     result = subprocess.run(
         [str(python if python.exists() else sys.executable), "-m", "indicators", "summary", "--period", "2026-03",

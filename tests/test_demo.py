@@ -9,7 +9,6 @@ checked with the import replaced by a recorder, which costs nothing.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 
 from indicators import demo, metrics, periods
 from indicators.store import Store
-from tests.support import ADMIN
+from tests.support import ADMIN, copy_db, memory_store, new_db
 
 DEMO_LONG_TODAY = date(2026, 10, 25)
 DEMO_PAIR_TODAY = date(2026, 3, 25)
@@ -28,12 +27,12 @@ DEMO_MONTHS_LONG = [f"2026-{m:02d}" for m in range(1, 11)]
 @pytest.fixture(scope="module")
 def demo_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     folder = tmp_path_factory.mktemp("demo")
-    path = folder / "demo.duckdb"
+    path = new_db(folder, "demo")
     store = Store(path)
     counts = demo.load_demo(store, ADMIN, today=DEMO_LONG_TODAY)
     store.close()
     # a pristine copy for the test that removes the demo
-    copy = shutil.copy(path, folder / "demo_copy.duckdb")
+    copy = copy_db(path, folder, "demo_copy")
     return {"long": path, "long_copy": copy, "long_counts": counts}
 
 
@@ -47,7 +46,7 @@ def demo_long(demo_files: dict[str, object]) -> Store:
 @pytest.fixture(scope="module")
 def demo_pair() -> tuple[Store, Store]:
     """Two databases loaded on the same day."""
-    stores = (Store(":memory:"), Store(":memory:"))
+    stores = (memory_store(), memory_store())
     for store in stores:
         demo.load_demo(store, ADMIN, today=DEMO_PAIR_TODAY)
     yield stores
@@ -111,7 +110,7 @@ class _Recorder:
 def test_month_selection(monkeypatch: pytest.MonkeyPatch, today: date, months: list[str]) -> None:
     recorder = _Recorder()
     monkeypatch.setattr(demo, "import_file", recorder)
-    store = Store(":memory:")
+    store = memory_store()
     try:
         demo.load_demo(store, ADMIN, today=today)
         assert recorder.months() == months
@@ -124,7 +123,7 @@ def test_no_submission_is_received_after_today(monkeypatch: pytest.MonkeyPatch) 
     recorder = _Recorder()
     monkeypatch.setattr(demo, "import_file", recorder)
     today = date(2026, 5, 19)
-    store = Store(":memory:")
+    store = memory_store()
     try:
         demo.load_demo(store, ADMIN, today=today)
     finally:
@@ -201,7 +200,7 @@ def test_every_figure_arrives_in_its_reporting_month(demo_long: Store) -> None:
 
 
 def test_remove_demo_leaves_nothing(demo_files: dict[str, object], tmp_path: Path) -> None:
-    path = shutil.copy(demo_files["long_copy"], tmp_path / "remove.duckdb")
+    path = copy_db(demo_files["long_copy"], tmp_path, "remove")
     store = Store(path)
     try:
         assert store.has_demo()
@@ -216,7 +215,7 @@ def test_remove_demo_leaves_nothing(demo_files: dict[str, object], tmp_path: Pat
         # targets are not demo data; the task register is back to the plan's own tasks
         assert len(store.targets(2026)) == 26
         if hasattr(store, "tasks"):
-            fresh = Store(":memory:")
+            fresh = memory_store()
             try:
                 assert store.tasks() == fresh.tasks()
                 assert len(store.task_notes()) == len(fresh.task_notes())

@@ -15,7 +15,7 @@ from indicators.ingest import import_file
 from indicators.ingest.columns import LONG_COLUMNS
 from indicators.store import Store
 from indicators.units import OrgUnit
-from tests.support import ADMIN, admin
+from tests.support import ADMIN, admin, memory_store
 
 EX_RECEIVED = datetime(2026, 3, 10, 9, 0)
 EX_UNITS = [
@@ -44,7 +44,7 @@ def _ex_csv(rows) -> bytes:
 
 
 def _ex_store() -> Store:
-    store = Store(":memory:")
+    store = memory_store()
     store.save_units(EX_UNITS, ADMIN)
     return store
 

@@ -24,7 +24,7 @@ from indicators import catalog, cli
 from indicators.ingest import import_file
 from indicators.store import MIGRATIONS, Store, StoreError, open_store, restore_database
 from tests.conftest import APRIL_10, HAMLET_NAMES, build_store, current_figures, long_csv
-from tests.support import ADMIN, admin
+from tests.support import ADMIN, admin, new_db
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -83,6 +83,7 @@ def _march_file(seed: int) -> str:
     )
 
 
+@pytest.mark.duckdb_file
 def test_backup_then_restore_gives_back_every_table(tmp_path):
     db = tmp_path / "cds.duckdb"
     store = build_store(db)
@@ -121,6 +122,7 @@ def test_backup_then_restore_gives_back_every_table(tmp_path):
         kept.close()
 
 
+@pytest.mark.duckdb_file
 def test_backup_and_restore_through_the_command_line(tmp_path, capsys):
     db, out = tmp_path / "cds.duckdb", tmp_path / "backup.duckdb"
     store = build_store(db)
@@ -152,6 +154,7 @@ def test_backup_and_restore_through_the_command_line(tmp_path, capsys):
     assert "ứng dụng đã dừng" in " ".join(capsys.readouterr().out.split())
 
 
+@pytest.mark.duckdb_file
 def test_restore_refuses_a_backup_from_a_newer_program(tmp_path):
     db, backup = tmp_path / "cds.duckdb", tmp_path / "new.duckdb"
     store = build_store(db)
@@ -172,6 +175,7 @@ def test_restore_refuses_a_backup_from_a_newer_program(tmp_path):
         store.close()
 
 
+@pytest.mark.duckdb_file
 def test_restore_refuses_a_database_open_in_this_process(tmp_path):
     db, backup = tmp_path / "cds.duckdb", tmp_path / "b.duckdb"
     store = open_store(db)
@@ -195,6 +199,7 @@ HOLD_THE_FILE = textwrap.dedent(
 )
 
 
+@pytest.mark.duckdb_file
 def test_restore_while_the_app_holds_the_file_says_to_stop_it(tmp_path, capsys):
     db, backup = tmp_path / "cds.duckdb", tmp_path / "b.duckdb"
     store = build_store(db)
@@ -237,6 +242,7 @@ KEEP_IMPORTING = textwrap.dedent(
 )
 
 
+@pytest.mark.duckdb_file
 def test_backup_from_the_command_line_while_the_app_writes(tmp_path, capsys):
     """`backup --out` works while another process holds the file and keeps writing: the copy is
     taken between two writes, so every batch in it is complete; restoring it gives it back."""
@@ -279,6 +285,7 @@ def test_backup_from_the_command_line_while_the_app_writes(tmp_path, capsys):
         restored.close()
 
 
+@pytest.mark.duckdb_file
 def test_backup_while_other_threads_write_is_consistent(tmp_path):
     store = build_store(tmp_path / "cds.duckdb")
     files = [_march_file(seed) for seed in range(12)]
@@ -337,7 +344,7 @@ def _session_files() -> list[str]:
 
 def test_eight_sessions_import_at_once(tmp_path):
     files = _session_files()
-    store = build_store(tmp_path / "cds.duckdb")
+    store = build_store(new_db(tmp_path))
     try:
         reports = _run_threads(lambda i, text: _import(store, f"phien_{i}.csv", text), list(enumerate(files)))
         assert [r.status for r in reports] == ["imported"] * len(files), [r.summary() for r in reports]
@@ -359,7 +366,7 @@ def test_eight_sessions_import_at_once(tmp_path):
 
 
 def test_two_sessions_on_the_same_keys_both_land_and_the_latest_wins(tmp_path):
-    store = build_store(tmp_path / "cds.duckdb")
+    store = build_store(new_db(tmp_path))
     keys = [(unit, indicator) for unit in HAMLETS[:3] for indicator in HAMLET_INDICATORS]
     try:
         for round_ in range(3):
@@ -387,7 +394,7 @@ def test_two_sessions_on_the_same_keys_both_land_and_the_latest_wins(tmp_path):
 
 def test_interleaved_imports_match_some_serial_order(tmp_path):
     """Both sessions read before either writes; A writes first, then B (forced)."""
-    store = build_store(tmp_path / "cds.duckdb")
+    store = build_store(new_db(tmp_path))
     base = long_csv([["2026-03", u, "HT_CAP_QUANG", 10, 100, "", ""] for u in ("BG01", "BG02")])
     a = long_csv([["2026-03", u, "HT_CAP_QUANG", 20, 100, "", ""] for u in ("BG01", "BG02")])
     b = long_csv(
@@ -474,7 +481,7 @@ BIG_ROWS = BIG_UNITS * len(catalog.indicators()) * 4
 
 @pytest.mark.parametrize("delay", [0.05, 0.8, "after-commit"])
 def test_a_process_killed_mid_import_leaves_all_or_nothing(tmp_path, delay):
-    db, marker = tmp_path / "cds.duckdb", tmp_path / "marker"
+    db, marker = new_db(tmp_path), tmp_path / "marker"
     store = build_store(db)
     _import(store, "a.csv", _march_file(1))
     before = store.content_snapshot()
@@ -502,7 +509,7 @@ def test_a_process_killed_mid_import_leaves_all_or_nothing(tmp_path, delay):
     assert child.returncode == -signal.SIGKILL
     finished = marker.read_text() == "done"
 
-    store = Store(db)  # opens (replaying what the WAL holds) without error
+    store = Store(db)  # opens (a file replays what its WAL holds) without error
     try:
         after = store.content_snapshot()
         batch = store.batches().query("file_name == 'lon.csv'")

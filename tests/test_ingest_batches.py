@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from indicators.store import StoreError
-from tests.support import admin
+from tests.support import admin, new_db
 
 MARCH = [
     ["2026-03", "Cậy", "CQ_VNEID_MUC_2", "812", "1045", "", ""],
@@ -32,7 +32,7 @@ def test_dry_run_gives_the_same_report_and_writes_nothing(
     name, make_store, tmp_path, fixture_bytes, run_import
 ):
     data = fixture_bytes(name)
-    store = make_store(tmp_path / "dry.duckdb")
+    store = make_store(new_db(tmp_path, "dry"))
     before = store.content_snapshot()
     dry = run_import(store, name, data, dry_run=True)
     assert store.content_snapshot() == before

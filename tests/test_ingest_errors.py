@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.support import new_db
+
 # errors_many.csv: Excel row -> (column letter, words the message must contain)
 ERRORS_MANY = {
     5: ("B", ["Không có đơn vị “Thôn Cây Xanh”", "Có phải:", "Thôn Cậy"]),
@@ -222,7 +224,7 @@ def test_a_file_with_one_error_among_good_rows_writes_none_of_them(file_store, r
 
 
 def test_rejected_file_changes_nothing_after_reopening(tmp_path, make_store, fixture_bytes, run_import):
-    path = tmp_path / "reopen.duckdb"
+    path = new_db(tmp_path, "reopen")
     store = make_store(path)
     run_import(store, "long.xlsx", fixture_bytes("long.xlsx"))
     before = store.content_snapshot()

@@ -17,14 +17,14 @@ from indicators.ingest.layout import sheet_records
 from indicators.ingest.read import read_tables
 from indicators.ingest.validate import Context, validate_records
 from indicators.store import Store
-from tests.support import ADMIN
+from tests.support import ADMIN, memory_store
 
 NOW = datetime(2026, 11, 27, 9)
 
 
 @pytest.fixture(scope="module")
 def demo_store():
-    store = Store(":memory:")
+    store = memory_store()
     demo.load_demo(store, ADMIN, today=date(2026, 11, 27))
     yield store
     store.close()

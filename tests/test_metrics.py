@@ -23,7 +23,7 @@ from indicators.ingest import ImportReport, import_file
 from indicators.ingest.columns import LONG_COLUMNS
 from indicators.store import Store
 from indicators.units import OrgUnit
-from tests.support import ADMIN, admin
+from tests.support import ADMIN, admin, memory_store
 
 MT_COMMUNE = "01310"
 MT_HAMLETS = {"H1": "Cậy", "H2": "Bá Thủy", "H3": "Hạ Bì", "H4": "Cam Xá"}
@@ -45,7 +45,7 @@ def mt_units() -> list[OrgUnit]:
 
 
 def mt_new_store(units: Iterable[OrgUnit] | None = None) -> Store:
-    store = Store(":memory:")
+    store = memory_store()
     store.save_units(list(units) if units is not None else mt_units(), ADMIN)
     return store
 

@@ -157,11 +157,8 @@ def test_annex_holds_every_figure_and_is_formula_safe(tmp_path):
                 assert cell.data_type != "f"
 
 
-def test_command_line_writes_report_and_annex(tmp_path, demo_store):
-    db = tmp_path / "cli.duckdb"
-    import shutil
-
-    shutil.copy(demo_store.path, db)
+def test_command_line_writes_report_and_annex(tmp_path):
+    db = support.demo_db(tmp_path)
     out, annex = tmp_path / "bc.docx", tmp_path / "pl.xlsx"
     code = main(["report", "--period", "2026-11", "--out", str(out), "--annex", str(annex),
                  "--no-charts", "--db", str(db)])  # fmt: skip

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from indicators import catalog
 from indicators.settings import Settings
 from indicators.store import MIGRATIONS, Store, StoreError, StoreLockedError, open_store
-from tests.support import ADMIN, admin
+from tests.support import ADMIN, admin, new_db
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -45,6 +45,7 @@ def _open_elsewhere(path: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.duckdb_file
 def test_a_second_process_gets_a_vietnamese_locked_error(tmp_path):
     path = tmp_path / "cds.duckdb"
     store = Store(path)
@@ -59,6 +60,7 @@ def test_a_second_process_gets_a_vietnamese_locked_error(tmp_path):
     assert "thử lại" in message
 
 
+@pytest.mark.duckdb_file
 def test_after_closing_another_process_may_open_it(tmp_path):
     path = tmp_path / "cds.duckdb"
     Store(path).close()
@@ -71,6 +73,7 @@ def test_locked_error_is_a_store_error():
     assert issubclass(StoreLockedError, StoreError)
 
 
+@pytest.mark.duckdb_file
 def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
     path = tmp_path / "not.duckdb"
     path.write_bytes(b"ky_bao_cao,don_vi\n" * 100)
@@ -82,7 +85,7 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
 
 def test_migrations_are_idempotent(tmp_path):
     latest = len(MIGRATIONS)  # 1 when this was written; later migrations only add to it
-    path = tmp_path / "cds.duckdb"
+    path = new_db(tmp_path)
     first = Store(path)
     assert first.schema_version() == latest >= 1
     assert len(first.targets(2026)) == 26
@@ -123,7 +126,7 @@ def test_settings_round_trip(store):
 
 
 def test_settings_survive_reopening(tmp_path):
-    path = tmp_path / "cds.duckdb"
+    path = new_db(tmp_path)
     store = Store(path)
     store.save_settings(Settings(deadline_day=15), ADMIN)
     store.close()
@@ -132,6 +135,7 @@ def test_settings_survive_reopening(tmp_path):
     again.close()
 
 
+@pytest.mark.duckdb_file
 def test_open_store_is_one_store_per_file(tmp_path):
     path = tmp_path / "shared.duckdb"
     first = open_store(path)

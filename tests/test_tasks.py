@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from indicators import catalog, tasks
 from indicators.cli import main
 from indicators.store import Store
-from tests.support import admin
+from tests.support import admin, memory_store, new_db
 
 NO_NOTES = pd.DataFrame(columns=["code", "period", "note", "author", "created_at"])
 
@@ -33,7 +33,7 @@ def notes(*rows) -> pd.DataFrame:
 
 
 def test_a_new_database_starts_with_the_plans_tasks():
-    store = Store(":memory:")
+    store = memory_store()
     register = store.tasks()
     assert 30 <= len(register) <= 40
     assert {t.task_group for t in register} == {g.number for g in catalog.task_groups()}
@@ -108,7 +108,7 @@ def test_on_time_ratio_for_the_indicator():
 
 
 def test_revisions_are_appended_and_history_kept():
-    store = Store(":memory:")
+    store = memory_store()
     first = store.tasks()[0]
     store.save_tasks([first.model_copy(update={"status": "in_progress"})], admin("cán bộ A"))
     store.save_tasks([first.model_copy(update={"status": "cancelled", "cancel_reason": "Gộp vào NV1.4"})], admin("cán bộ B"))
@@ -120,7 +120,7 @@ def test_revisions_are_appended_and_history_kept():
 
 
 def test_csv_round_trip_changes_nothing():
-    store = Store(":memory:")
+    store = memory_store()
     data = tasks.export_csv(store.tasks())
     assert data.startswith(b"\xef\xbb\xbf")
     result = tasks.parse_tasks_file("so.csv", data, store.tasks())
@@ -128,7 +128,7 @@ def test_csv_round_trip_changes_nothing():
 
 
 def _edited(rows_changes: dict[int, dict[str, str]]) -> bytes:
-    store = Store(":memory:")
+    store = memory_store()
     reader = list(csv.DictReader(io.StringIO(tasks.export_csv(store.tasks()).decode("utf-8-sig"))))
     for index, changes in rows_changes.items():
         reader[index].update(changes)
@@ -140,7 +140,7 @@ def _edited(rows_changes: dict[int, dict[str, str]]) -> bytes:
 
 
 def test_csv_import_updates_and_adds():
-    store = Store(":memory:")
+    store = memory_store()
     data = _edited({1: {"trang_thai": "Hoàn thành", "ngay_hoan_thanh": "20/02/2026"}})
     data += "1,NV1.9,Nhiệm vụ mới bổ sung,Các thôn,Trưởng thôn,Kết quả rõ,2026-12-31,,Chưa bắt đầu,,\n".encode()
     result = tasks.parse_tasks_file("so.csv", data, store.tasks())
@@ -153,7 +153,7 @@ def test_csv_import_updates_and_adds():
 
 
 def test_csv_errors_name_row_and_column_and_reject_everything():
-    store = Store(":memory:")
+    store = memory_store()
     data = _edited({
         0: {"trang_thai": "Đã hủy"},  # no reason
         2: {"han": "31/13/2026"},
@@ -172,7 +172,7 @@ def test_csv_errors_name_row_and_column_and_reject_everything():
 
 
 def test_cli_tasks_export_import_and_indicator(tmp_path):
-    db = str(tmp_path / "t.duckdb")
+    db = new_db(tmp_path, "t")
     Store(db).close()
     out = tmp_path / "so.csv"
     assert main(["tasks", "export", "--out", str(out), "--db", db]) == 0
@@ -197,7 +197,7 @@ def _units_csv(folder) -> object:
 
 
 def test_a_title_starting_with_a_formula_sign_survives_export_and_import():
-    store = Store(":memory:")
+    store = memory_store()
     first = store.tasks()[0].model_copy(update={"title": "=Tổng hợp số liệu các thôn"})
     store.save_tasks([first], admin("test"))
     data = tasks.export_csv(store.tasks())

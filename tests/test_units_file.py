@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from indicators.ingest.units_file import parse_units_file
 from indicators.store import Store
 from indicators.units import OrgUnit
-from tests.support import ADMIN
+from tests.support import ADMIN, memory_store
 
 _UF_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 
@@ -29,7 +29,7 @@ def uf_cp1258(text: str) -> bytes:
 
 @pytest.fixture
 def uf_store() -> Store:
-    store = Store(":memory:")
+    store = memory_store()
     yield store
     store.close()
 

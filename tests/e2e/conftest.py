@@ -113,8 +113,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def serve(db: Path, name: str) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with CDS_DB=db; yields the base URL."""
+def serve(db: str, name: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with CDS_DB=db (a file or a postgresql:// URL); yields
+    the base URL."""
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"{name}.log"
     port = _free_port()
@@ -157,12 +158,12 @@ def serve(db: Path, name: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     return demo_db(tmp_path_factory.mktemp("e2e_demo"))
 
 
 @pytest.fixture(scope="session")
-def demo_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_reference(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A second copy of the demo database that the tests may open (the server holds the first)."""
     return demo_db(tmp_path_factory.mktemp("e2e_reference"))
 
@@ -182,13 +183,13 @@ def warm_up(browser, url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_db_path: Path, browser) -> Iterator[str]:
+def demo_server(demo_db_path: str, browser) -> Iterator[str]:
     with serve(demo_db_path, "demo_server") as url:
         warm_up(browser, url)
         yield url
 
 
-def add_admin(db: Path, name: str = "quantri") -> None:
+def add_admin(db: str, name: str = "quantri") -> None:
     """The first admin, created the documented way: the command line, password on stdin."""
     subprocess.run(
         [_python(), "-m", "indicators", "user", "add", name, "--role", "quan_tri", "--db", str(db)],
