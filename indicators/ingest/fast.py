@@ -26,8 +26,11 @@ _COLUMNS = ["ky_bao_cao", "don_vi", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri",
 _NOT_CLEAN = object()
 
 
-def _blank(column: pd.Series) -> np.ndarray:
-    """Empty cells: None, NaN or only spaces (text cells; others are never blank)."""
+def _blank(column: pd.Series, trimmed: bool = False) -> np.ndarray:
+    """Empty cells: None, NaN or only spaces (text cells; others are never blank). Cells of a
+    `trimmed` sheet (a CSV file's) are None when empty."""
+    if trimmed:
+        return column.isna().to_numpy(bool)
     try:
         spaces = column.str.strip().eq("").fillna(False)
     except AttributeError:  # no text at all (a workbook's numbers, or nothing): cell by cell
@@ -35,11 +38,15 @@ def _blank(column: pd.Series) -> np.ndarray:
     return (column.isna() | spaces.astype(bool)).to_numpy(bool)
 
 
-def _by_value(column: pd.Series, fn) -> pd.Series:
-    """`fn` applied once per distinct value of `column` (text or empty: see `_plain`)."""
+def _by_value(column: pd.Series, fn, refuse: object = None) -> pd.Series | None:
+    """`fn` applied once per distinct value of `column` (text or empty: see `_plain`); None if
+    `fn` gave `refuse` for any of them."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     results = np.empty(len(uniques), dtype=object)
-    results[:] = [fn(None if pd.isna(value) else value) for value in uniques]  # factorize turns None into NaN
+    # factorize turns None into NaN, the only value not equal to itself
+    results[:] = [fn(None if value != value else value) for value in uniques]
+    if refuse is not None and any(result is refuse for result in results):
+        return None
     return pd.Series(results[codes], index=column.index, dtype=object)
 
 
@@ -72,7 +79,7 @@ def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
         frame["sheet"] = sheet.name
         frame["source_row"] = np.arange(header_row + 2, header_row + 2 + len(rows))
         used = [name for name in _COLUMNS if name in data]
-        empty = np.logical_and.reduce([_blank(frame[name]) for name in used])
+        empty = np.logical_and.reduce([_blank(frame[name], sheet.trimmed) for name in used])
         parts.append(frame[~empty])
     if not parts:
         return None
@@ -87,7 +94,8 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
         return None
     if not all(_plain(t[name]) for name in _COLUMNS):
         return None  # a workbook's typed cells: row by row
-    blank = {name: _blank(t[name]) for name in ("tu_so", "gia_tri", "ghi_chu")}
+    trimmed = all(sheet.trimmed for sheet in sheets)
+    blank = {name: _blank(t[name], trimmed) for name in ("tu_so", "gia_tri", "ghi_chu")}
     if (blank["tu_so"] & blank["gia_tri"] & blank["ghi_chu"]).any():
         return None  # an unfilled template row, or a note without a figure: the row-by-row check says so
 
@@ -124,8 +132,8 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
 
     amounts = {}
     for name in ("tu_so", "mau_so", "gia_tri"):
-        parsed = _by_value(t[name], number)
-        if parsed.map(lambda v: v is _NOT_CLEAN).any():
+        parsed = _by_value(t[name], number, refuse=_NOT_CLEAN)
+        if parsed is None:
             return None
         amounts[name] = parsed.astype(float)  # None -> NaN
     num, den, val = amounts["tu_so"].to_numpy(), amounts["mau_so"].to_numpy(), amounts["gia_tri"].to_numpy()

@@ -12,6 +12,7 @@ import io
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..text import nfc
 
@@ -30,6 +31,7 @@ class Sheet:
     name: str
     rows: list[list[object]] = field(default_factory=list)  # rows[i] is Excel row i + 1
     encoding: str = ""
+    trimmed: bool = False  # every cell is text, NFC and trimmed, or None (never "" or spaces)
 
 
 def _vietnamese_letters() -> frozenset[str]:
@@ -120,6 +122,12 @@ def _clean(value: object) -> object:
     return value
 
 
+@lru_cache(maxsize=65536)  # codes, names and months repeat thousands of times in a file
+def _csv_cell(text: str) -> str | None:
+    """A CSV cell as the checks take it (csv gives text only: `_clean` without its checks)."""
+    return nfc(text) or None
+
+
 def read_csv_text(text: str, name: str, encoding: str = "") -> Sheet:
     delimiter = sniff_delimiter(text)
     rows = []
@@ -134,13 +142,13 @@ def read_csv_text(text: str, name: str, encoding: str = "") -> Sheet:
                 f"Tệp “{name}” có một ô quá dài hoặc ký tự không hợp lệ ở dòng {reader.line_num}: "
                 "không phải bảng số liệu. Hãy dùng biểu mẫu tải về từ ứng dụng."
             ) from exc
-        rows.append([nfc(cell) or None for cell in row])  # csv gives text only: `_clean` without its checks
+        rows.append(list(map(_csv_cell, row)))
         if len(rows) > MAX_ROWS:
             raise ReadError(
                 f"Tệp “{name}” có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần nhập. ".replace(",", ".")
                 + "Hãy chia thành nhiều tệp nhỏ hơn (ví dụ mỗi tháng một tệp)."
             )
-    return Sheet(name=name, rows=rows, encoding=encoding)
+    return Sheet(name=name, rows=rows, encoding=encoding, trimmed=True)
 
 
 def _check_zip(data: bytes, name: str) -> None:

@@ -241,7 +241,7 @@ def compare_with_store(
         columns={"numerator": "cur_numerator", "denominator": "cur_denominator", "value": "cur_value"}
     )
     out = frame.merge(cur, on=key, how="left")
-    out["prev_period"] = out["period"].map(periods.previous)
+    out["prev_period"] = out["period"].map({p: periods.previous(p) for p in out["period"].unique()})
     # the month before may be in the store or in this same file (a workbook with several months)
     own = frame[key + ["numerator", "denominator", "value"]].rename(
         columns={"numerator": "cur_numerator", "denominator": "cur_denominator", "value": "cur_value"}

@@ -13,6 +13,7 @@ import pytest
 
 from indicators import catalog, format
 from indicators.store import Store
+from tests.e2e.conftest import RUN_TIMEOUT
 from tests.support import APP
 
 pytestmark = pytest.mark.e2e
@@ -84,10 +85,15 @@ def check_clean(page) -> None:
 
 def metric_value(page, label: str) -> str:
     """The value shown by the st.metric whose label is `label`."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     metric = page.locator("[data-testid=stMetric]").filter(
         has=page.locator("[data-testid=stMetricLabel]", has_text=label)
     )
-    assert metric.count() >= 1, f"{page.url}: no metric labelled “{label}”"
+    try:  # on a busy machine the app may go idle once before the run that draws the metrics
+        metric.first.wait_for(state="visible", timeout=RUN_TIMEOUT)
+    except PlaywrightTimeout:
+        pytest.fail(f"{page.url}: no metric labelled “{label}”", pytrace=False)
     return metric.first.locator("[data-testid=stMetricValue]").inner_text().strip()
 
 
