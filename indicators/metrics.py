@@ -440,31 +440,39 @@ def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
 
     Timeliness uses the first time each figure arrived (a later correction keeps it on time).
     """
-    columns = ["unit_code", "unit_name", "level", "expected", "submitted", "on_time", "late", "missing",
-               "status", "last_received_at", "missing_codes"]  # fmt: skip
-    settings = store.settings()
-    due = periods.deadline(period, settings.deadline_day)
+    return _completeness(store, [period], root).drop(columns="period")
+
+
+_COMPLETENESS_COLUMNS = ["period", "unit_code", "unit_name", "level", "expected", "submitted", "on_time", "late",
+                         "missing", "status", "last_received_at", "missing_codes"]  # fmt: skip
+
+
+def _completeness(store: Store, months: list[str], root: str) -> pd.DataFrame:
+    """`completeness` of several months at once (one query), with a period column, month by month."""
+    deadline_day = store.settings().deadline_day
     units = sorted(reporting_units(store, root), key=lambda u: (u.level != "hamlet", fold(u.name)))
-    if not units:
-        return pd.DataFrame(columns=columns)
+    if not units or not months:
+        return pd.DataFrame(columns=_COMPLETENESS_COLUMNS)
     expected = {level: [i.code for i in catalog.indicators_at_level(level)] for level in ("hamlet", "commune")}
     owed = [expected[u.level] for u in units]
     wanted = pd.DataFrame({
         "unit_code": np.repeat(np.array([u.code for u in units], dtype=object), [len(codes) for codes in owed]),
         "indicator_code": np.array([code for codes in owed for code in codes], dtype=object),
     })  # fmt: skip
-    counts = store.submission_counts(period, wanted, due).set_index("unit_code")
+    dues = {month: periods.deadline(month, deadline_day) for month in months}
+    counts = store.submission_counts(dues, wanted).set_index(["period", "unit_code"])
     out = pd.DataFrame({
-        "unit_code": [u.code for u in units], "unit_name": [u.label for u in units],
-        "level": [u.level for u in units],
+        "period": np.repeat(np.array(months, dtype=object), len(units)),
+        "unit_code": [u.code for u in units] * len(months), "unit_name": [u.label for u in units] * len(months),
+        "level": [u.level for u in units] * len(months),
     })  # fmt: skip
-    out = out.join(counts, on="unit_code")
+    out = out.join(counts, on=["period", "unit_code"])
     out["missing_codes"] = [list(c) if isinstance(c, (list, np.ndarray)) else [] for c in out["missing_codes"]]
     out[["expected", "submitted", "on_time"]] = out[["expected", "submitted", "on_time"]].astype(int)
     out["late"] = out["submitted"] - out["on_time"]
     out["missing"] = out["expected"] - out["submitted"]
     out["status"] = _submission_status(out)
-    return out[columns]
+    return out[_COMPLETENESS_COLUMNS]
 
 
 def _submission_status(counts: pd.DataFrame) -> np.ndarray:
@@ -483,50 +491,51 @@ def completeness_by_member(store: Store, period: str, root: str, detail: pd.Data
     unit_code, unit_name, level, expected, submitted, on_time, late, missing, status,
     last_received_at, hamlets, hamlets_submitted, hamlets_missing (names of hamlets that sent nothing).
     """
-    columns = ["unit_code", "unit_name", "level", "expected", "submitted", "on_time", "late", "missing",
-               "status", "last_received_at", "hamlets", "hamlets_submitted", "hamlets_missing"]  # fmt: skip
     detail = completeness(store, period, root) if detail is None else detail
+    return _by_member(store, detail.assign(period=period), root).drop(columns="period")
+
+
+_MEMBER_COLUMNS = ["period", "unit_code", "unit_name", "level", "expected", "submitted", "on_time", "late", "missing",
+                   "status", "last_received_at", "hamlets", "hamlets_submitted", "hamlets_missing"]  # fmt: skip
+
+
+def _by_member(store: Store, detail: pd.DataFrame, root: str) -> pd.DataFrame:
+    """`completeness_by_member` of the months in `detail` (`_completeness`)."""
     members = sorted(member_units(store, root), key=lambda u: fold(u.name))
     if detail.empty or not members:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_MEMBER_COLUMNS)
     links = tree(store).ancestry
     links = links[links["rollup_code"].isin({u.code for u in members})]
     data = detail.merge(links, on="unit_code")
     hamlet = data["level"] == "hamlet"
-    data = data.assign(
-        hamlet=hamlet.astype(int), hamlet_submitted=(hamlet & (data["submitted"] > 0)).astype(int),
-        silent=data["unit_name"].where(hamlet & (data["submitted"] == 0)),
-    )  # fmt: skip
-    sums = data.groupby("rollup_code").agg(
-        expected=("expected", "sum"), submitted=("submitted", "sum"), on_time=("on_time", "sum"),
-        last_received_at=("last_received_at", "max"), hamlets=("hamlet", "sum"),
-        hamlets_submitted=("hamlet_submitted", "sum"), hamlets_missing=("silent", lambda s: list(s.dropna())),
-    )  # fmt: skip
+    silent = hamlet & (data["submitted"] == 0)
+    data = data.assign(hamlets=hamlet.astype(int), hamlets_submitted=(hamlet & ~silent).astype(int))
+    keys = ["period", "rollup_code"]
+    counted = ["expected", "submitted", "on_time", "hamlets", "hamlets_submitted"]
+    sums = data.groupby(keys)[counted].sum()
+    sums["last_received_at"] = data.groupby(keys)["last_received_at"].max()
+    names: dict[tuple, list[str]] = {}
+    for month, member, name in zip(data.loc[silent, "period"], data.loc[silent, "rollup_code"],
+                                   data.loc[silent, "unit_name"]):  # fmt: skip
+        names.setdefault((month, member), []).append(name)
+    months = list(dict.fromkeys(detail["period"]))
     out = pd.DataFrame({
-        "unit_code": [u.code for u in members], "unit_name": [u.label for u in members],
-        "level": [u.level for u in members],
-    }).join(sums, on="unit_code")  # fmt: skip
-    out[["expected", "submitted", "on_time", "hamlets", "hamlets_submitted"]] = (
-        out[["expected", "submitted", "on_time", "hamlets", "hamlets_submitted"]].fillna(0).astype(int)
-    )
-    out["hamlets_missing"] = [names if isinstance(names, list) else [] for names in out["hamlets_missing"]]
+        "period": np.repeat(np.array(months, dtype=object), len(members)),
+        "unit_code": [u.code for u in members] * len(months), "unit_name": [u.label for u in members] * len(months),
+        "level": [u.level for u in members] * len(months),
+    }).join(sums, on=["period", "unit_code"])  # fmt: skip
+    out[counted] = out[counted].fillna(0).astype(int)
+    out["hamlets_missing"] = [names.get(key, []) for key in zip(out["period"], out["unit_code"])]
     out["late"] = out["submitted"] - out["on_time"]
     out["missing"] = out["expected"] - out["submitted"]
     out["status"] = _submission_status(out)
-    return out[columns]
+    return out[_MEMBER_COLUMNS]
 
 
 def completeness_grid(store: Store, root: str, first: str, last: str) -> pd.DataFrame:
     """Month × unit submission status, for the submission-status page: every reporting unit of a
     commune, or a city's communes (`completeness_by_member`: thousands of hamlets make no chart)."""
-    by_member = member_level(store, root) == "commune"
-    frames = []
-    for period in periods.months_between(first, last):
-        part = completeness(store, period, root)
-        if by_member:
-            part = completeness_by_member(store, period, root, part)
-        if part.empty:
-            continue
-        part.insert(0, "period", period)
-        frames.append(part)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    detail = _completeness(store, periods.months_between(first, last), root)
+    if member_level(store, root) == "commune":
+        detail = _by_member(store, detail, root)
+    return detail.reset_index(drop=True) if len(detail) else pd.DataFrame()

@@ -982,25 +982,28 @@ class Store:
             sql += " WHERE " + " AND ".join(clauses)
         return cur.execute(sql + " ORDER BY period, unit_code, indicator_code", params).df()
 
-    def submission_counts(self, period: str, expected: pd.DataFrame, due: datetime) -> pd.DataFrame:
-        """Per unit of `expected` (unit_code, indicator_code: what each unit owes for `period`):
-        expected, submitted, on_time (first received by `due`), last_received_at, missing_codes."""
+    def submission_counts(self, dues: dict[str, datetime], expected: pd.DataFrame) -> pd.DataFrame:
+        """Per month of `dues` ({period: deadline}) and unit of `expected` (unit_code,
+        indicator_code: what each unit owes every month): expected, submitted, on_time (first
+        received by the month's deadline), last_received_at, missing_codes."""
+        months = pd.DataFrame({"period": list(dues), "due": list(dues.values())})
         with self.cursor() as cur:
             cur.register("expected_figures", expected)
+            cur.register("months_due", months)
             try:
                 return cur.execute(
-                    """SELECT e.unit_code, count(*) AS expected, count(c.unit_code) AS submitted,
-                        count(*) FILTER (WHERE c.first_received_at <= ?) AS on_time,
+                    """SELECT m.period, e.unit_code, count(*) AS expected, count(c.unit_code) AS submitted,
+                        count(*) FILTER (WHERE c.first_received_at <= m.due) AS on_time,
                         max(c.first_received_at) AS last_received_at,
                         list(e.indicator_code ORDER BY e.indicator_code) FILTER (WHERE c.unit_code IS NULL)
                             AS missing_codes
-                    FROM expected_figures e LEFT JOIN current_submissions c
-                        ON c.period = ? AND c.unit_code = e.unit_code AND c.indicator_code = e.indicator_code
-                    GROUP BY e.unit_code""",
-                    [due, period],
+                    FROM months_due m CROSS JOIN expected_figures e LEFT JOIN current_submissions c
+                        ON c.period = m.period AND c.unit_code = e.unit_code AND c.indicator_code = e.indicator_code
+                    GROUP BY m.period, e.unit_code""",
                 ).df()
             finally:
                 cur.unregister("expected_figures")
+                cur.unregister("months_due")
 
     def rolled_up(self, ancestry: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
         """Current figures summed per (ancestor, indicator, period) from `first` to `last`.
