@@ -244,6 +244,7 @@ def markdown() -> str:
             .replace("{POSTGRES}", postgres_tables(json.loads(pg.read_text()), load.get("city"))
                      if pg.exists() else "Not measured yet.")
             .replace("{GROWTH}", growth(list(load.values())))
+            .replace("{PG_CODE}", json.loads(pg.read_text())["code"]["commit"][:7] if pg.exists() else "–")
             .replace("{CODE}", code))  # fmt: skip
 
 
