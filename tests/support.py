@@ -1,4 +1,6 @@
-"""Helpers shared by the page and browser tests: demo and empty databases built once per session."""
+"""Helpers shared by the tests: the databases they make (DuckDB files, or with
+CDS_TEST_STORE=postgres PostgreSQL databases: `new_db`, `demo_db`, `empty_db`, `copy_db`,
+`memory_store`), accounts and signing in for page tests."""
 
 from __future__ import annotations
 

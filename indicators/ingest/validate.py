@@ -246,7 +246,9 @@ def compare_with_store(
     own = frame[key + ["numerator", "denominator", "value"]].rename(
         columns={"numerator": "cur_numerator", "denominator": "cur_denominator", "value": "cur_value"}
     )
-    known = pd.concat([cur, own], ignore_index=True).drop_duplicates(key, keep="last")
+    amounts = dict.fromkeys(["cur_numerator", "cur_denominator", "cur_value"], float)  # all-empty columns too
+    known = pd.concat([cur.astype(amounts), own.astype(amounts)], ignore_index=True)
+    known = known.drop_duplicates(key, keep="last")
     prev = known.rename(
         columns={
             "period": "prev_period",
