@@ -137,7 +137,6 @@ def bulk_load(path: Path, stage: Path, log=print) -> None:
             WHERE b.reverted_at IS NOT NULL""",
             [product.actor_label()],
         )
-        con.execute("DROP INDEX submissions_key")
         con.execute(
             f"""INSERT INTO submissions
             SELECT row_number() OVER (ORDER BY m.id, r.source_row), m.id, r.period, r.unit_code,
@@ -150,13 +149,12 @@ def bulk_load(path: Path, stage: Path, log=print) -> None:
             con.execute(sql)
         con.execute("COMMIT")
         log(f"  bulk insert {time.perf_counter() - started:.0f} s")
-        con.execute("CREATE INDEX submissions_key ON submissions (period, unit_code, indicator_code)")
         for seq, table in (("batch_ids", "batches"), ("submission_ids", "submissions")):
             top = con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
             con.execute(f"DROP SEQUENCE {seq}")
             con.execute(f"CREATE SEQUENCE {seq} START {top}")
         con.execute("CHECKPOINT")
-        log(f"  index, sequences, checkpoint {time.perf_counter() - started:.0f} s")
+        log(f"  sequences, checkpoint {time.perf_counter() - started:.0f} s")
     finally:
         con.close()
 

@@ -117,6 +117,21 @@ def test_the_store_itself_refuses_rows_outside_the_assignment(store):
     assert store.batches().empty
 
 
+def test_the_store_refuses_a_batch_with_two_rows_for_one_key(store):
+    """The import keeps one row per (period, unit, indicator); the kept current values rely on it."""
+    import pandas as pd
+
+    row = {"period": "2026-03", "unit_code": "BG02", "indicator_code": "TT_TIN_BAI", "numerator": None,
+           "denominator": None, "value": 1.0, "note": "", "received_at": APRIL_10, "source_row": 2}  # fmt: skip
+    rows = pd.DataFrame([row, {**row, "value": 2.0, "source_row": 3}])
+    batch = {"file_name": "x.csv", "sha256": "0" * 64, "created_at": APRIL_10, "periods": ["2026-03"],
+             "rows_total": 2, "rows_new": 2, "rows_changed": 0, "rows_unchanged": 0, "warnings": [],
+             "outcome": "imported"}  # fmt: skip
+    with pytest.raises(StoreError, match="hai dòng cùng kỳ"):
+        store.insert_batch(batch, rows, COMMUNE_STAFF)
+    assert store.batches().empty and store.current_submissions().empty
+
+
 def test_only_commune_level_staff_update_the_task_register(store):
     task = store.tasks()[0]
     changed = task.model_copy(update={"status": "in_progress"})

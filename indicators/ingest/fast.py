@@ -125,6 +125,8 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
         return None
 
     def number(value):
+        if value is not None and value.isdigit() and value.isascii():  # most cells: a whole number
+            return float(value)
         try:
             return parse_number(value)
         except NumberProblem:
