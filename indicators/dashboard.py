@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 
 import pandas as pd
+import plotly.graph_objects as go
 from pydantic import ValidationError as _ValidationError
 
-from . import catalog, format, metrics, periods, tasks
+from . import catalog, charts, format, metrics, periods, tasks
 from .charts import STATUS_COLORS, SUBMISSION_SYMBOLS, status_label
 from .ingest import ImportReport as _ImportReport
 from .ingest.numbers import NumberProblem as _NumberProblem
@@ -335,6 +336,34 @@ def hamlets_view(store: Store, period: str, root: OrgUnit) -> HamletsView:
         targets=store.targets(year),
         monthly=metrics.monthly_values(store, year, period, [root.code, *(u.code for u in hamlets)]),
     )
+
+
+@by_data_version()
+def member_detail(store: Store, period: str, root: OrgUnit, unit_code: str) -> HamletDetail:
+    """`hamlets_view(…).detail(unit_code)`, kept: every click on the page runs it again."""
+    return hamlets_view(store, period, root).detail(unit_code)
+
+
+# The figures of the "by member" page, kept per data version: Plotly takes about 0,1 s to build one
+# and every click reruns the page. Shared, not copied: callers only draw them.
+@by_data_version(copies=False)
+def member_heatmap(store: Store, period: str, root: OrgUnit) -> go.Figure:
+    view = hamlets_view(store, period, root)
+    return charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, period, member_noun(root))
+
+
+@by_data_version(size=64, copies=False)
+def member_ranking(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
+    view = hamlets_view(store, period, root)
+    item = catalog.indicator(code)
+    return charts.hamlet_ranking(view.ranking_table(code), item, view.targets.get(code), period, member_noun(root))
+
+
+@by_data_version(size=64, copies=False)
+def member_trend(store: Store, period: str, root: OrgUnit, unit_code: str, code: str) -> go.Figure:
+    detail = member_detail(store, period, root, unit_code)
+    return charts.indicator_trend(detail.series[code], catalog.indicator(code), detail.targets.get(code),
+                                  detail.names)  # fmt: skip
 
 
 def _fold(text: str) -> str:

@@ -56,6 +56,8 @@ _SUBMISSION_ORDER = ("missing", "partial", "late", "on_time")  # the units to re
 TASK_CHARS, UNIT_CHARS = 40, 19  # characters of a line in the task and unit columns of the table
 MAX_TASK_ROWS = 5  # overdue tasks listed on one slide (the longest overdue); the rest are counted
 MAX_RANKED = 16  # hamlets ranked on one slide; beyond, the best and the slowest eight are shown
+MAX_TILES = 25  # units drawn as tiles on the submissions slide; beyond, names listed per status
+LIST_CHARS, LIST_LINES = 24, 12  # a status column's lines of names on that slide
 NO_DATA_TEXT = "Chưa có số liệu"
 
 
@@ -178,6 +180,19 @@ class _Pen:
 
     def __init__(self, fig: go.Figure, scale: float):
         self.fig, self.scale = fig, scale
+        # added to the figure together by `done`: plotly validates the whole list again on each
+        # add_annotation (a city's slide of 114 tiles took minutes)
+        self._annotations: list[dict] = []
+        self._shapes: list[dict] = []
+
+    def done(self) -> go.Figure:
+        """The figure with everything drawn so far."""
+        if self._annotations:
+            self.fig.layout.annotations = [*self.fig.layout.annotations, *self._annotations]
+        if self._shapes:
+            self.fig.layout.shapes = [*self.fig.layout.shapes, *self._shapes]
+        self._annotations, self._shapes = [], []
+        return self.fig
 
     def px(self, n: float) -> int:
         return round(n * self.scale)
@@ -190,14 +205,14 @@ class _Pen:
             if key in extra:
                 extra[key] = self.px(extra[key])
         options = {"xref": "paper", "yref": "paper", "xanchor": "center", "yanchor": "middle", **extra}
-        self.fig.add_annotation(text=text, x=x, y=y, showarrow=False, name=name,
-                                font={"size": self.px(size), "color": color}, **options)  # fmt: skip
+        self._annotations.append({"text": text, "x": x, "y": y, "showarrow": False, "name": name,
+                                  "font": {"size": self.px(size), "color": color}, **options})  # fmt: skip
 
     def rect(self, x0: float, x1: float, y0: float, y1: float, color: str, fill: str, width: float = 4,
              **extra) -> None:  # fmt: skip
-        self.fig.add_shape(type="rect", xref="paper", yref="paper", x0=x0, x1=x1, y0=y0, y1=y1,
-                           line={"color": color, "width": self.px(width)}, fillcolor=fill, layer="below",
-                           **extra)  # fmt: skip
+        self._shapes.append({"type": "rect", "xref": "paper", "yref": "paper", "x0": x0, "x1": x1, "y0": y0,
+                             "y1": y1, "line": {"color": color, "width": self.px(width)}, "fillcolor": fill,
+                             "layer": "below", **extra})  # fmt: skip
 
 
 def _frame(scale: float, title: str, subtitle: str, footer: str, bottom: int = 56,
@@ -324,7 +339,7 @@ def headline_slide(data: MonthData, scale: float = SCALE) -> Slide:
                  align="left", yshift=-12)  # fmt: skip
         pen.text(f"<b>{status_label(row.status)}</b>", center, y0, LABEL_SIZE + 2,
                  INK if row.status in _DARK_TEXT else "white", f"status:{code}", yshift=band / 2)  # fmt: skip
-    return Slide(title, subtitle, pen.fig, "headline")
+    return Slide(title, subtitle, pen.done(), "headline")
 
 
 def group_slide(data: MonthData, number: int, scale: float = SCALE) -> Slide:
@@ -340,7 +355,7 @@ def group_slide(data: MonthData, number: int, scale: float = SCALE) -> Slide:
     pen = _frame(scale, title, subtitle, data.footer, bottom=96, header=34)
     if table.empty:
         _message(pen, "Nhóm chưa có chỉ tiêu nào.")
-        return Slide(title, subtitle, pen.fig, "group")
+        return Slide(title, subtitle, pen.done(), "group")
     _progress_rows(
         pen,
         labels=[dashboard.short_name(c) for c in table["indicator_code"]],
@@ -354,7 +369,7 @@ def group_slide(data: MonthData, number: int, scale: float = SCALE) -> Slide:
         headers=("Giá trị / mục tiêu", "Đánh giá"),
         axis_title=f"Tiến độ so với mục tiêu năm {data.year}",
     )
-    return Slide(title, subtitle, pen.fig, "group")
+    return Slide(title, subtitle, pen.done(), "group")
 
 
 def ranking_slide(data: MonthData, scale: float = SCALE) -> Slide:
@@ -373,7 +388,7 @@ def ranking_slide(data: MonthData, scale: float = SCALE) -> Slide:
     pen = _frame(scale, title, subtitle, data.footer, header=34)
     if ranked.empty:
         _message(pen, f"{NO_DATA_TEXT} theo thôn {format.month(data.period).lower()}.")
-        return Slide(title, subtitle, pen.fig, "ranking")
+        return Slide(title, subtitle, pen.done(), "ranking")
     _progress_rows(
         pen,
         labels=[f"{place}. {name}" for place, name in zip(places, ranked["unit_name"])],
@@ -386,23 +401,15 @@ def ranking_slide(data: MonthData, scale: float = SCALE) -> Slide:
         size=SMALL_SIZE if len(ranked) > 10 else LABEL_SIZE,
         columns=NARROW_VALUE,
     )
-    return Slide(title, subtitle, pen.fig, "ranking")
+    return Slide(title, subtitle, pen.done(), "ranking")
 
 
-def submissions_slide(data: MonthData, scale: float = SCALE) -> Slide:
-    """“x/y thôn đã nộp đúng hạn” and a tile per unit coloured by its submission status."""
-    sub = data.submissions
-    title = f"{sub.headline} – {format.month(data.period)}"
-    subtitle = sub.deadline.text
-    pen = _frame(scale, title, subtitle, data.footer, bottom=96)
-    units = sub.completeness
-    if units.empty:
-        _message(pen, "Chưa có thôn nào trong danh mục.")
-        return Slide(title, subtitle, pen.fig, "submissions")
+def _status_tiles(pen: _Pen, units: pd.DataFrame) -> None:
+    """A tile per unit (a commune and its hamlets), coloured by its submission status."""
     order = {s: i for i, s in enumerate(_SUBMISSION_ORDER)}
     units = units.assign(order=units["status"].map(order), commune=units["level"] != "hamlet")
     units = units.sort_values(["order", "commune"], kind="stable").reset_index(drop=True)
-    cols = 5 if len(units) <= 25 else math.ceil(len(units) / 5)
+    cols = 5
     lines = math.ceil(len(units) / cols)
     gap_x, gap_y = 0.012, 0.035
     tile_w = (1 - gap_x * (cols - 1)) / cols
@@ -418,12 +425,62 @@ def submissions_slide(data: MonthData, scale: float = SCALE) -> Slide:
         pen.text(f"<b>{r.unit_name}</b><br>{SUBMISSION_SYMBOLS[r.status]} {detail}", x0 + tile_w / 2,
                  y1 - tile_h / 2, SMALL_SIZE, INK if r.status in _SUBMISSION_DARK_TEXT else "white",
                  f"unit:{r.unit_code}")  # fmt: skip
-    counts = sub.status_counts()
-    legend = "   ".join(f"{SUBMISSION_SYMBOLS[s]} {SUBMISSION_STATUS_VI[s]}: {format.number(counts[s])}"
+
+
+def _status_lists(pen: _Pen, units: pd.DataFrame) -> None:
+    """Too many units for tiles (a city's communes): a column per status, its count on a coloured
+    band and the names of its units below, the first LIST_LINES lines of them."""
+    width, gap = 1 / len(_SUBMISSION_ORDER), 0.015
+    for k, status in enumerate(_SUBMISSION_ORDER):
+        names = sorted(units.loc[units["status"] == status, "unit_name"], key=fold)
+        x0, color = k * width, SUBMISSION_COLORS[status]
+        pen.rect(x0, x0 + width - gap, 0.86, 1, color, color, width=2)
+        pen.text(f"<b>{SUBMISSION_SYMBOLS[status]} {SUBMISSION_STATUS_VI[status]}: {format.number(len(names))}</b>",
+                 x0 + (width - gap) / 2, 0.93, LABEL_SIZE, INK if status in _SUBMISSION_DARK_TEXT else "white",
+                 f"count:{status}")  # fmt: skip
+        pen.text(_name_lines(names, LIST_CHARS, LIST_LINES), x0, 0.83, SMALL_SIZE, INK, f"names:{status}",
+                 xanchor="left", yanchor="top", align="left")  # fmt: skip
+
+
+def _name_lines(names: list[str], width: int, max_lines: int) -> str:
+    """Names separated by commas in lines of about `width` characters; past `max_lines`, the
+    rest is counted (“… và 12 đơn vị khác”)."""
+    lines: list[str] = []
+    for i, name in enumerate(names):
+        piece = name + ("," if i < len(names) - 1 else "")
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+            continue
+        if len(lines) == max_lines - 1 and len(names) - i > 1:
+            lines.append(f"… và {format.number(len(names) - i)} đơn vị khác")
+            break
+        lines.append(piece)
+    return "<br>".join(lines) if lines else "–"
+
+
+def submissions_slide(data: MonthData, scale: float = SCALE) -> Slide:
+    """“x/y thôn đã nộp đúng hạn” and a tile per unit coloured by its submission status (a city's
+    communes: their names listed per status)."""
+    sub = data.submissions
+    title = f"{sub.headline} – {format.month(data.period)}"
+    subtitle = sub.deadline.text
+    pen = _frame(scale, title, subtitle, data.footer, bottom=96)
+    # a city's communes, each with what it and its hamlets owe (as /tinh-hinh-nop lists them)
+    units = sub.completeness if sub.members is None else sub.members
+    if units.empty:
+        _message(pen, "Chưa có thôn nào trong danh mục.")
+        return Slide(title, subtitle, pen.done(), "submissions")
+    if len(units) > MAX_TILES:
+        _status_lists(pen, units)
+    else:
+        _status_tiles(pen, units)
+    counts = units["status"].value_counts()
+    legend = "   ".join(f"{SUBMISSION_SYMBOLS[s]} {SUBMISSION_STATUS_VI[s]}: {format.number(int(counts.get(s, 0)))}"
                         for s in _SUBMISSION_ORDER[::-1])  # fmt: skip
-    pen.text(f"Các thôn và xã – {legend}", 0, 0, LABEL_SIZE, INK, "legend", xanchor="left", yanchor="top",
+    who = "Các thôn và xã" if sub.members is None else "Các xã (mỗi xã gồm cả các thôn của xã)"
+    pen.text(f"{who} – {legend}", 0, 0, LABEL_SIZE, INK, "legend", xanchor="left", yanchor="top",
              yshift=-10)  # fmt: skip
-    return Slide(title, subtitle, pen.fig, "submissions")
+    return Slide(title, subtitle, pen.done(), "submissions")
 
 
 def tasks_slide(data: MonthData, scale: float = SCALE) -> Slide:
@@ -434,7 +491,7 @@ def tasks_slide(data: MonthData, scale: float = SCALE) -> Slide:
         title = "Không có nhiệm vụ quá hạn"
         pen = _frame(scale, title, subtitle, data.footer)
         _message(pen, "✓ Không có nhiệm vụ quá hạn", color=STATUS_COLORS["on_track"], size=56)
-        return Slide(title, subtitle, pen.fig, "tasks")
+        return Slide(title, subtitle, pen.done(), "tasks")
     title = f"{format.number(len(late))} nhiệm vụ quá hạn"
     more = len(late) - MAX_TASK_ROWS
     if more > 0:
@@ -463,7 +520,7 @@ def tasks_slide(data: MonthData, scale: float = SCALE) -> Slide:
             domain={"x": [0, 1], "y": [0, 1]},
         )
     )  # fmt: skip
-    return Slide(title, subtitle, pen.fig, "tasks")
+    return Slide(title, subtitle, pen.done(), "tasks")
 
 
 def empty_slide(scale: float = SCALE) -> Slide:
@@ -472,7 +529,7 @@ def empty_slide(scale: float = SCALE) -> Slide:
     pen = _frame(scale, title, subtitle, "")
     _message(pen, "Chưa có số liệu để trình chiếu.<br>Hãy nạp danh sách thôn (trang Danh mục) và số liệu<br>"
                   "(trang Nộp số liệu), hoặc nạp dữ liệu mẫu để xem thử.", size=34)  # fmt: skip
-    return Slide(title, subtitle, pen.fig, "empty")
+    return Slide(title, subtitle, pen.done(), "empty")
 
 
 def _makers(data: MonthData | None) -> list:
@@ -499,7 +556,7 @@ def draw_slide(data: MonthData | None, index: int, scale: float = SCALE) -> Slid
     footer = next(a for a in slide.figure.layout.annotations if a.name == "footer")
     pen = _Pen(slide.figure, scale)
     pen.text(f"{index + 1}/{len(makers)}", 1, 0, SMALL_SIZE, MUTED, "page", xanchor="right", yanchor="bottom")
-    slide.figure.layout.annotations[-1].yshift = footer.yshift
+    pen.done().layout.annotations[-1].yshift = footer.yshift
     return slide
 
 

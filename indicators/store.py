@@ -443,6 +443,7 @@ class Store:
         self._held = 0
         self._carrier: duckdb.DuckDBPyConnection | None = None
         self._units_kept: dict[tuple, list[OrgUnit]] = {}
+        self._pin = threading.local()  # see `one_version`
         if self.is_postgres:
             self._conn = self._attach_postgres()
             self._lock_file = None
@@ -549,6 +550,7 @@ class Store:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            self._pin.version = None  # this thread's run shows its own write at once
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -1087,9 +1089,27 @@ class Store:
         with self.cursor() as cur:
             return [row[0] for row in self._query_native(cur, sql)]
 
+    @contextmanager
+    def one_version(self) -> Iterator[None]:
+        """Within the block, in this thread, `data_version` is read once (then again after a write
+        through this store): a page run asks for it before each kept result, a dozen times, and
+        the query costs milliseconds. Another process's or thread's write shows at the next run."""
+        self._pin.active, self._pin.version = True, None
+        try:
+            yield
+        finally:
+            self._pin.active, self._pin.version = False, None
+
     def data_version(self) -> tuple:
         """Changes whenever anything a dashboard shows changes: a cache key for the UI (and, on a
         shared database, how one app server sees another's writes at its next run)."""
+        if not getattr(self._pin, "active", False):
+            return self._read_data_version()
+        if self._pin.version is None:
+            self._pin.version = self._read_data_version()
+        return self._pin.version
+
+    def _read_data_version(self) -> tuple:
         with self.cursor() as cur:
             # a join of one-row aggregates: DuckDB plans it in 5 ms, ten scalar subqueries in 50
             return tuple(self._query_native(

@@ -34,7 +34,7 @@ if not view.hamlets:
 heat, rank, one = st.tabs(["Bản đồ nhiệt", f"Xếp hạng {noun}", f"Từng {noun}"])
 
 with heat:
-    heatmap = charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, period, noun)
+    heatmap = dashboard.member_heatmap(store(), period, root)
     st.markdown(
         f"Mỗi ô là giá trị của một {noun} ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
         "Chạm hoặc rê chuột vào ô để xem chi tiết.<br>" + charts.scale_legend_html(heatmap),
@@ -44,8 +44,7 @@ with heat:
 
 with rank:
     code = indicator_select(st, view.codes)
-    item = catalog.indicator(code)
-    chart(charts.hamlet_ranking(view.ranking_table(code), item, view.targets.get(code), period, noun))
+    chart(dashboard.member_ranking(store(), period, root, code))
     st.caption(
         "Màu và ký hiệu cho biết trạng thái: ★ đã đạt, ▲ đúng tiến độ, ● có nguy cơ, ▼ chậm "
         "(tính theo dự báo đến tháng 12). Nét đứt là mục tiêu năm."
@@ -54,7 +53,7 @@ with rank:
 with one:
     names = view.hamlet_names
     unit_code = url_select(noun.capitalize(), list(names), "thon", format_func=names.get)
-    detail = view.detail(unit_code)
+    detail = dashboard.member_detail(store(), period, root, unit_code)
     st.subheader(f"{detail.unit.label} – {format.month(period)}")
     st.markdown(
         " &nbsp; ".join(f"{status_badge(s)} **{n}** chỉ tiêu" for s, n in detail.status_counts),
@@ -70,5 +69,4 @@ with one:
     cols = st.columns(2)
     for i, code in enumerate(codes):
         with cols[i % 2]:
-            chart(charts.indicator_trend(detail.series[code], catalog.indicator(code),
-                                         detail.targets.get(code), detail.names))  # fmt: skip
+            chart(dashboard.member_trend(store(), period, root, unit_code, code))

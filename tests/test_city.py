@@ -107,6 +107,14 @@ def test_a_city_submission_status_is_summed_per_commune(city_path):
         assert len(table) == LIMIT and view.table_title == "Từng đơn vị cấp xã – Tháng 11/2026"
         order = [dashboard._SUBMISSION_ORDER[s] for s in table["status"]]
         assert order == sorted(order), "the communes to remind come first"
+
+        # the meeting's slide shows the same communes (a tile each), not the city's every hamlet
+        from indicators import slides
+
+        data = slides.month_data(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
+        tiles = {a.name for a in slides.submissions_slide(data).figure.layout.annotations
+                 if (a.name or "").startswith("unit:")}  # fmt: skip
+        assert tiles == {f"unit:{code}" for code in members.index}
     finally:
         store.close()
 

@@ -169,6 +169,27 @@ def test_submission_slide_counts_hamlets_on_time(demo_store: Store, deck: list[s
         assert text.startswith(r.unit_name) and metrics.SUBMISSION_STATUS_VI[r.status] in text
 
 
+def test_many_units_are_listed_by_name_under_their_status(data: slides.MonthData):
+    """A city's 114 communes do not fit as tiles: a column per status, its count, the names."""
+    statuses = ["partial"] * 60 + ["late"] * 3 + ["on_time"] * 2
+    members = pd.DataFrame({"unit_code": [f"X{i:03d}" for i in range(len(statuses))],
+                            "unit_name": [f"Xã Số {i:03d}" for i in range(len(statuses))],
+                            "level": "commune", "status": statuses, "submitted": 1, "expected": 2})  # fmt: skip
+    sub = dataclasses.replace(data.submissions, members=members)
+    fig = slides.submissions_slide(dataclasses.replace(data, submissions=sub)).figure
+    assert not texts(fig, "unit:")
+    counts = {name: plain(text) for name, text in texts(fig, "count:").items()}
+    assert counts == {"count:missing": "✗ Chưa nộp: 0", "count:partial": "◐ Chưa đủ: 60",
+                      "count:late": "◷ Muộn: 3", "count:on_time": "✓ Đúng hạn: 2"}  # fmt: skip
+    names = texts(fig, "names:")
+    assert names["names:missing"] == "–"
+    assert plain(names["names:late"]) == "Xã Số 060, Xã Số 061, Xã Số 062"
+    long = names["names:partial"].split("<br>")
+    assert len(long) == slides.LIST_LINES and all(len(line) <= slides.LIST_CHARS for line in long)
+    shown = sum(line.count("Xã Số") for line in long)
+    assert long[-1] == f"… và {60 - shown} đơn vị khác" and long[0].startswith("Xã Số 000, ")
+
+
 def test_tasks_slide_lists_exactly_the_overdue_tasks(demo_store: Store, deck: list[slides.Slide]):
     register = tasks.register(
         demo_store.tasks(), demo_store.task_notes(), TODAY, demo_store.settings().deadline_day

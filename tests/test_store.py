@@ -255,3 +255,30 @@ def test_the_kept_current_values_follow_a_demo_removal(make_store, run_import, m
     store.remove_demo(ADMIN)
     assert _kept(store) == _recomputed(store)
     store.close()
+
+
+def test_one_version_reads_the_data_version_once_per_run(store, run_import, make_long_csv):
+    """A page run reads the data version once; its own write shows at once, another thread's at
+    the next run."""
+    import threading
+
+    from indicators.accounts import SYSTEM
+
+    reads = []
+    original = store._read_data_version
+    store._read_data_version = lambda: reads.append(1) or original()
+    csv = make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "5", ""]])
+    with store.one_version():
+        first = store.data_version()
+        assert store.data_version() == first and len(reads) == 1
+        run_import(store, "a.csv", csv)  # this run's own write
+        mine = store.data_version()
+        assert mine != first and len(reads) == 2
+        other = threading.Thread(target=store.set_target, args=("TT_TIN_BAI", 2026, 9.0, "thử", SYSTEM))
+        other.start()
+        other.join()
+        assert store.data_version() == mine, "another session's write waits for the next run"
+    assert store.data_version() != mine  # the next run (or any call outside a run) sees it
+    before = len(reads)
+    store.data_version(), store.data_version()
+    assert len(reads) == before + 2, "outside a run every call reads it"
