@@ -169,6 +169,42 @@ class Tree:
         """`root` and every unit below it."""
         return set(self.ancestry.loc[self.ancestry["rollup_code"] == root, "unit_code"])
 
+    @functools.cached_property
+    def _owed_kept(self) -> dict[str, Owed]:
+        return {}
+
+    def owed(self, root: str) -> Owed:
+        """What the reporting units below `root` owe each month (kept per root: a city's 2.850
+        units are labelled and sorted once, not on every completeness call)."""
+        found = self._owed_kept.get(root)
+        if found is None:
+            found = self._owed_kept[root] = _owed(self, root)
+        return found
+
+
+@dataclass(frozen=True)
+class Owed:
+    """Active hamlets and communes below a root (hamlets first, then by name) and the figures each
+    owes every month (`figures`: unit_code, indicator_code). Shared: callers do not change it."""
+
+    codes: list[str]
+    labels: list[str]
+    levels: list[str]
+    figures: pd.DataFrame
+
+
+def _owed(units: Tree, root: str) -> Owed:
+    members = units.subtree(root)
+    found = [u for u in units.units if u.code in members and u.active and u.level in ("hamlet", "commune")]
+    found.sort(key=lambda u: (u.level != "hamlet", fold(u.name)))
+    expected = {level: [i.code for i in catalog.indicators_at_level(level)] for level in ("hamlet", "commune")}
+    owed = [expected[u.level] for u in found]
+    figures = pd.DataFrame({
+        "unit_code": np.repeat(np.array([u.code for u in found], dtype=object), [len(codes) for codes in owed]),
+        "indicator_code": np.array([code for codes in owed for code in codes], dtype=object),
+    })  # fmt: skip
+    return Owed([u.code for u in found], [u.label for u in found], [u.level for u in found], figures)
+
 
 _TREES: dict[tuple, Tree] = {}
 
@@ -450,21 +486,15 @@ _COMPLETENESS_COLUMNS = ["period", "unit_code", "unit_name", "level", "expected"
 def _completeness(store: Store, months: list[str], root: str) -> pd.DataFrame:
     """`completeness` of several months at once (one query), with a period column, month by month."""
     deadline_day = store.settings().deadline_day
-    units = sorted(reporting_units(store, root), key=lambda u: (u.level != "hamlet", fold(u.name)))
-    if not units or not months:
+    owed = tree(store).owed(root)
+    if not owed.codes or not months:
         return pd.DataFrame(columns=_COMPLETENESS_COLUMNS)
-    expected = {level: [i.code for i in catalog.indicators_at_level(level)] for level in ("hamlet", "commune")}
-    owed = [expected[u.level] for u in units]
-    wanted = pd.DataFrame({
-        "unit_code": np.repeat(np.array([u.code for u in units], dtype=object), [len(codes) for codes in owed]),
-        "indicator_code": np.array([code for codes in owed for code in codes], dtype=object),
-    })  # fmt: skip
     dues = {month: periods.deadline(month, deadline_day) for month in months}
-    counts = store.submission_counts(dues, wanted).set_index(["period", "unit_code"])
+    counts = store.submission_counts(dues, owed.figures).set_index(["period", "unit_code"])
     out = pd.DataFrame({
-        "period": np.repeat(np.array(months, dtype=object), len(units)),
-        "unit_code": [u.code for u in units] * len(months), "unit_name": [u.label for u in units] * len(months),
-        "level": [u.level for u in units] * len(months),
+        "period": np.repeat(np.array(months, dtype=object), len(owed.codes)),
+        "unit_code": owed.codes * len(months), "unit_name": owed.labels * len(months),
+        "level": owed.levels * len(months),
     })  # fmt: skip
     out = out.join(counts, on=["period", "unit_code"])
     out["missing_codes"] = [list(c) if isinstance(c, (list, np.ndarray)) else [] for c in out["missing_codes"]]
