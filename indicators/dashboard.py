@@ -334,34 +334,37 @@ def hamlets_view(store: Store, period: str, root: OrgUnit) -> HamletsView:
         codes=[i.code for i in catalog.indicators()] if root.level == "city"
         else [i.code for i in catalog.indicators_at_level("hamlet")],
         targets=store.targets(year),
-        monthly=metrics.monthly_values(store, year, period, [root.code, *(u.code for u in hamlets)]),
+        # the members' roll-up is the one member_table just made (kept); the root's is the overview's
+        monthly=pd.concat([metrics.monthly_values(store, year, period, [root.code]),
+                           metrics.monthly_values(store, year, period, [u.code for u in hamlets])],
+                          ignore_index=True),  # fmt: skip
     )
 
 
 @by_data_version()
 def member_detail(store: Store, period: str, root: OrgUnit, unit_code: str) -> HamletDetail:
     """`hamlets_view(…).detail(unit_code)`, kept: every click on the page runs it again."""
-    return hamlets_view(store, period, root).detail(unit_code)
+    return hamlets_view.shared(store, period, root).detail(unit_code)
 
 
 # The figures of the "by member" page, kept per data version: Plotly takes about 0,1 s to build one
 # and every click reruns the page. Shared, not copied: callers only draw them.
 @by_data_version(copies=False)
 def member_heatmap(store: Store, period: str, root: OrgUnit) -> go.Figure:
-    view = hamlets_view(store, period, root)
+    view = hamlets_view.shared(store, period, root)
     return charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, period, member_noun(root))
 
 
 @by_data_version(size=64, copies=False)
 def member_ranking(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
-    view = hamlets_view(store, period, root)
+    view = hamlets_view.shared(store, period, root)
     item = catalog.indicator(code)
     return charts.hamlet_ranking(view.ranking_table(code), item, view.targets.get(code), period, member_noun(root))
 
 
 @by_data_version(size=64, copies=False)
 def member_trend(store: Store, period: str, root: OrgUnit, unit_code: str, code: str) -> go.Figure:
-    detail = member_detail(store, period, root, unit_code)
+    detail = member_detail.shared(store, period, root, unit_code)
     return charts.indicator_trend(detail.series[code], catalog.indicator(code), detail.targets.get(code),
                                   detail.names)  # fmt: skip
 

@@ -29,8 +29,7 @@ def by_data_version(size: int = 16, copies: bool = True) -> Callable[[Callable[.
         kept: OrderedDict[tuple, T] = OrderedDict()
         lock = threading.Lock()
 
-        @functools.wraps(fn)
-        def cached(store, *args, **kwargs):
+        def shared(store, *args, **kwargs):
             key = (store.path, id(store), store.data_version(), date.today(), args, tuple(sorted(kwargs.items())))
             with lock:
                 found = kept.get(key)
@@ -42,9 +41,16 @@ def by_data_version(size: int = 16, copies: bool = True) -> Callable[[Callable[.
                     kept[key] = found
                     while len(kept) > size:
                         kept.popitem(last=False)
+            return found
+
+        @functools.wraps(fn)
+        def cached(store, *args, **kwargs):
+            found = shared(store, *args, **kwargs)
             return copy.deepcopy(found) if copies else found
 
         cached.clear = kept.clear  # type: ignore[attr-defined]
+        # the kept result itself, not a copy: for callers in the core that only read it
+        cached.shared = shared  # type: ignore[attr-defined]
         return cached
 
     return wrap
