@@ -452,6 +452,21 @@ def groups_view(store: Store, period: str, root: OrgUnit, today: _date | None = 
     )
 
 
+# The task-group page's figures, kept as the by-member page's are (see member_heatmap).
+@by_data_version(copies=False)
+def group_bars(store: Store, period: str, root: OrgUnit) -> go.Figure:
+    return charts.group_bars(groups_view.shared(store, period, root).groups, period)
+
+
+@by_data_version(size=64, copies=False)
+def group_trend(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
+    """One indicator's months for `root`, with its target."""
+    view = groups_view.shared(store, period, root)
+    row = view.indicators[view.indicators["indicator_code"] == code].iloc[0]
+    series = metrics.series_from(view.monthly, code, periods.year_of(period), [root.code])
+    return charts.indicator_trend(series, catalog.indicator(code), row["target"], {root.code: root.label})
+
+
 def indicator_definition(item: catalog.Indicator) -> list[tuple[str, str]]:
     """(label, text) rows that define an indicator, in Vietnamese."""
     group = catalog.task_group(item.task_group)

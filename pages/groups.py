@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from indicators import catalog, charts, dashboard, format
+from indicators import catalog, dashboard, format
 from pages._shared import (
     INDICATOR_COLUMNS,
     chart,
@@ -25,7 +25,7 @@ period = period_select(st.sidebar)
 view = dashboard.groups_view(store(), period, root)
 st.caption(f"{root.label} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")
 
-chart(charts.group_bars(view.groups, period))
+chart(dashboard.group_bars(store(), period, root))
 st.caption("Tiến độ của nhóm là bình quân tiến độ các chỉ tiêu có số liệu (mỗi chỉ tiêu tính tối đa 100%).")
 
 number = url_select("Nhóm nhiệm vụ", [str(g.number) for g in catalog.task_groups()], "nhom",
@@ -52,7 +52,7 @@ cols = st.columns(2)
 for i, row in enumerate(group.table.itertuples()):
     item = catalog.indicator(row.indicator_code)
     with cols[i % 2].container(border=True):
-        chart(charts.indicator_trend(group.series[item.code], item, row.target, {root.code: root.label}))
+        chart(dashboard.group_trend(store(), period, root, item.code))
         st.markdown(
             f"{status_badge(row.status)} &nbsp; {format.month(period)}: "
             f"**{format.indicator_value(row.value, row.kind)}** · mục tiêu "
