@@ -461,10 +461,10 @@ def group_bars(store: Store, period: str, root: OrgUnit) -> go.Figure:
 @by_data_version(size=64, copies=False)
 def group_trend(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
     """One indicator's months for `root`, with its target."""
-    view = groups_view.shared(store, period, root)
-    row = view.indicators[view.indicators["indicator_code"] == code].iloc[0]
-    series = metrics.series_from(view.monthly, code, periods.year_of(period), [root.code])
-    return charts.indicator_trend(series, catalog.indicator(code), row["target"], {root.code: root.label})
+    item = catalog.indicator(code)
+    group = groups_view.shared(store, period, root).group(item.task_group)
+    target = group.table.loc[group.table["indicator_code"] == code, "target"].iloc[0]
+    return charts.indicator_trend(group.series[code], item, target, {root.code: root.label})
 
 
 def indicator_definition(item: catalog.Indicator) -> list[tuple[str, str]]:

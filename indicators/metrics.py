@@ -169,6 +169,11 @@ class Tree:
         """`root` and every unit below it."""
         return set(self.ancestry.loc[self.ancestry["rollup_code"] == root, "unit_code"])
 
+    def reporting(self, root: str) -> list[OrgUnit]:
+        """Active units in `root`'s subtree that submit figures (hamlets and communes)."""
+        members = self.subtree(root)
+        return [u for u in self.units if u.code in members and u.active and u.level in ("hamlet", "commune")]
+
     @functools.cached_property
     def _owed_kept(self) -> dict[str, Owed]:
         return {}
@@ -194,9 +199,7 @@ class Owed:
 
 
 def _owed(units: Tree, root: str) -> Owed:
-    members = units.subtree(root)
-    found = [u for u in units.units if u.code in members and u.active and u.level in ("hamlet", "commune")]
-    found.sort(key=lambda u: (u.level != "hamlet", fold(u.name)))
+    found = sorted(units.reporting(root), key=lambda u: (u.level != "hamlet", fold(u.name)))
     expected = {level: [i.code for i in catalog.indicators_at_level(level)] for level in ("hamlet", "commune")}
     owed = [expected[u.level] for u in found]
     figures = pd.DataFrame({
@@ -400,9 +403,7 @@ def children(store: Store, root: str, level: str | None = None, active_only: boo
 
 def reporting_units(store: Store, root: str) -> list[OrgUnit]:
     """Active units in `root`'s subtree that submit figures (hamlets and communes)."""
-    units = tree(store)
-    members = units.subtree(root)
-    return [u for u in units.units if u.code in members and u.active and u.level in ("hamlet", "commune")]
+    return tree(store).reporting(root)
 
 
 def member_level(store: Store, root: str) -> str:
