@@ -227,3 +227,48 @@ def test_every_sheet_record_keeps_its_excel_position(fixture_bytes):
     assert [record.row for record in records] == [4, 5, 6, 7, 8, *range(10, 16)]
     assert records[0].column("don_vi").startswith("C ")
     assert records[0].column("ky_bao_cao") == "B (Kỳ báo cáo)"
+
+
+# Texts that the csv module and Arrow's reader might split differently. `fast`: Arrow reads it (every
+# line has the same number of fields); otherwise the csv module does.
+CSV_EDGE_CASES = {
+    "plain": ("a,b,c\n1,2,3\n", True),
+    "crlf": ("a,b,c\r\n1,2,3\r\n", True),
+    "cr only": ("a,b,c\r1,2,3\r", False),
+    "quoted separator": ('a,b,c\n"x,y",2,3\n', True),
+    "doubled quote": ('a,b,c\n"x""y",2,3\n', True),
+    "quote inside a cell": ('a,b,c\nx"y,2,3\n', True),
+    "text after a closing quote": ('a,b,c\n"x"y,2,3\n', True),
+    "space around quotes": ('a,b,c\n"x" , "z",3\n', True),
+    "line break in a quoted cell": ('a,b,c\n"x\ny",2,3\n', True),
+    "blank line": ("a,b,c\n\n1,2,3\n", False),
+    "trailing blank lines": ("a,b,c\n1,2,3\n\n\n", False),
+    "line of spaces": ("a,b,c\n   \n1,2,3\n", False),
+    "short row": ("a,b,c\n1,2\n", False),
+    "long row": ("a,b,c\n1,2,3,4\n", False),
+    "spaces to trim": ("a , b,c\n  1 ,2,  \n", True),
+    "no final line break": ("a,b,c\n1,2,3", True),
+    "empty quoted cells": ('a,b,c\n"",2,""\n', True),
+    "semicolons and decimal commas": ("a;b;c\n1,5;2;3\n", True),
+    "tabs": ("a\tb\tc\n1\t2\t3\n", True),
+    "Vietnamese and double spaces": ("ký,đơn,c\nThôn  Đông,2,3\n", True),
+    "no-break space": ("a,b,c\n1\u00a0,2,3\n", True),
+    "quoted header with separator": ('"a,1",b,c\n1,2,3\n', True),
+    "line break in the header": ('"a\nx",b,c\n1,2,3\n', False),
+    "one column": ("a\n1\n2\n", True),
+}
+
+
+@pytest.mark.parametrize("text,fast", CSV_EDGE_CASES.values(), ids=list(CSV_EDGE_CASES))
+def test_csv_read_column_wise_gives_the_csv_modules_rows(text, fast):
+    import csv
+    import io
+
+    from indicators.ingest.read import _csv_cell, read_csv_text
+
+    sheet = read_csv_text(text, "x.csv")
+    delimiter = sniff_delimiter(text)
+    expected = [list(map(_csv_cell, row)) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    assert (sheet.frame is not None) == fast
+    assert list(sheet.rows) == expected
+    assert len(sheet.rows) == len(expected) and sheet.rows[-1] == expected[-1] and sheet.rows[1:2] == expected[1:2]

@@ -38,22 +38,32 @@ def _blank(column: pd.Series, trimmed: bool = False) -> np.ndarray:
     return (column.isna() | spaces.astype(bool)).to_numpy(bool)
 
 
-def _by_value(column: pd.Series, fn, refuse: object = None) -> pd.Series | None:
-    """`fn` applied once per distinct value of `column` (text or empty: see `_plain`); None if
-    `fn` gave `refuse` for any of them."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    results = np.empty(len(uniques), dtype=object)
-    # factorize turns None into NaN, the only value not equal to itself
-    results[:] = [fn(None if value != value else value) for value in uniques]
-    if refuse is not None and any(result is refuse for result in results):
-        return None
-    return pd.Series(results[codes], index=column.index, dtype=object)
+class _Distinct:
+    """A column as its distinct values and, for each row, which one it holds (factorised once)."""
+
+    def __init__(self, column: pd.Series):
+        self.codes, values = pd.factorize(column, use_na_sentinel=False)
+        # factorize turns None into NaN, the only value not equal to itself
+        self.values = [None if value != value else value for value in values]
+
+    def each(self, fn) -> np.ndarray:
+        """`fn` of each distinct value, as an object array (index it with `codes` for the rows)."""
+        results = np.empty(len(self.values), dtype=object)
+        results[:] = [fn(value) for value in self.values]
+        return results
+
+    def rows(self, results: np.ndarray) -> np.ndarray:
+        return results[self.codes]
+
+    def same(self, results: np.ndarray) -> np.ndarray:
+        """For each row, a number that is equal for rows whose results are equal."""
+        return pd.factorize(results)[0][self.codes]
 
 
-def _plain(column: pd.Series) -> bool:
+def _plain(column: _Distinct) -> bool:
     """Only text and empty cells (as every CSV): distinct values are then distinct keys. A
     workbook's cells may hold 1 and True, or 1 and 1.0, which a hash table takes for one value."""
-    return all(v is None or isinstance(v, str) for v in pd.unique(column))
+    return all(v is None or isinstance(v, str) for v in column.values)
 
 
 def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
@@ -66,18 +76,20 @@ def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
         kind, header_row, columns = layout
         if kind != "long":
             return None
-        rows = sheet.rows[header_row + 1:]
-        if not rows:
+        if header_row + 1 >= len(sheet.rows):
             continue
-        width = max(columns) + 1
-        raw = pd.DataFrame(rows, dtype=object)  # short rows are padded (with None or NaN)
-        raw = raw.reindex(columns=range(max(width, raw.shape[1])))
-        raw = raw.where(raw.notna(), None)
+        if sheet.frame is not None:  # a CSV file read column-wise: its cells are already clean
+            raw = sheet.frame.iloc[header_row + 1:]
+        else:
+            raw = pd.DataFrame(sheet.rows[header_row + 1:], dtype=object)  # short rows are padded (with None or NaN)
+            raw = raw.reindex(columns=range(max(max(columns) + 1, raw.shape[1])))
+            raw = raw.where(raw.notna(), None)
+        rows = len(raw)
         data = {name: raw[i] for i, name in columns.items()}
         frame = pd.DataFrame({name: data.get(name, pd.Series(None, index=raw.index, dtype=object))
                               for name in _COLUMNS})  # fmt: skip
         frame["sheet"] = sheet.name
-        frame["source_row"] = np.arange(header_row + 2, header_row + 2 + len(rows))
+        frame["source_row"] = np.arange(header_row + 2, header_row + 2 + rows)
         used = [name for name in _COLUMNS if name in data]
         empty = np.logical_and.reduce([_blank(frame[name], sheet.trimmed) for name in used])
         parts.append(frame[~empty])
@@ -88,20 +100,23 @@ def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
 
 
 def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
-    """The validated rows (as `validate_records` gives them) when every row is clean, else None."""
+    """The validated rows (as `validate_records` gives them) when every row is clean, else None.
+
+    Each check runs once per distinct value of a column; only the results are spread to the rows."""
     t = _table(sheets)
     if t is None:
         return None
-    if not all(_plain(t[name]) for name in _COLUMNS):
+    cols = {name: _Distinct(t[name]) for name in _COLUMNS}
+    if not all(_plain(cols[name]) for name in _COLUMNS):
         return None  # a workbook's typed cells: row by row
-    trimmed = all(sheet.trimmed for sheet in sheets)
-    blank = {name: _blank(t[name], trimmed) for name in ("tu_so", "gia_tri", "ghi_chu")}
+    blank = {name: cols[name].rows(cols[name].each(lambda v: v is None or not v.strip())).astype(bool)
+             for name in ("tu_so", "gia_tri", "ghi_chu")}  # fmt: skip
     if (blank["tu_so"] & blank["gia_tri"] & blank["ghi_chu"]).any():
         return None  # an unfilled template row, or a note without a figure: the row-by-row check says so
 
     current = periods.period_of(ctx.now.date())
-    period = _by_value(t["ky_bao_cao"], lambda v: None if v is None else periods.parse_period(v))
-    if period.isna().any() or (period > current).any():
+    period = cols["ky_bao_cao"].each(lambda v: None if v is None else periods.parse_period(v))
+    if any(p is None or p > current for p in period):
         return None
 
     def unit_of(value):
@@ -115,31 +130,33 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
             return None
         return unit.code
 
-    unit_code = _by_value(t["don_vi"], unit_of)
-    code = _by_value(t["ma_chi_tieu"], lambda v: None if v is None else catalog.match_indicator(str(v)))
-    if unit_code.isna().any() or code.isna().any():
+    units = cols["don_vi"].each(unit_of)
+    codes = cols["ma_chi_tieu"].each(lambda v: None if v is None else catalog.match_indicator(str(v)))
+    if any(u is None for u in units) or any(c is None for c in codes):
         return None
+    unit_code, code = cols["don_vi"].rows(units), cols["ma_chi_tieu"].rows(codes)
     items = {c: catalog.indicator(c) for c in pd.unique(code)}
     levels = {u: ctx.by_code[u].level for u in pd.unique(unit_code)}
-    if (unit_code.map(levels) != code.map({c: i.level for c, i in items.items()})).any():
+    if (pd.Series(unit_code).map(levels) != pd.Series(code).map({c: i.level for c, i in items.items()})).any():
         return None
 
     def number(value):
         if value is not None and value.isdigit() and value.isascii():  # most cells: a whole number
             return float(value)
         try:
-            return parse_number(value)
+            result = parse_number(value)
         except NumberProblem:
             return _NOT_CLEAN
+        return np.nan if result is None else result
 
     amounts = {}
     for name in ("tu_so", "mau_so", "gia_tri"):
-        parsed = _by_value(t[name], number, refuse=_NOT_CLEAN)
-        if parsed is None:
+        parsed = cols[name].each(number)
+        if any(result is _NOT_CLEAN for result in parsed):
             return None
-        amounts[name] = parsed.astype(float)  # None -> NaN
-    num, den, val = amounts["tu_so"].to_numpy(), amounts["mau_so"].to_numpy(), amounts["gia_tri"].to_numpy()
-    ratio = code.map({c: i.is_ratio for c, i in items.items()}).to_numpy(bool)
+        amounts[name] = cols[name].rows(parsed.astype(float))
+    num, den, val = amounts["tu_so"], amounts["mau_so"], amounts["gia_tri"]
+    ratio = pd.Series(code).map({c: i.is_ratio for c, i in items.items()}).to_numpy(bool)
     with np.errstate(invalid="ignore"):
         if (num < 0).any() or (den < 0).any() or (val < 0).any():
             return None
@@ -149,12 +166,15 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
         if not np.where(ratio, ratio_ok, count_ok).all():
             return None
         value = np.where(ratio, np.where(den > 0, 100 * num / np.where(den > 0, den, 1), np.nan), val)
-    note = _by_value(t["ghi_chu"], lambda v: "" if v is None else nfc(unsafe_text(v)))
+    note = cols["ghi_chu"].rows(cols["ghi_chu"].each(lambda v: "" if v is None else nfc(unsafe_text(v))))
     out = pd.DataFrame({
-        "period": period.astype(object), "unit_code": unit_code.astype(object), "indicator_code": code.astype(object),
+        "period": cols["ky_bao_cao"].rows(period), "unit_code": unit_code, "indicator_code": code,
         "numerator": np.where(ratio, num, np.nan), "denominator": np.where(ratio, den, np.nan), "value": value,
-        "note": note.astype(object), "sheet": t["sheet"].astype(object), "source_row": t["source_row"].astype(int),
+        "note": note, "sheet": t["sheet"].to_numpy(object), "source_row": t["source_row"].to_numpy(int),
     })  # fmt: skip
-    if out.duplicated(["period", "unit_code", "indicator_code"]).any():
+    key = np.zeros(len(out), dtype=np.int64)  # one number per (period, unit, indicator)
+    for column, results in (("ky_bao_cao", period), ("don_vi", units), ("ma_chi_tieu", codes)):
+        key = key * (len(cols[column].values) + 1) + cols[column].same(results)
+    if pd.Index(key).has_duplicates:
         return None
-    return out[ROW_COLUMNS].reset_index(drop=True)
+    return out[ROW_COLUMNS]

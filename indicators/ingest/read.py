@@ -12,8 +12,15 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from ..text import nfc
 
@@ -30,9 +37,12 @@ class ReadError(Exception):
 @dataclass
 class Sheet:
     name: str
-    rows: list[list[object]] = field(default_factory=list)  # rows[i] is Excel row i + 1
+    rows: Sequence[list[object]] = field(default_factory=list)  # rows[i] is Excel row i + 1
     encoding: str = ""
     trimmed: bool = False  # every cell is text, NFC and trimmed, or None (never "" or spaces)
+    # the same cells column-wise (rows x columns of objects), when the reader had them so: the
+    # column-wise check then need not build the frame again from `rows`
+    frame: pd.DataFrame | None = None
 
 
 def _vietnamese_letters() -> frozenset[str]:
@@ -133,18 +143,84 @@ def _csv_cell(text: str) -> str | None:
     return nfc(text) or None
 
 
+def _too_many_rows(name: str) -> ReadError:
+    return ReadError(
+        f"Tệp “{name}” có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần nhập. ".replace(",", ".")
+        + "Hãy chia thành nhiều tệp nhỏ hơn (ví dụ mỗi tháng một tệp)."
+    )
+
+
+class ColumnRows(Sequence):
+    """A sheet's rows over its columns (`Sheet.frame`), each row built when it is asked for: the
+    column-wise check reads only the first rows, to find the header."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self._columns = [frame[c].to_numpy() for c in frame.columns]
+        self._length = len(frame)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        return [column[index] for column in self._columns]
+
+
+def _has_blank_line(text: str) -> bool:
+    return text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text
+
+
+def _read_rectangular(text: str, delimiter: str) -> pd.DataFrame | None:
+    """The cells of a CSV text whose every line has the same number of fields, read by Arrow's
+    C parser (a city's 9.000-row file: 0,003 s against 0,035 s for the csv module), as
+    `_csv_cell` gives them; None for anything else (a blank line, a short or long row, a
+    line break inside a cell), which the csv module then reads as before."""
+    if _has_blank_line(text):  # the csv module gives a blank line as [], Arrow as empty cells
+        return None
+    try:
+        first = next(csv.reader([text.split("\n", 1)[0]], delimiter=delimiter), [])
+        as_text = {f"f{i}": pa.string() for i in range(len(first))}  # never numbers or dates
+        table = pa_csv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=as_text, strings_can_be_null=False,
+                                                  quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeEncodeError, csv.Error):
+        return None
+    if table.num_columns != len(as_text):
+        return None
+    limit = csv.field_size_limit()  # a longer cell is refused by the csv module, with its message
+    if any((pc.max(pc.utf8_length(column)).as_py() or 0) > limit for column in table.columns):
+        return None
+    columns = {}
+    for i in range(table.num_columns):
+        # a file repeats a few months, units and codes thousands of times: clean each value once
+        codes, uniques = pd.factorize(table.column(i).to_numpy(zero_copy_only=False))
+        columns[i] = np.array([_csv_cell(value) for value in uniques] + [None], dtype=object)[codes]
+    return pd.DataFrame(columns)
+
+
 def read_csv_text(text: str, name: str, encoding: str = "") -> Sheet:
     delimiter = sniff_delimiter(text)
+    frame = _read_rectangular(text, delimiter)
+    if frame is not None:
+        if len(frame) > MAX_ROWS:
+            raise _too_many_rows(name)
+        return Sheet(name=name, rows=ColumnRows(frame), encoding=encoding, trimmed=True, frame=frame)
     rows = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
             rows.append(list(map(_csv_cell, row)))
             if len(rows) > MAX_ROWS:
-                raise ReadError(
-                    f"Tệp “{name}” có hơn {MAX_ROWS:,} dòng: quá lớn cho một lần nhập. ".replace(",", ".")
-                    + "Hãy chia thành nhiều tệp nhỏ hơn (ví dụ mỗi tháng một tệp)."
-                )
+                raise _too_many_rows(name)
     except csv.Error as exc:  # a cell over the csv module's limit (128 KB), a stray NUL byte…
         raise ReadError(
             f"Tệp “{name}” có một ô quá dài hoặc ký tự không hợp lệ ở dòng {reader.line_num}: "

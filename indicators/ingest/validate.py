@@ -236,28 +236,23 @@ def compare_with_store(
     `current` holds the current values of the file's periods and of the months before them.
     """
     issues: list[Issue] = []
-    key = ["period", "unit_code", "indicator_code"]
-    cur = current[key + ["numerator", "denominator", "value"]].rename(
-        columns={"numerator": "cur_numerator", "denominator": "cur_denominator", "value": "cur_value"}
-    )
-    out = frame.merge(cur, on=key, how="left")
+    amounts = ["numerator", "denominator", "value"]
+    out = frame.reset_index(drop=True)
     out["prev_period"] = out["period"].map({p: periods.previous(p) for p in out["period"].unique()})
-    # the month before may be in the store or in this same file (a workbook with several months)
-    own = frame[key + ["numerator", "denominator", "value"]].rename(
-        columns={"numerator": "cur_numerator", "denominator": "cur_denominator", "value": "cur_value"}
-    )
-    amounts = dict.fromkeys(["cur_numerator", "cur_denominator", "cur_value"], float)  # all-empty columns too
-    known = pd.concat([cur.astype(amounts), own.astype(amounts)], ignore_index=True)
-    known = known.drop_duplicates(key, keep="last")
-    prev = known.rename(
-        columns={
-            "period": "prev_period",
-            "cur_numerator": "prev_numerator",
-            "cur_denominator": "prev_denominator",
-            "cur_value": "prev_value",
-        }
-    )
-    out = out.merge(prev, on=["prev_period", "unit_code", "indicator_code"], how="left")
+    # one integer per (period, unit, indicator): two lookups by number instead of two merges on
+    # three text columns (a city's file: 0,04 s -> 0,005 s)
+    stored, own = _keys(current, "period", out, "period", out, "prev_period")
+    row = pd.Index(stored).get_indexer(own[:len(out)])  # each key is stored at most once
+    for name in amounts:  # row -1 (not stored) takes the NaN appended at the end
+        out[f"cur_{name}"] = np.append(current[name].to_numpy(float, na_value=np.nan), np.nan)[row]
+    # the month before may be in the store or in this same file (a workbook with several months):
+    # the file's own row wins
+    known = np.concatenate([stored, own[:len(out)]])
+    keep = ~pd.Index(known).duplicated(keep="last")
+    before = pd.Index(known[keep]).get_indexer(own[len(out):])
+    for name in amounts:
+        values = np.concatenate([current[name].to_numpy(float, na_value=np.nan), out[name].to_numpy(float, na_value=np.nan)])
+        out[f"prev_{name}"] = np.append(values[keep], np.nan)[before]
     exists = out["cur_value"].notna() | out["cur_numerator"].notna() | out["cur_denominator"].notna()
     same = (
         _eq(out["numerator"], out["cur_numerator"])
@@ -265,6 +260,8 @@ def compare_with_store(
         & _eq(out["value"], out["cur_value"])
     )
     out["change"] = np.where(~exists, "new", np.where(same, "unchanged", "changed"))
+    out = out[[*frame.columns, *(f"cur_{name}" for name in amounts), "prev_period",
+               *(f"prev_{name}" for name in amounts), "change"]]  # fmt: skip
 
     # late: received after the deadline of the reporting month itself
     for period in sorted(out["period"].unique()):
@@ -281,51 +278,71 @@ def compare_with_store(
     return out, issues
 
 
+def _keys(*frames_and_periods) -> list[np.ndarray]:
+    """For pairs (frame, period column): one int64 per row naming its (period, unit_code,
+    indicator_code), the same number for the same key across all the frames; the first frame's
+    keys, then the others' concatenated."""
+    pairs = list(zip(frames_and_periods[::2], frames_and_periods[1::2]))
+    number = np.zeros(sum(len(f) for f, _ in pairs), dtype=np.int64)
+    for column in ("period", "unit_code", "indicator_code"):
+        values = np.concatenate([f[p if column == "period" else column].to_numpy(object) for f, p in pairs])
+        codes, uniques = pd.factorize(values)
+        number = number * (len(uniques) + 1) + codes + 1
+    first = len(pairs[0][0])
+    return [number[:first], number[first:]]
+
+
 def _eq(a: pd.Series, b: pd.Series) -> pd.Series:
     both_missing = a.isna() & b.isna()
     return both_missing | ((a - b).abs() < 1e-9).fillna(False)
 
 
-def _modified_z_by(frame: pd.DataFrame, keys: list[str], column: str, min_size: int = 5) -> pd.Series:
-    """Iglewicz–Hoaglin modified z-score of `column` within each group of `keys`; when most values
-    are equal (MAD 0), the mean absolute deviation instead; 0 in groups smaller than `min_size`."""
-    groups = frame.groupby(keys, sort=False).ngroup()  # factorised once, not by each of four groupbys
-    values = frame[column]
-    grouped = values.groupby(groups)
-    median = grouped.transform("median")
-    deviation = (values - median).abs()
-    mad = deviation.groupby(groups).transform("median")
-    mean_ad = deviation.groupby(groups).transform("mean")
+def _modified_z_by(groups: np.ndarray, values: np.ndarray, min_size: int = 5) -> np.ndarray:
+    """Iglewicz–Hoaglin modified z-score of `values` within each group (`groups`: codes 0..k-1);
+    when most values are equal (MAD 0), the mean absolute deviation instead; 0 in groups smaller
+    than `min_size`."""
+    def per_group(x: np.ndarray, how: str) -> np.ndarray:  # aggregated once, then spread back
+        return pd.Series(x).groupby(groups).agg(how).to_numpy()[groups]
+
+    median = per_group(values, "median")
+    deviation = np.abs(values - median)
+    mad = per_group(deviation, "median")
+    mean_ad = per_group(deviation, "mean")
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(mad > 0, 0.6745 * (values - median) / mad,
                      np.where(mean_ad > 0, (values - median) / (1.253314 * mean_ad), 0.0))  # fmt: skip
-    z = np.where(grouped.transform("size") >= min_size, z, 0.0)
-    return pd.Series(z, index=frame.index)
+    return np.where(np.bincount(groups)[groups] >= min_size, z, 0.0)
 
 
 def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
     """Big month-on-month changes, and stocks that went down."""
     issues: list[Issue] = []
-    has_prev = out[out["prev_value"].notna() & out["value"].notna()].copy()
+    has_prev = out[out["prev_value"].notna() & out["value"].notna()]
     if has_prev.empty:
         return issues
-    has_prev["delta"] = has_prev["value"] - has_prev["prev_value"]
-    has_prev["robust_z"] = _modified_z_by(has_prev, ["period", "indicator_code"], "delta")
+    value, prev_value = has_prev["value"].to_numpy(float), has_prev["prev_value"].to_numpy(float)
+    delta = value - prev_value
+    period_code = pd.factorize(has_prev["period"])[0]
+    indicator_code, codes = pd.factorize(has_prev["indicator_code"])
+    groups = pd.factorize(period_code * len(codes) + indicator_code)[0]
+    robust_z = _modified_z_by(groups, delta)
     settings = ctx.settings
     # which rows say something, column-wise; then the messages for those rows only
-    size = has_prev["delta"].abs()
+    size = np.abs(delta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        relative = np.where(has_prev["prev_value"] != 0, size / has_prev["prev_value"] * 100, np.inf)
+        relative = np.where(prev_value != 0, size / prev_value * 100, np.inf)
     jump = (size >= settings.jump_min_change) & (
-        (relative > settings.jump_threshold_pct) | (has_prev["robust_z"].abs() > settings.jump_robust_z)
+        (relative > settings.jump_threshold_pct) | (np.abs(robust_z) > settings.jump_robust_z)
     )
-    items = {code: catalog.indicator(code) for code in has_prev["indicator_code"].unique()}
-    stock = has_prev["indicator_code"].map({c: i.aggregation == "latest" and i.direction == "up" for c, i in items.items()})
-    ratio = has_prev["indicator_code"].map({c: i.is_ratio for c, i in items.items()}).astype(bool)
-    before = has_prev["prev_numerator"].where(ratio, has_prev["prev_value"])
-    after = has_prev["numerator"].where(ratio, has_prev["value"])
-    down = stock.astype(bool) & (after < before).fillna(False).astype(bool)
-    for r in has_prev[(jump | down).to_numpy()].itertuples():
+    items = {code: catalog.indicator(code) for code in codes}
+    stock = np.array([items[c].aggregation == "latest" and items[c].direction == "up" for c in codes], bool)[indicator_code]
+    ratio = np.array([items[c].is_ratio for c in codes], bool)[indicator_code]
+    before = np.where(ratio, has_prev["prev_numerator"].to_numpy(float), prev_value)
+    after = np.where(ratio, has_prev["numerator"].to_numpy(float), value)
+    with np.errstate(invalid="ignore"):
+        down = stock & (after < before)
+    has_prev = has_prev.assign(delta=delta, robust_z=robust_z)
+    for r in has_prev[jump | down].itertuples():
         item = items[r.indicator_code]
         big = abs(r.delta) >= settings.jump_min_change
         relative = abs(r.delta) / r.prev_value * 100 if r.prev_value else float("inf")
