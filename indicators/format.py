@@ -21,6 +21,8 @@ def number(value: float | int | None, decimals: int = 0) -> str:
     """1234.5 -> "1.234,5" (decimals=1); None -> "–"."""
     if _missing(value):
         return "–"
+    if decimals == 0 and 0 < value < 1e15 and float(value).is_integer():  # most counts: nothing to round
+        return f"{int(value):,}".replace(",", ".")
     # halves round up, as in Excel; the same text as Babel's vi_VN "#,##0.0" (tests/test_format.py), written
     # out because a city's heat map formats thousands of cells and Babel takes 0,1 ms for each
     rounded = decimal.Decimal(str(value)).quantize(_STEPS[decimals], rounding=decimal.ROUND_HALF_UP)

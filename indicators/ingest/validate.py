@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from .columns import COLUMN_VI
 from .layout import Record, only_prefill
 from .numbers import NumberProblem, parse_number
 
+CHANGES = ["new", "changed", "unchanged"]  # a row against the stored value of its key
 ROW_COLUMNS = [
     "period", "unit_code", "indicator_code", "numerator", "denominator", "value", "note",
     "sheet", "source_row",
@@ -259,7 +261,8 @@ def compare_with_store(
         & _eq(out["denominator"], out["cur_denominator"])
         & _eq(out["value"], out["cur_value"])
     )
-    out["change"] = np.where(~exists, "new", np.where(same, "unchanged", "changed"))
+    # categories: the import compares this column with a word several times
+    out["change"] = pd.Categorical.from_codes(np.where(~exists, 0, np.where(same, 2, 1)), CHANGES)
     out = out[[*frame.columns, *(f"cur_{name}" for name in amounts), "prev_period",
                *(f"prev_{name}" for name in amounts), "change"]]  # fmt: skip
 
@@ -314,16 +317,24 @@ def _modified_z_by(groups: np.ndarray, values: np.ndarray, min_size: int = 5) ->
     return np.where(np.bincount(groups)[groups] >= min_size, z, 0.0)
 
 
+_Flagged = namedtuple("_Flagged", "unit_code indicator_code source_row sheet value prev_value numerator "
+                                  "prev_numerator delta robust_z")  # fmt: skip
+
+
 def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
     """Big month-on-month changes, and stocks that went down."""
     issues: list[Issue] = []
-    has_prev = out[out["prev_value"].notna() & out["value"].notna()]
-    if has_prev.empty:
+    rows = np.flatnonzero(out["prev_value"].notna().to_numpy() & out["value"].notna().to_numpy())
+    if not len(rows):
         return issues
-    value, prev_value = has_prev["value"].to_numpy(float), has_prev["prev_value"].to_numpy(float)
+
+    def column(name: str, kind=object) -> np.ndarray:  # arrays, not a filtered copy of the frame
+        return out[name].to_numpy(kind)[rows]
+
+    value, prev_value = column("value", float), column("prev_value", float)
     delta = value - prev_value
-    period_code = pd.factorize(has_prev["period"])[0]
-    indicator_code, codes = pd.factorize(has_prev["indicator_code"])
+    period_code = pd.factorize(column("period"))[0]
+    indicator_code, codes = pd.factorize(column("indicator_code"))
     groups = pd.factorize(period_code * len(codes) + indicator_code)[0]
     robust_z = _modified_z_by(groups, delta)
     settings = ctx.settings
@@ -337,12 +348,14 @@ def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
     items = {code: catalog.indicator(code) for code in codes}
     stock = np.array([items[c].aggregation == "latest" and items[c].direction == "up" for c in codes], bool)[indicator_code]
     ratio = np.array([items[c].is_ratio for c in codes], bool)[indicator_code]
-    before = np.where(ratio, has_prev["prev_numerator"].to_numpy(float), prev_value)
-    after = np.where(ratio, has_prev["numerator"].to_numpy(float), value)
+    numerator, prev_numerator = column("numerator", float), column("prev_numerator", float)
     with np.errstate(invalid="ignore"):
-        down = stock & (after < before)
-    has_prev = has_prev.assign(delta=delta, robust_z=robust_z)
-    for r in has_prev[jump | down].itertuples():
+        down = stock & (np.where(ratio, numerator, value) < np.where(ratio, prev_numerator, prev_value))
+    said = np.flatnonzero(jump | down)
+    for r in map(_Flagged._make, zip(*(a[said] for a in (
+        column("unit_code"), column("indicator_code"), column("source_row"), column("sheet"), value, prev_value,
+        numerator, prev_numerator, delta, robust_z,
+    )))):  # fmt: skip
         item = items[r.indicator_code]
         big = abs(r.delta) >= settings.jump_min_change
         relative = abs(r.delta) / r.prev_value * 100 if r.prev_value else float("inf")
