@@ -137,6 +137,25 @@ def page_login(db_path: str | os.PathLike) -> str | None:
     return token
 
 
+def _through_app(at, url_path: str) -> None:
+    """Open `url_path` the way a browser does: app.py runs (login, sidebar, the data version read
+    once per run) and its `st.navigation` picks the page. AppTest's `switch_page` before a first run
+    would run the page script alone: a `pages/` folder puts a new session into Streamlit's old
+    multipage mode until some run has called `st.navigation`, which a server's first run does."""
+    from streamlit.runtime import pages_manager
+    from streamlit.util import calc_hash
+
+    at.switch_page(PAGES[url_path])  # checks the file exists
+    at._page_hash = calc_hash(url_path)  # noqa: SLF001 - st.Page hashes its url_path
+    init = pages_manager.PagesManager.__init__
+    if not getattr(init, "_routes_through_app", False):
+        def routed(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+        routed._routes_through_app = True
+        pages_manager.PagesManager.__init__ = routed
+
+
 def run_page(url_path: str, db_path: str | os.PathLike, token: str | None = None, timeout: float = 1800):
     """One server-side run of a page in a new session on `db_path`, as the page tests do."""
     from streamlit import config
@@ -147,7 +166,7 @@ def run_page(url_path: str, db_path: str | os.PathLike, token: str | None = None
     at = AppTest.from_file(APP, default_timeout=timeout)
     if token is not None:
         at.session_state["auth_token"] = token
-    at.switch_page(PAGES[url_path])
+    _through_app(at, url_path)
     at.run()
     if at.exception:
         details = [f"{e.message} {' '.join(e.stack_trace[-2:])}" for e in at.exception]

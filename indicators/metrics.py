@@ -158,7 +158,11 @@ class Tree:
     units: list[OrgUnit]
     by_code: dict[str, OrgUnit]
     ancestry: pd.DataFrame  # metrics.ancestry
-    scales: dict[str, float]  # target_scales
+
+    @functools.cached_property
+    def scales(self) -> dict[str, float]:
+        """`target_scales` (only what compares with targets needs it: not completeness, not imports)."""
+        return target_scales(self.units, self.ancestry)
 
     @functools.cached_property
     def matcher(self) -> UnitMatcher:
@@ -218,8 +222,7 @@ def tree(store: Store) -> Tree:
     found = _TREES.get(key)
     if found is None:
         units = store.units()
-        links = ancestry(units)
-        found = Tree(units, {u.code: u for u in units}, links, target_scales(units, links))
+        found = Tree(units, {u.code: u for u in units}, ancestry(units))
         _TREES.clear()
         _TREES[key] = found
     return found
