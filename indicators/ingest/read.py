@@ -40,7 +40,7 @@ class Sheet:
     rows: Sequence[list[object]] = field(default_factory=list)  # rows[i] is Excel row i + 1
     encoding: str = ""
     trimmed: bool = False  # every cell is text, NFC and trimmed, or None (never "" or spaces)
-    # the same cells column-wise (rows x columns of objects), when the reader had them so: the
+    # the same cells column-wise (objects, None when empty), when the reader had them so: the
     # column-wise check then need not build the frame again from `rows`
     frame: pd.DataFrame | None = None
 
@@ -179,7 +179,8 @@ def _read_rectangular(text: str, delimiter: str) -> pd.DataFrame | None:
     """The cells of a CSV text whose every line has the same number of fields, read by Arrow's
     C parser (a city's 9.000-row file: 0,003 s against 0,035 s for the csv module), as
     `_csv_cell` gives them; None for anything else (a blank line, a short or long row, a
-    line break inside a cell), which the csv module then reads as before."""
+    line break inside a header cell, a cell over the csv module's limit), which the csv module
+    then reads as before, with its messages."""
     if _has_blank_line(text):  # the csv module gives a blank line as [], Arrow as empty cells
         return None
     try:
