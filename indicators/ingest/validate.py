@@ -243,15 +243,15 @@ def compare_with_store(
     out["prev_period"] = out["period"].map({p: periods.previous(p) for p in out["period"].unique()})
     # one integer per (period, unit, indicator): two lookups by number instead of two merges on
     # three text columns (a city's file: 0,04 s -> 0,005 s)
-    stored, own = _keys(current, "period", out, "period", out, "prev_period")
-    row = pd.Index(stored).get_indexer(own[:len(out)])  # each key is stored at most once
+    stored, this_month, month_before = _key_numbers(current, out)
+    row = pd.Index(stored).get_indexer(this_month)  # each key is stored at most once
     for name in amounts:  # row -1 (not stored) takes the NaN appended at the end
         out[f"cur_{name}"] = np.append(current[name].to_numpy(float, na_value=np.nan), np.nan)[row]
     # the month before may be in the store or in this same file (a workbook with several months):
     # the file's own row wins
-    known = np.concatenate([stored, own[:len(out)]])
+    known = np.concatenate([stored, this_month])
     keep = ~pd.Index(known).duplicated(keep="last")
-    before = pd.Index(known[keep]).get_indexer(own[len(out):])
+    before = pd.Index(known[keep]).get_indexer(month_before)
     for name in amounts:
         values = np.concatenate([current[name].to_numpy(float, na_value=np.nan), out[name].to_numpy(float, na_value=np.nan)])
         out[f"prev_{name}"] = np.append(values[keep], np.nan)[before]
@@ -281,18 +281,19 @@ def compare_with_store(
     return out, issues
 
 
-def _keys(*frames_and_periods) -> list[np.ndarray]:
-    """For pairs (frame, period column): one int64 per row naming its (period, unit_code,
-    indicator_code), the same number for the same key across all the frames; the first frame's
-    keys, then the others' concatenated."""
-    pairs = list(zip(frames_and_periods[::2], frames_and_periods[1::2]))
-    number = np.zeros(sum(len(f) for f, _ in pairs), dtype=np.int64)
+def _key_numbers(current: pd.DataFrame, out: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One int64 per (period, unit_code, indicator_code), the same number for the same key: of
+    the stored values, of the file's rows, and of the file's rows a month earlier (prev_period)."""
+    sizes = [len(current), len(out), len(out)]
+    number = np.zeros(sum(sizes), dtype=np.int64)
     for column in ("period", "unit_code", "indicator_code"):
-        values = np.concatenate([f[p if column == "period" else column].to_numpy(object) for f, p in pairs])
+        before = "prev_period" if column == "period" else column
+        values = np.concatenate([current[column].to_numpy(object), out[column].to_numpy(object),
+                                 out[before].to_numpy(object)])  # fmt: skip
         codes, uniques = pd.factorize(values)
         number = number * (len(uniques) + 1) + codes + 1
-    first = len(pairs[0][0])
-    return [number[:first], number[first:]]
+    stored, this_month, month_before = np.split(number, np.cumsum(sizes)[:2])
+    return stored, this_month, month_before
 
 
 def _eq(a: pd.Series, b: pd.Series) -> pd.Series:
