@@ -99,48 +99,20 @@ def projection_for(months: list[int], values: list[float], kind: str, aggregatio
     return min(projected, 100.0) if kind == "ratio" else projected
 
 
-def target_scales(units: Iterable[OrgUnit], links: pd.DataFrame | None = None) -> dict[str, float]:
-    """How much of a commune's count target each unit carries (see the module docstring).
-
-    `links` may pass an already computed `ancestry(units)`."""
-    units = list(units)
-    active = [u for u in units if u.active]
-    hamlets_of: dict[str | None, list[OrgUnit]] = {}
-    for u in active:
-        if u.level == "hamlet":
-            hamlets_of.setdefault(u.parent, []).append(u)
-    shares: dict[str | None, tuple[bool, int]] = {
-        parent: (all(u.households for u in members), sum(u.households or 0 for u in members))
-        for parent, members in hamlets_of.items()
-    }
-    below = ancestry(units) if links is None else links
-    communes = {u.code for u in active if u.level == "commune"}
-    communes_under = below[below["unit_code"].isin(communes)].groupby("rollup_code").size().to_dict()
-    scales: dict[str, float] = {}
-    for unit in units:
-        if unit.level == "hamlet":
-            siblings = len(hamlets_of.get(unit.parent) or [unit])
-            all_known, total = shares.get(unit.parent, (False, 0))
-            if all_known and unit.households and total:
-                scales[unit.code] = unit.households / total
-            else:
-                scales[unit.code] = 1 / siblings
-        elif unit.level == "city":
-            scales[unit.code] = float(communes_under.get(unit.code, 0)) or 1.0
-        else:
-            scales[unit.code] = 1.0
-    return scales
-
-
 def ancestry(units: Iterable[OrgUnit]) -> pd.DataFrame:
     """(unit_code, rollup_code) for every unit and each of its ancestors, itself included."""
     parent = {unit.code: unit.parent for unit in units}
-    codes = pd.Series(list(parent), dtype=object)
-    frames, unit, node = [], codes, codes
+    # a parent that is not a unit itself still counts as an ancestor (after the units, with none above)
+    missing = list(dict.fromkeys(p for p in parent.values() if p is not None and p not in parent))
+    codes = np.array([*parent, *missing], dtype=object)
+    position = {code: i for i, code in enumerate(codes)}
+    # as positions, -1 above the top: a country's 83.000 units climb in numpy, not in dict lookups
+    above = np.array([position.get(p, -1) for p in parent.values()] + [-1] * len(missing), dtype=np.int64)
+    frames, unit, node = [], np.arange(len(parent)), np.arange(len(parent))
     for _ in range(50):  # a level at a time, for every unit at once (a loop in the tree ends here)
-        frames.append(pd.DataFrame({"unit_code": unit.to_numpy(), "rollup_code": node.to_numpy()}))
-        node = node.map(parent)
-        keep = node.notna().to_numpy()
+        frames.append(pd.DataFrame({"unit_code": codes[unit], "rollup_code": codes[node]}))
+        node = above[node]
+        keep = node >= 0
         if not keep.any():
             break
         unit, node = unit[keep], node[keep]
@@ -159,10 +131,31 @@ class Tree:
     by_code: dict[str, OrgUnit]
     ancestry: pd.DataFrame  # metrics.ancestry
 
+    def scale(self, code: str) -> float:
+        """How much of a commune's count target the unit `code` carries (see the module docstring).
+        Worked out when asked, for the units a page compares with targets: not a country's 83.000."""
+        unit = self.by_code.get(code)
+        if unit is None:
+            return 1.0
+        if unit.level == "hamlet":
+            siblings = self._active_hamlets.get(unit.parent) or [unit]
+            total = sum(u.households or 0 for u in siblings)
+            if unit.households and total and all(u.households for u in siblings):
+                return unit.households / total
+            return 1 / len(siblings)
+        if unit.level == "city":
+            below = self.ancestry.loc[self.ancestry["rollup_code"] == code, "unit_code"]
+            return float(sum(1 for c in below if self.by_code[c].active and self.by_code[c].level == "commune")) or 1.0
+        return 1.0
+
     @functools.cached_property
-    def scales(self) -> dict[str, float]:
-        """`target_scales` (only what compares with targets needs it: not completeness, not imports)."""
-        return target_scales(self.units, self.ancestry)
+    def _active_hamlets(self) -> dict[str | None, list[OrgUnit]]:
+        """Active hamlets by parent."""
+        found: dict[str | None, list[OrgUnit]] = {}
+        for u in self.units:
+            if u.active and u.level == "hamlet":
+                found.setdefault(u.parent, []).append(u)
+        return found
 
     @functools.cached_property
     def matcher(self) -> UnitMatcher:
@@ -253,11 +246,13 @@ def _kept_monthly_values(store: Store, year: int, up_to: str, codes: tuple[str, 
 
 
 def _monthly_values(store: Store, year: int, up_to: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
-    links = tree(store).ancestry
+    units = tree(store)
+    links, hamlets = units.ancestry, True
     if codes is not None:
         links = links[links["rollup_code"].isin(codes)]
+        hamlets = any(units.by_code[code].level == "hamlet" for code in codes if code in units.by_code)
     columns = ["rollup_code", "indicator_code", "period", "numerator", "denominator", "value", "reporters"]
-    grouped = store.rolled_up(links, f"{year - 1}-12", up_to) if len(links) else pd.DataFrame()
+    grouped = store.rolled_up(links, f"{year - 1}-12", up_to, hamlets) if len(links) else pd.DataFrame()
     if grouped.empty:
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
         return empty.astype({"rollup_code": str, "indicator_code": str, "period": str, "reporters": int})
@@ -280,7 +275,6 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
     codes = list(unit_codes) if unit_codes is not None else [u.code for u in units.units]
     monthly = monthly_values(store, year, period, codes)
     commune_targets = store.targets(year)
-    scale = units.scales
     items = {item.code: item for item in catalog.indicators()}
     keys = ["unit_code", "indicator_code"]
     monthly = monthly.rename(columns={"rollup_code": "unit_code"})
@@ -303,10 +297,11 @@ def indicator_status(store: Store, period: str, unit_codes: list[str] | None = N
     nan = float("nan")
     rows = []
     for unit_code in codes:
+        scale = units.scale(unit_code)
         for code, item in items.items():
             target = commune_targets.get(code)
             if target is not None and item.kind == "count":
-                target = target * scale.get(unit_code, 1.0)
+                target = target * scale
             row = {"unit_code": unit_code, "indicator_code": code, "target": target}
             key = (unit_code, code)
             total = sums.get(key)

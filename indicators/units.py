@@ -18,6 +18,9 @@ _PREFIX = re.compile(
     r"^(thon|to dan pho|tdp|khu pho|ap|ban|xom|xa|phuong|dac khu|thanh pho|tp|tinh)\s+"
 )
 
+# the columns the store keeps of a unit, in `OrgUnit.trusted` order
+_STORED_FIELDS = ("code", "name", "parent", "level", "households", "population", "active")
+
 
 class OrgUnit(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -37,18 +40,21 @@ class OrgUnit(BaseModel):
         return nfc(value)
 
     @classmethod
-    def trusted(cls, code: str, name: str, parent: str | None, level: str, households: int | None,
-                population: int | None, active: bool) -> OrgUnit:  # fmt: skip
-        """A unit read back from the store, already validated on its way in: built without checks
-        (a country's 83.000 units are read in 0,3 s instead of 1,5 s)."""
-        unit = cls.__new__(cls)
-        values = {"code": code, "name": name, "parent": parent, "level": level, "households": households,
-                  "population": population, "active": active}  # fmt: skip
-        object.__setattr__(unit, "__dict__", values)
-        object.__setattr__(unit, "__pydantic_fields_set__", set(values))
-        object.__setattr__(unit, "__pydantic_extra__", None)
-        object.__setattr__(unit, "__pydantic_private__", None)
-        return unit
+    def trusted(cls, rows: Iterable[tuple]) -> list[OrgUnit]:
+        """Units read back from the store, already validated on their way in, built without checks
+        from rows of (code, name, parent, level, households, population, active): a country's
+        83.000 units are read in 0,3 s instead of 1,5 s. They share one (never changed) fields set."""
+        new, put, fields = object.__new__, object.__setattr__, _STORED_FIELDS
+        fields_set = set(fields)
+        out = []
+        for row in rows:
+            unit = new(cls)
+            put(unit, "__dict__", dict(zip(fields, row)))
+            put(unit, "__pydantic_fields_set__", fields_set)
+            put(unit, "__pydantic_extra__", None)
+            put(unit, "__pydantic_private__", None)
+            out.append(unit)
+        return out
 
     @property
     def label(self) -> str:

@@ -74,6 +74,23 @@ def test_city_values_are_pooled_ratios_of_every_hamlet(city_path):
         store.close()
 
 
+def test_a_city_roll_up_from_the_commune_totals_equals_the_one_over_every_hamlet(city_path):
+    """The city and its communes are rolled up from `current_totals`; summing every current value
+    of their hamlets instead gives the same figures."""
+    store = Store(city_path)
+    try:
+        codes = [CITY.code] + [u.code for u in metrics.member_units(store, CITY.code)]
+        links = metrics.tree(store).ancestry
+        links = links[links["rollup_code"].isin(codes)]
+        keys = ["rollup_code", "indicator_code", "period"]
+        totals, every = (store.rolled_up(links, "2025-12", "2026-11", hamlets).sort_values(keys, ignore_index=True)
+                         for hamlets in (False, True))  # fmt: skip
+        assert len(totals) > 1000 and set(totals["rollup_code"]) == set(codes)
+        pd.testing.assert_frame_equal(totals, every, check_dtype=False)
+    finally:
+        store.close()
+
+
 def test_a_city_submission_status_is_summed_per_commune(city_path):
     store = Store(city_path)
     try:

@@ -21,7 +21,7 @@ from indicators import metrics
 from indicators.cli import build_parser
 from indicators.cli import run as cli_run
 from indicators.ingest import import_file
-from indicators.store import CURRENT_SELECT, PG_MIGRATIONS, Store, StoreError, open_store
+from indicators.store import CURRENT_SELECT, PG_MIGRATIONS, REBUILD_TOTALS, Store, StoreError, open_store
 from tests import support
 from tests.support import ADMIN
 
@@ -57,11 +57,18 @@ def _migrate(source: Path, url: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def _rounded(rows: list[tuple]) -> list[tuple]:
+    return sorted((tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows), key=repr)
+
+
 def _kept_equals_recomputed(store: Store) -> bool:
+    """The current values and their per-commune totals, as kept and as computed again."""
     with store.cursor() as cur:
         kept = sorted(cur.execute("SELECT * FROM current_submissions").fetchall(), key=repr)
         again = sorted(cur.execute(CURRENT_SELECT.format(keys="")).fetchall(), key=repr)
-    return kept == again
+        totals = _rounded(cur.execute("SELECT * FROM current_totals").fetchall())
+        totals_again = _rounded(cur.execute(REBUILD_TOTALS[1].removeprefix("INSERT INTO current_totals ")).fetchall())
+    return kept == again and totals == totals_again and len(totals) <= len(kept)
 
 
 def _csv(rows: list[tuple]) -> bytes:

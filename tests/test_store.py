@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from indicators import catalog
 from indicators.settings import Settings
 from indicators.store import MIGRATIONS, Store, StoreError, StoreLockedError, open_store
+from indicators.units import OrgUnit
 from tests.support import ADMIN, admin, new_db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,6 +223,24 @@ def _kept(store) -> list[tuple]:
         return sorted(cur.execute("SELECT * FROM current_submissions").fetchall(), key=repr)
 
 
+def _rounded(rows: list[tuple]) -> list[tuple]:
+    """Sums of fractions differ in their last bits with the order they were added in."""
+    return sorted((tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows), key=repr)
+
+
+def _totals_recomputed(store) -> list[tuple]:
+    """The per-commune totals summed again from the current values (as migration 6 first filled them)."""
+    from indicators.store import REBUILD_TOTALS
+
+    with store.cursor() as cur:
+        return _rounded(cur.execute(REBUILD_TOTALS[1].removeprefix("INSERT INTO current_totals ")).fetchall())
+
+
+def _totals_kept(store) -> list[tuple]:
+    with store.cursor() as cur:
+        return _rounded(cur.execute("SELECT * FROM current_totals").fetchall())
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(st.sampled_from(["import", "revert"]), st.integers(0, 7), st.integers(0, 99)),
                       min_size=1, max_size=8))  # fmt: skip
@@ -242,6 +261,7 @@ def test_the_kept_current_values_equal_the_latest_live_revisions(make_store, run
             if report.batch_id and report.status == "imported":
                 imported.append(report.batch_id)
         assert _kept(store) == _recomputed(store)
+        assert _totals_kept(store) == _totals_recomputed(store)
     store.close()
 
 
@@ -252,8 +272,40 @@ def test_the_kept_current_values_follow_a_demo_removal(make_store, run_import, m
     load_demo(store, DEMO_ACTOR, today=datetime(2026, 11, 27).date())
     run_import(store, "t.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "5", ""]]))
     assert len(_kept(store)) > 100 and _kept(store) == _recomputed(store)
+    assert _totals_kept(store) == _totals_recomputed(store)
     store.remove_demo(ADMIN)
     assert _kept(store) == _recomputed(store)
+    assert _totals_kept(store) == _totals_recomputed(store)
+    store.close()
+
+
+def test_the_totals_sum_a_communes_hamlets_and_follow_a_hamlet_that_moves(make_store, run_import, make_long_csv):
+    """`current_totals` holds each commune's hamlets summed (NULL where none gave a figure); a
+    hamlet moved to another commune takes its figures with it."""
+    store = make_store()
+    units = {u.code: u for u in store.units()}
+    hamlets = [u for u in units.values() if u.level == "hamlet"][:2]
+    commune = units[hamlets[0].parent]
+    rows = [["2026-03", hamlets[0].name, "HT_CAP_QUANG", "30", "100", "", ""],
+            ["2026-03", hamlets[1].name, "HT_CAP_QUANG", "45", "50", "", ""],
+            ["2026-03", hamlets[0].name, "TT_TIN_BAI", "", "", "4", ""]]  # fmt: skip
+    assert run_import(store, "a.csv", make_long_csv(rows)).status == "imported"
+    totals = {(r[0], r[1], r[2]): r[3:] for r in _totals_kept(store)}
+    # (the value column of a ratio sums percentages: readers of ratios use numerator and denominator)
+    assert totals[("2026-03", commune.code, "HT_CAP_QUANG")] == (75.0, 150.0, 120.0, 2)
+    assert totals[("2026-03", commune.code, "TT_TIN_BAI")] == (None, None, 4.0, 1)
+    # a later file adds a hamlet's figure to the total it already has
+    later = [["2026-03", hamlets[1].name, "TT_TIN_BAI", "", "", "6", ""]]
+    assert run_import(store, "b.csv", make_long_csv(later)).status == "imported"
+    totals = {(r[0], r[1], r[2]): r[3:] for r in _totals_kept(store)}
+    assert totals[("2026-03", commune.code, "TT_TIN_BAI")] == (None, None, 10.0, 2)
+
+    other = OrgUnit(code="XA2", name="Xã Khác", level="commune", parent=commune.parent)
+    store.save_units([other, hamlets[1].model_copy(update={"parent": "XA2"})], ADMIN)
+    totals = {(r[0], r[1], r[2]): r[3:] for r in _totals_kept(store)}
+    assert totals[("2026-03", commune.code, "HT_CAP_QUANG")] == (30.0, 100.0, 30.0, 1)
+    assert totals[("2026-03", "XA2", "HT_CAP_QUANG")] == (45.0, 50.0, 90.0, 1)
+    assert _totals_kept(store) == _totals_recomputed(store)
     store.close()
 
 
