@@ -403,20 +403,23 @@ REBUILD_TOTALS = ["DELETE FROM current_totals",
 # The totals one batch's rows count in
 _BATCH_TOTALS = f"""(SELECT DISTINCT s.period, {_TOTAL_OF.format(t="s")} AS unit_code, s.indicator_code
     FROM submissions s LEFT JOIN units u ON u.code = s.unit_code WHERE s.batch_id = {{batch}}) k"""
-# A batch that replaced no current value only adds rows to its totals: its own sums are added to
-# theirs (NULL + x is x) instead of summing every current value of the commune again
-_BATCH_SUMS = f"""(SELECT c.period, c.total_code AS unit_code, c.indicator_code, {_SUMMED}
+# A batch that replaced no current value only adds rows to its totals: its own sums (`batch_sums`)
+# are added to theirs, NULL + x being x, instead of summing every current value of the commune again
+_BATCH_SUMS = f"""CREATE TEMP TABLE batch_sums AS
+    SELECT c.period, c.total_code AS unit_code, c.indicator_code, {_SUMMED}
     FROM (SELECT s.*, {_TOTAL_OF.format(t="s")} AS total_code
           FROM submissions s LEFT JOIN units u ON u.code = s.unit_code WHERE s.batch_id = {{batch}}) c
-    GROUP BY 1, 2, 3) b"""
-_ADD_TO_TOTALS = [
+    GROUP BY 1, 2, 3"""
+_SUMS_MET = ("SELECT count(*) AS n FROM current_totals k JOIN batch_sums b ON "
+             + _ON_KEY.format(t="b"))  # fmt: skip
+_SUMS_ADDED = [
     f"""UPDATE current_totals SET
         numerator = coalesce(current_totals.numerator + b.numerator, current_totals.numerator, b.numerator),
         denominator = coalesce(current_totals.denominator + b.denominator, current_totals.denominator, b.denominator),
         value = coalesce(current_totals.value + b.value, current_totals.value, b.value),
         reporters = current_totals.reporters + b.reporters
-    FROM {_BATCH_SUMS} WHERE {_ON_KEY.format(t="current_totals").replace("k.", "b.")}""",
-    f"""INSERT INTO current_totals SELECT b.* FROM {_BATCH_SUMS}
+    FROM batch_sums b WHERE {_ON_KEY.format(t="current_totals").replace("k.", "b.")}""",
+    f"""INSERT INTO current_totals SELECT b.* FROM batch_sums b
     WHERE NOT EXISTS (SELECT 1 FROM current_totals k WHERE {_ON_KEY.format(t="b")})""",
 ]
 
@@ -595,8 +598,7 @@ class Store:
         if added:
             self._run_native(cur, _ADD_BATCH.format(batch=batch, on_key=_ON_KEY.format(t="s")))
             if not self._replaced_any(cur, batch):  # the usual import: a new month
-                for sql in _ADD_TO_TOTALS:
-                    self._run_native(cur, sql.format(batch=batch))
+                self._add_to_totals(cur, batch)
                 return
             self._run_native(cur, f"DELETE FROM current_submissions USING {keys} WHERE "
                                   + _ON_KEY.format(t="current_submissions")
@@ -612,6 +614,17 @@ class Store:
             rows="current_submissions",
             keys=f"JOIN {totals} ON c.period = k.period AND c.total_code = k.unit_code "
                  "AND c.indicator_code = k.indicator_code"))  # fmt: skip
+
+    def _add_to_totals(self, cur: duckdb.DuckDBPyConnection, batch: int) -> None:
+        """Add the sums of a batch that replaced nothing to `current_totals`. Most batches start
+        their totals (a new month of a commune): those are only inserted."""
+        self._run_native(cur, _BATCH_SUMS.format(batch=batch))  # a failure rolls it back with the rest
+        if self._query_native(cur, _SUMS_MET)[0][0]:
+            for sql in _SUMS_ADDED:
+                self._run_native(cur, sql)
+        else:
+            self._run_native(cur, "INSERT INTO current_totals SELECT * FROM batch_sums")
+        self._run_native(cur, "DROP TABLE batch_sums")
 
     def _replaced_any(self, cur: duckdb.DuckDBPyConnection, batch: int) -> bool:
         """Whether the just added batch replaced a current value: one of its keys then counts more
