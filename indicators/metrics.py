@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import catalog, periods
 from .memo import by_data_version
@@ -186,24 +187,25 @@ class Tree:
 
 @dataclass(frozen=True)
 class Owed:
-    """Active hamlets and communes below a root (hamlets first, then by name) and the figures each
-    owes every month (`figures`: unit_code, indicator_code). Shared: callers do not change it."""
+    """Active hamlets and communes below a root (hamlets first, then by name), as lists and as an
+    Arrow table for the store (`units`: unit_code, level). Each owes every month the indicators of
+    its level (`OWED_CODES`). Shared: callers do not change it."""
 
     codes: list[str]
     labels: list[str]
     levels: list[str]
-    figures: pd.DataFrame
+    units: pa.Table
+
+
+# The indicators a unit of each level reports every month (level, indicator_code)
+_OWED = [(level, item.code) for level in ("hamlet", "commune") for item in catalog.indicators_at_level(level)]
+OWED_CODES = pa.table({"level": [level for level, _ in _OWED], "indicator_code": [code for _, code in _OWED]})
 
 
 def _owed(units: Tree, root: str) -> Owed:
     found = sorted(units.reporting(root), key=lambda u: (u.level != "hamlet", fold(u.name)))
-    expected = {level: [i.code for i in catalog.indicators_at_level(level)] for level in ("hamlet", "commune")}
-    owed = [expected[u.level] for u in found]
-    figures = pd.DataFrame({
-        "unit_code": np.repeat(np.array([u.code for u in found], dtype=object), [len(codes) for codes in owed]),
-        "indicator_code": np.array([code for codes in owed for code in codes], dtype=object),
-    })  # fmt: skip
-    return Owed([u.code for u in found], [u.label for u in found], [u.level for u in found], figures)
+    codes, levels = [u.code for u in found], [u.level for u in found]
+    return Owed(codes, [u.label for u in found], levels, pa.table({"unit_code": codes, "level": levels}))
 
 
 _TREES: dict[tuple, Tree] = {}
@@ -489,13 +491,15 @@ def _completeness(store: Store, months: list[str], root: str) -> pd.DataFrame:
     if not owed.codes or not months:
         return pd.DataFrame(columns=_COMPLETENESS_COLUMNS)
     dues = {month: periods.deadline(month, deadline_day) for month in months}
-    counts = store.submission_counts(dues, owed.figures).set_index(["period", "unit_code"])
+    months = list(dues)  # once each, in the order the counts come
+    counts = store.submission_counts(dues, owed.units, OWED_CODES)  # month by month, in owed order
     out = pd.DataFrame({
         "period": np.repeat(np.array(months, dtype=object), len(owed.codes)),
         "unit_code": owed.codes * len(months), "unit_name": owed.labels * len(months),
         "level": owed.levels * len(months),
     })  # fmt: skip
-    out = out.join(counts, on=["period", "unit_code"])
+    for column in ("expected", "submitted", "on_time", "last_received_at", "missing_codes"):
+        out[column] = counts[column].to_numpy()
     out["missing_codes"] = [list(c) if isinstance(c, (list, np.ndarray)) else [] for c in out["missing_codes"]]
     out[["expected", "submitted", "on_time"]] = out[["expected", "submitted", "on_time"]].astype(int)
     out["late"] = out["submitted"] - out["on_time"]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from . import catalog
 from .accounts import Actor, allowed_units, require, require_tasks, require_units
@@ -1131,34 +1132,44 @@ class Store:
             sql += " WHERE " + " AND ".join(clauses)
         return cur.execute(sql + " ORDER BY period, unit_code, indicator_code", params).df()
 
-    def submission_counts(self, dues: dict[str, datetime], expected: pd.DataFrame) -> pd.DataFrame:
-        """Per month of `dues` ({period: deadline}) and unit of `expected` (unit_code,
-        indicator_code: what each unit owes every month): expected, submitted, on_time (first
-        received by the month's deadline), last_received_at, missing_codes."""
-        months = pd.DataFrame({"period": list(dues), "due": list(dues.values())})
+    def submission_counts(self, dues: dict[str, datetime], units: pa.Table, owed: pa.Table) -> pd.DataFrame:
+        """Per month of `dues` ({period: deadline}) and unit of `units` (unit_code, level), in
+        that order: expected (the indicator codes of the unit's level in `owed`: level,
+        indicator_code), submitted, on_time (first received by the month's deadline),
+        last_received_at, missing_codes."""
+        months = pa.table({"period": list(dues), "due": pa.array(list(dues.values()), pa.timestamp("us")),
+                           "month_order": range(len(dues))})  # fmt: skip
         marks = ", ".join("?" * len(months))
         with self.cursor() as cur:
-            cur.register("expected_figures", expected)
+            # the units and the codes of each level (a 16th of the rows of every owed figure), as
+            # Arrow: DuckDB registers a pandas frame in 5-15 ms, an Arrow table in 1-2 ms
+            cur.register("owed_units", units.append_column("unit_order", pa.array(range(len(units)))))
+            cur.register("owed_codes", owed)
             cur.register("months_due", months)
             try:
                 # the months as constants: PostgreSQL then sends only their rows (a join's condition
                 # is not pushed down: the city's million current values came over the wire)
                 return cur.execute(
-                    f"""SELECT m.period, e.unit_code, count(*) AS expected, count(c.unit_code) AS submitted,
+                    f"""SELECT m.period, e.unit_code, count(e.indicator_code) AS expected,
+                        count(c.unit_code) AS submitted,
                         count(*) FILTER (WHERE c.first_received_at <= m.due) AS on_time,
                         max(c.first_received_at) AS last_received_at,
-                        list(e.indicator_code ORDER BY e.indicator_code) FILTER (WHERE c.unit_code IS NULL)
-                            AS missing_codes
-                    FROM months_due m CROSS JOIN expected_figures e LEFT JOIN (
+                        list(e.indicator_code ORDER BY e.indicator_code)
+                            FILTER (WHERE c.unit_code IS NULL AND e.indicator_code IS NOT NULL) AS missing_codes
+                    FROM months_due m CROSS JOIN (
+                        SELECT u.unit_code, u.unit_order, o.indicator_code
+                        FROM owed_units u LEFT JOIN owed_codes o ON o.level = u.level) e
+                    LEFT JOIN (
                         SELECT period, unit_code, indicator_code, first_received_at FROM current_submissions
-                        WHERE period IN ({marks}) AND unit_code IN (SELECT unit_code FROM expected_figures)) c
+                        WHERE period IN ({marks}) AND unit_code IN (SELECT unit_code FROM owed_units)) c
                         ON c.period = m.period AND c.unit_code = e.unit_code AND c.indicator_code = e.indicator_code
-                    GROUP BY m.period, e.unit_code""",
-                    list(months["period"]),
+                    GROUP BY m.month_order, m.period, e.unit_order, e.unit_code
+                    ORDER BY m.month_order, e.unit_order""",
+                    list(dues),
                 ).df()
             finally:
-                cur.unregister("expected_figures")
-                cur.unregister("months_due")
+                for name in ("owed_units", "owed_codes", "months_due"):
+                    cur.unregister(name)
 
     def rolled_up(self, ancestry: pd.DataFrame, first: str, last: str, hamlets: bool = True) -> pd.DataFrame:
         """Current figures summed per (ancestor, indicator, period) from `first` to `last`.
