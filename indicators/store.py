@@ -370,7 +370,13 @@ REBUILD_CURRENT = ["DELETE FROM current_submissions",
 # The keys one batch wrote. Joined (not a correlated EXISTS, which made DuckDB scan the million
 # current values once per import: 0,6 s against 0,03 s at city size).
 _BATCH_KEYS = "(SELECT DISTINCT period, unit_code, indicator_code FROM submissions WHERE batch_id = {batch}) k"
-_ON_KEY = "{t}.period = k.period AND {t}.unit_code = k.unit_code AND {t}.indicator_code = k.indicator_code"
+
+
+def _same_key(a: str, b: str = "k") -> str:
+    """The join condition of two tables' (period, unit_code, indicator_code)."""
+    return " AND ".join(f"{a}.{column} = {b}.{column}" for column in ("period", "unit_code", "indicator_code"))
+
+
 # A new batch holds the newest revision of every key it writes (one row per key, the newest ids), so
 # its keys' current values are its rows, with the first arrival and revision count carried over from
 # the values they replace: no window over every revision. In id order: the checkpoint compresses it
@@ -388,40 +394,36 @@ _ADD_BATCH = """
 # figures count in its parent's (its commune's) total and any other unit's in its own. A roll-up to
 # a commune or anything above it gives the same sums from these rows (see `Store.rolled_up`).
 # Sums of numerators and denominators, NULL when no unit gave one; `reporters`: current rows.
-_TOTAL_OF = "CASE WHEN u.level = 'hamlet' AND u.parent IS NOT NULL THEN u.parent ELSE {t}.unit_code END"
+_TOTAL_OF = "CASE WHEN u.level = 'hamlet' AND u.parent IS NOT NULL THEN u.parent ELSE cs.unit_code END"
 _SUMMED = """sum(c.numerator) AS numerator, sum(c.denominator) AS denominator, sum(c.value) AS value,
     count(*) AS reporters"""
-# `{rows}` holds the current values to sum: current_submissions or some of them, as c
+# `{rows}`: the rows to sum (the current values, or one batch's revisions); `{keys}`: a join limiting them
 _TOTALS_SELECT = f"""
     SELECT c.period, c.total_code AS unit_code, c.indicator_code, {_SUMMED}
-    FROM (SELECT cs.*, {_TOTAL_OF.format(t="cs")} AS total_code
+    FROM (SELECT cs.*, {_TOTAL_OF} AS total_code
           FROM {{rows}} cs LEFT JOIN units u ON u.code = cs.unit_code) c
     {{keys}} GROUP BY 1, 2, 3
 """
 REBUILD_TOTALS = ["DELETE FROM current_totals",
                   "INSERT INTO current_totals " + _TOTALS_SELECT.format(rows="current_submissions", keys="")
                   + " ORDER BY 1, 2, 3"]  # fmt: skip
+# A batch's own rows summed as `current_totals` sums them
+_BATCH_TOTALS_SELECT = _TOTALS_SELECT.format(rows="(SELECT * FROM submissions WHERE batch_id = {batch})", keys="")
 # The totals one batch's rows count in
-_BATCH_TOTALS = f"""(SELECT DISTINCT s.period, {_TOTAL_OF.format(t="s")} AS unit_code, s.indicator_code
-    FROM submissions s LEFT JOIN units u ON u.code = s.unit_code WHERE s.batch_id = {{batch}}) k"""
+_BATCH_TOTALS = f"(SELECT period, unit_code, indicator_code FROM ({_BATCH_TOTALS_SELECT}) t) k"
 # A batch that replaced no current value only adds rows to its totals: its own sums (`batch_sums`)
 # are added to theirs, NULL + x being x, instead of summing every current value of the commune again
-_BATCH_SUMS = f"""CREATE TEMP TABLE batch_sums AS
-    SELECT c.period, c.total_code AS unit_code, c.indicator_code, {_SUMMED}
-    FROM (SELECT s.*, {_TOTAL_OF.format(t="s")} AS total_code
-          FROM submissions s LEFT JOIN units u ON u.code = s.unit_code WHERE s.batch_id = {{batch}}) c
-    GROUP BY 1, 2, 3"""
-_SUMS_MET = ("SELECT count(*) AS n FROM current_totals k JOIN batch_sums b ON "
-             + _ON_KEY.format(t="b"))  # fmt: skip
+_BATCH_SUMS = "CREATE TEMP TABLE batch_sums AS " + _BATCH_TOTALS_SELECT
+_SUMS_MET = "SELECT count(*) AS n FROM current_totals k JOIN batch_sums b ON " + _same_key("b")
 _SUMS_ADDED = [
     f"""UPDATE current_totals SET
         numerator = coalesce(current_totals.numerator + b.numerator, current_totals.numerator, b.numerator),
         denominator = coalesce(current_totals.denominator + b.denominator, current_totals.denominator, b.denominator),
         value = coalesce(current_totals.value + b.value, current_totals.value, b.value),
         reporters = current_totals.reporters + b.reporters
-    FROM batch_sums b WHERE {_ON_KEY.format(t="current_totals").replace("k.", "b.")}""",
+    FROM batch_sums b WHERE {_same_key("current_totals", "b")}""",
     f"""INSERT INTO current_totals SELECT b.* FROM batch_sums b
-    WHERE NOT EXISTS (SELECT 1 FROM current_totals k WHERE {_ON_KEY.format(t="b")})""",
+    WHERE NOT EXISTS (SELECT 1 FROM current_totals k WHERE {_same_key("b")})""",
 ]
 
 
@@ -597,20 +599,20 @@ class Store:
         batch = int(batch_id)
         keys = _BATCH_KEYS.format(batch=batch)
         if added:
-            self._run_native(cur, _ADD_BATCH.format(batch=batch, on_key=_ON_KEY.format(t="s")))
+            self._run_native(cur, _ADD_BATCH.format(batch=batch, on_key=_same_key("s")))
             if not self._replaced_any(cur, batch):  # the usual import: a new month
                 self._add_to_totals(cur, batch)
                 return
             self._run_native(cur, f"DELETE FROM current_submissions USING {keys} WHERE "
-                                  + _ON_KEY.format(t="current_submissions")
+                                  + _same_key("current_submissions")
                                   + f" AND current_submissions.batch_id <> {batch}")  # fmt: skip
         else:
             self._run_native(cur, f"DELETE FROM current_submissions USING {keys} WHERE "
-                                  + _ON_KEY.format(t="current_submissions"))  # fmt: skip
+                                  + _same_key("current_submissions"))  # fmt: skip
             self._run_native(cur, "INSERT INTO current_submissions "
-                                  + CURRENT_SELECT.format(keys=f"JOIN {keys} ON " + _ON_KEY.format(t="s")))  # fmt: skip
+                                  + CURRENT_SELECT.format(keys=f"JOIN {keys} ON " + _same_key("s")))  # fmt: skip
         totals = _BATCH_TOTALS.format(batch=batch)
-        self._run_native(cur, f"DELETE FROM current_totals USING {totals} WHERE " + _ON_KEY.format(t="current_totals"))
+        self._run_native(cur, f"DELETE FROM current_totals USING {totals} WHERE " + _same_key("current_totals"))
         self._run_native(cur, "INSERT INTO current_totals " + _TOTALS_SELECT.format(
             rows="current_submissions",
             keys=f"JOIN {totals} ON c.period = k.period AND c.total_code = k.unit_code "
@@ -635,7 +637,7 @@ class Store:
             sql = f"SELECT count(*) FROM current_submissions WHERE batch_id = {batch} AND revisions > 1"
             return bool(cur.execute(sql).fetchone()[0])
         sql = ("SELECT count(*) AS n FROM submissions s JOIN current_submissions c ON "
-               + _ON_KEY.format(t="c").replace("k.", "s.")
+               + _same_key("c", "s")
                + f" WHERE s.batch_id = {batch} AND c.batch_id = {batch} AND c.revisions > 1")  # fmt: skip
         return bool(self._query_native(cur, sql)[0][0])
 
