@@ -205,8 +205,8 @@ def import_files(args: dict) -> dict:
             rows += report.count("new") + report.count("changed")
             if report.status == "rejected":
                 statuses["first_error"] = report.errors[0].message if report.errors else ""
+        store.close()  # closing checkpoints what the log still holds: part of the imports' cost
         seconds = time.perf_counter() - started
-        store.close()
     else:
         from indicators.store import is_postgres
 
@@ -237,8 +237,8 @@ def import_files(args: dict) -> dict:
             con.execute("COMMIT")
             rows += n
             statuses["imported"] = statuses.get("imported", 0) + 1
+        con.close()  # as the product's: with its checkpoint
         seconds = time.perf_counter() - started
-        con.close()
     return {"cold_s": seconds, "warm_s": None, "rows": rows, "files": len(files), "statuses": statuses,
             "rss_before_mb": rss_before}  # fmt: skip
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -326,6 +327,7 @@ PG_MIGRATIONS: list[str] = [
     CREATE INDEX current_totals_key ON current_totals (period, unit_code, indicator_code);
     """,
 ]
+CHECKPOINT_THRESHOLD = "64MB"  # of write-ahead log; see Store.__init__
 PG_ALIAS = "cds"  # the attached PostgreSQL database, as DuckDB names it
 WRITE_LOCK_KEY = 572026  # the advisory lock every writer of a shared database holds
 
@@ -454,9 +456,10 @@ def _replaced(rows: pd.DataFrame) -> dict | None:
     """The values an import replaces, for its audit row (new figures replace nothing)."""
     if "cur_value" not in rows or not len(rows):
         return None
-    old = rows[rows[["cur_numerator", "cur_denominator", "cur_value"]].notna().any(axis=1)]
-    if old.empty:
+    replacing = np.logical_or.reduce([rows[f"cur_{name}"].notna().to_numpy() for name in ("numerator", "denominator", "value")])
+    if not replacing.any():  # the usual import: no copy of the rows
         return None
+    old = rows[replacing]
     kept = old.head(AUDIT_CHANGES_KEPT)
     changes = [
         {"period": r.period, "unit": r.unit_code, "indicator": r.indicator_code,
@@ -465,6 +468,25 @@ def _replaced(rows: pd.DataFrame) -> dict | None:
     ]  # fmt: skip
     changes = json.loads(json.dumps(changes, default=str).replace("NaN", "null"))
     return {"changed": len(old), "listed": len(kept), "changes": changes}
+
+def _arrow_rows(rows: pd.DataFrame) -> pa.Table:
+    """A batch's rows (SUBMISSION_COLUMNS) for DuckDB to insert, as Arrow, the text columns as
+    dictionaries: a file repeats a few months, units and codes thousands of times, and DuckDB
+    converts a pandas frame's text cell by cell (a city's file: 21 ms -> 3 ms). Refuses two rows
+    with the same key, which the import never writes."""
+    text = ["period", "unit_code", "indicator_code", "note"]
+    table = pa.Table.from_pandas(rows[[c for c in SUBMISSION_COLUMNS if c not in text]], preserve_index=False)
+    key = np.zeros(len(rows), dtype=np.int64)  # one number per (period, unit, indicator)
+    for column in text:
+        codes, uniques = pd.factorize(rows[column].to_numpy(object))
+        if column != "note":
+            key = key * (len(uniques) + 1) + codes + 1
+        table = table.append_column(column, pa.DictionaryArray.from_arrays(
+            pa.array(codes, pa.int32(), mask=codes < 0), pa.array(uniques.astype(object), pa.string())))  # fmt: skip
+    if pd.Index(key).has_duplicates:
+        raise StoreError("Lô nhập có hai dòng cùng kỳ, đơn vị và chỉ tiêu: không ghi.")
+    return table
+
 
 TASK_FIELDS = [
     "code", "task_group", "title", "unit", "person", "expected_result", "deadline",
@@ -536,6 +558,10 @@ class Store:
                     "thử lại."
                 ) from exc
             raise StoreError(f"Không mở được tệp dữ liệu {self.path}: {exc}") from exc
+        # A checkpoint compresses again the partly filled last row group of every table it writes;
+        # at DuckDB's default 16 MB of log a city's imports checkpoint every 9 files and compress
+        # each row about twice (city: 65 -> 32 ms per file). 64 MB of log replays in about a second.
+        self._conn.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         # Another process (the CLI's backup) takes this file lock to copy the database between
         # two writes of the running app; see `backup_running`.
         self._lock_file = open(lock_path(self.path), "a+") if self.path != ":memory:" else None  # noqa: SIM115
@@ -995,8 +1021,7 @@ class Store:
         `rows` may carry the values they replace (cur_numerator, cur_denominator, cur_value):
         the first AUDIT_CHANGES_KEPT of those go into the audit row.
         """
-        if rows.duplicated(["period", "unit_code", "indicator_code"]).any():  # the import keeps one row per key
-            raise StoreError("Lô nhập có hai dòng cùng kỳ, đơn vị và chỉ tiêu: không ghi.")
+        incoming = _arrow_rows(rows)
         with self.transaction() as cur:
             parents = {} if allowed_units(actor, {}) is None else self._parents(cur)  # an admin's: not needed
             require_units(actor, "import", rows["unit_code"].unique() if len(rows) else [], parents)
@@ -1012,11 +1037,10 @@ class Store:
                 ],
             )  # fmt: skip
             if len(rows):
-                frame = rows[SUBMISSION_COLUMNS].copy()
-                frame.insert(0, "batch_id", batch_id)
-                first = self._ids(cur, "submission_ids", len(frame))
-                frame.insert(0, "id", range(first, first + len(frame)))  # in the file's order
-                cur.register("incoming", frame)
+                first = self._ids(cur, "submission_ids", len(rows))
+                incoming = incoming.append_column("batch_id", pa.repeat(batch_id, len(rows)).cast(pa.int32()))
+                incoming = incoming.append_column("id", pa.array(range(first, first + len(rows)), pa.int64()))
+                cur.register("incoming", incoming)  # ids in the file's order
                 cur.execute(
                     "INSERT INTO submissions SELECT id, batch_id, period, unit_code, indicator_code, "
                     "numerator, denominator, value, note, received_at, source_row FROM incoming"
@@ -1104,23 +1128,28 @@ class Store:
 
     def current_submissions(
         self, periods: Iterable[str] | None = None, up_to: str | None = None,
-        unit_codes: Iterable[str] | None = None,
+        unit_codes: Iterable[str] | None = None, figures_only: bool = False,
     ) -> pd.DataFrame:  # fmt: skip
-        """The value that counts for each (period, unit, indicator): its latest live revision."""
-        sql = "SELECT * FROM current_submissions"
+        """The value that counts for each (period, unit, indicator): its latest live revision.
+        `figures_only`: the key and the three figures, in no order (what an import compares
+        against: a commune's 9.000 stored values in 16 ms instead of 25 ms)."""
+        if figures_only:
+            sql = "SELECT period, unit_code, indicator_code, numerator, denominator, value FROM current_submissions"
+        else:
+            sql = "SELECT * FROM current_submissions"
         params: list = []
         clauses = []
         if unit_codes is not None:
-            wanted = pd.DataFrame({"unit_code": list(unit_codes)}, dtype=object)
+            wanted = pa.table({"unit_code": pa.array(list(unit_codes), pa.string())})
             with self.cursor() as cur:
                 cur.register("wanted_units", wanted)
                 return self._current(cur, sql, clauses + ["unit_code IN (SELECT unit_code FROM wanted_units)"],
-                                     params, periods, up_to)  # fmt: skip
+                                     params, periods, up_to, not figures_only)  # fmt: skip
         with self.cursor() as cur:
-            return self._current(cur, sql, clauses, params, periods, up_to)
+            return self._current(cur, sql, clauses, params, periods, up_to, not figures_only)
 
     @staticmethod
-    def _current(cur, sql: str, clauses: list[str], params: list, periods, up_to) -> pd.DataFrame:
+    def _current(cur, sql: str, clauses: list[str], params: list, periods, up_to, ordered: bool) -> pd.DataFrame:
         if periods is not None:
             periods = list(periods)
             if not periods:
@@ -1132,7 +1161,7 @@ class Store:
             params.append(up_to)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return cur.execute(sql + " ORDER BY period, unit_code, indicator_code", params).df()
+        return cur.execute(sql + (" ORDER BY period, unit_code, indicator_code" if ordered else ""), params).df()
 
     def submission_counts(self, dues: dict[str, datetime], units: pa.Table, owed: pa.Table) -> pd.DataFrame:
         """Per month of `dues` ({period: deadline}) and unit of `units` (unit_code, level), in

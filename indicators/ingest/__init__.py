@@ -213,7 +213,7 @@ def _check_against_store(store: Store, report: ImportReport, frame: pd.DataFrame
     """New, changed or unchanged against what is stored, and the warnings that needs."""
     file_periods = sorted(frame["period"].unique())
     wanted = sorted(set(file_periods) | {periods.previous(p) for p in file_periods})
-    current = store.current_submissions(periods=wanted, unit_codes=frame["unit_code"].unique())
+    current = store.current_submissions(periods=wanted, unit_codes=frame["unit_code"].unique(), figures_only=True)
     rows, warnings = compare_with_store(frame, current, ctx)
     report.rows = rows
     report.issues += warnings

@@ -40,8 +40,8 @@ class Sheet:
     rows: Sequence[list[object]] = field(default_factory=list)  # rows[i] is Excel row i + 1
     encoding: str = ""
     trimmed: bool = False  # every cell is text, NFC and trimmed, or None (never "" or spaces)
-    # the same cells column-wise (objects, None when empty), when the reader had them so: the
-    # column-wise check then need not build the frame again from `rows`
+    # the same cells column-wise (categories of text, missing when empty), when the reader had them
+    # so: the column-wise check then need not build the frame again from `rows`
     frame: pd.DataFrame | None = None
 
 
@@ -155,7 +155,9 @@ class ColumnRows(Sequence):
     column-wise check reads only the first rows, to find the header."""
 
     def __init__(self, frame: pd.DataFrame):
-        self._columns = [frame[c].to_numpy() for c in frame.columns]
+        # each column as its distinct cells (None last, for code -1) and each row's code
+        self._columns = [(np.append(frame[c].cat.categories.to_numpy(object), None), frame[c].cat.codes.to_numpy())
+                         for c in frame.columns]  # fmt: skip
         self._length = len(frame)
 
     def __len__(self) -> int:
@@ -168,7 +170,7 @@ class ColumnRows(Sequence):
             index += self._length
         if not 0 <= index < self._length:
             raise IndexError(index)
-        return [column[index] for column in self._columns]
+        return [cells[codes[index]] for cells, codes in self._columns]
 
 
 def _has_blank_line(text: str) -> bool:
@@ -202,9 +204,11 @@ def _read_rectangular(text: str, delimiter: str) -> pd.DataFrame | None:
         return None
     columns = {}
     for i in range(table.num_columns):
-        # a file repeats a few months, units and codes thousands of times: clean each value once
+        # a file repeats a few months, units and codes thousands of times: clean each value once,
+        # and keep the column as categories, which the column-wise check reads once each too
         codes, uniques = pd.factorize(table.column(i).to_numpy(zero_copy_only=False))
-        columns[i] = np.array([_csv_cell(value) for value in uniques] + [None], dtype=object)[codes]
+        cell_codes, cells = pd.factorize(np.array([_csv_cell(value) for value in uniques], dtype=object))
+        columns[i] = pd.Categorical.from_codes(cell_codes[codes], cells)  # an empty cell (None): code -1
     return pd.DataFrame(columns)
 
 
