@@ -9,6 +9,7 @@ what it checked.
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import sys
@@ -103,6 +104,7 @@ def metric(args: dict) -> dict:
         from indicators.store import Store
 
         store = Store(db)
+        gc.freeze()  # as the app's server does once its store is open (pages/_shared.py)
         fn = {
             "overview": lambda: metrics.commune_summary(store, period, root),
             "hamlets": lambda: product.members_table(store, period, root),

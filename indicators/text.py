@@ -7,6 +7,8 @@ import unicodedata
 from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
+_COMBINING = re.compile("[\u0300-\u036f]+")
+_PUNCTUATION = re.compile(r"[_\-–—.,:;/()\"“”‘’']+")
 
 
 def nfc(text: str) -> str:
@@ -25,10 +27,11 @@ def _fold(text: str) -> str:
 
     "Thôn  Cậy", "THON CAY" and an NFD "Thôn Cậy" all fold to "thon cay".
     """
-    decomposed = unicodedata.normalize("NFD", str(text))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    stripped = stripped.replace("đ", "d").replace("Đ", "D")
-    stripped = re.sub(r"[_\-–—.,:;/()\"“”‘’']+", " ", stripped)
+    # Vietnamese marks all sit in one block: one regex pass, not a Python loop over characters
+    stripped = _COMBINING.sub("", unicodedata.normalize("NFD", str(text))).replace("đ", "d").replace("Đ", "D")
+    if not stripped.isascii():  # another script's marks
+        stripped = "".join(ch for ch in stripped if unicodedata.category(ch) != "Mn")
+    stripped = _PUNCTUATION.sub(" ", stripped)
     return _SPACES.sub(" ", stripped).strip().lower()
 
 
