@@ -500,7 +500,6 @@ def _completeness(store: Store, months: list[str], root: str) -> pd.DataFrame:
     })  # fmt: skip
     for column in ("expected", "submitted", "on_time", "last_received_at", "missing_codes"):
         out[column] = counts[column].to_numpy()
-    out["missing_codes"] = [list(c) if isinstance(c, (list, np.ndarray)) else [] for c in out["missing_codes"]]
     out[["expected", "submitted", "on_time"]] = out[["expected", "submitted", "on_time"]].astype(int)
     out["late"] = out["submitted"] - out["on_time"]
     out["missing"] = out["expected"] - out["submitted"]

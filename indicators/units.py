@@ -59,10 +59,12 @@ class OrgUnit(BaseModel):
     @property
     def label(self) -> str:
         """How the unit is shown: "Thôn Cậy", "Xã Bình Giang"."""
-        prefix = {"hamlet": "Thôn", "commune": "Xã", "city": "Thành phố"}[self.level]
         if _PREFIX.match(fold(self.name)):  # "Phường Hồng Bàng", "Tổ dân phố 3" keep their own
             return self.name
-        return f"{prefix} {self.name}"
+        return f"{_LEVEL_PREFIX[self.level]} {self.name}"
+
+
+_LEVEL_PREFIX = {"hamlet": "Thôn", "commune": "Xã", "city": "Thành phố"}
 
 
 def bare(text: str) -> str:

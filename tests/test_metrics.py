@@ -504,6 +504,21 @@ def test_completeness_statuses(mt_completeness_store: Store) -> None:
     assert list(table.index) == ["H2", "H4", "H1", "H3", MT_COMMUNE]
 
 
+def test_completeness_counts_only_what_a_unit_owes(mt_completeness_store: Store) -> None:
+    """A stored figure of an indicator the unit's level does not report (the catalog or the unit's
+    level changed since) is neither submitted nor its latest arrival."""
+    before = metrics.completeness(mt_completeness_store, "2026-03", MT_COMMUNE).set_index("unit_code")
+    row = {"period": "2026-03", "unit_code": "H3", "indicator_code": COMMUNE_CODES[0], "numerator": None,
+           "denominator": None, "value": 1.0, "note": "", "received_at": datetime(2026, 3, 30), "source_row": 2}  # fmt: skip
+    batch = {"file_name": "x.csv", "sha256": "1" * 64, "created_at": datetime(2026, 3, 30), "periods": ["2026-03"],
+             "rows_total": 1, "rows_new": 1, "rows_changed": 0, "rows_unchanged": 0, "warnings": [],
+             "outcome": "imported"}  # fmt: skip
+    mt_completeness_store.insert_batch(batch, pd.DataFrame([row]), ADMIN)  # past the import's level check
+    after = metrics.completeness(mt_completeness_store, "2026-03", MT_COMMUNE).set_index("unit_code")
+    pd.testing.assert_frame_equal(after, before)
+    assert after.loc["H3", "submitted"] == 5
+
+
 def test_correction_keeps_the_new_value(mt_completeness_store: Store) -> None:
     current = mt_completeness_store.current_submissions(periods=["2026-03"])
     h1 = current[(current["unit_code"] == "H1") & (current["indicator_code"] == "TT_TIN_BAI")].iloc[0]

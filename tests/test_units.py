@@ -81,6 +81,11 @@ def test_fold_is_forgiving():
     assert fold("Bá Thủy") == fold("Bá Thuỷ")
     assert fold("Đổ") == "do"
     assert nfc(" a \t b ") == "a b"
+    # marks outside the Vietnamese block go too; other letters stay
+    assert fold("Café Naïve") == "cafe naive"
+    assert fold("Ἀθῆναι Đà") == "αθηναι da"
+    assert fold("v\u20d7 Thôn") == "v thon"  # a combining arrow, outside that block
+    assert fold("Hà Nội (cũ) – P.1") == "ha noi cu p 1"
 
 
 def test_matcher_finds_each_hamlet_every_way(hamlets, units):
