@@ -222,14 +222,15 @@ def _check_against_store(store: Store, report: ImportReport, frame: pd.DataFrame
 def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_run: bool,
            is_demo: bool) -> ImportReport:  # fmt: skip
     rows = report.rows
-    duplicate = store.batch_by_sha(report.sha256)
-    if duplicate is not None and (rows["change"] == "unchanged").all():
+    unchanged = bool((rows["change"] == "unchanged").all())
+    duplicate = store.batch_by_sha(report.sha256) if unchanged else None  # a file with news is no duplicate
+    if duplicate is not None:
         report.status, report.duplicate_of = "duplicate", duplicate
         return report
     if dry_run:
         report.status = "dry_run"
         return report
-    if (rows["change"] == "unchanged").all():
+    if unchanged:
         report.status = "unchanged"
         return report
 
