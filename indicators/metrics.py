@@ -493,21 +493,19 @@ def _completeness(store: Store, months: list[str], root: str) -> pd.DataFrame:
     dues = {month: periods.deadline(month, deadline_day) for month in months}
     months = list(dues)  # once each, in the order the counts come
     counts = store.submission_counts(dues, owed.units, OWED_CODES)  # month by month, in owed order
-    out = pd.DataFrame({
-        "period": np.repeat(np.array(months, dtype=object), len(owed.codes)),
-        "unit_code": owed.codes * len(months), "unit_name": owed.labels * len(months),
-        "level": owed.levels * len(months),
+    expected, submitted, on_time = (counts[c].to_numpy(np.int64) for c in ("expected", "submitted", "on_time"))
+    tally = {"expected": expected, "submitted": submitted, "on_time": on_time, "late": submitted - on_time,
+             "missing": expected - submitted}  # fmt: skip
+    each_month = lambda values: np.tile(np.array(values, dtype=object), len(months))  # noqa: E731
+    return pd.DataFrame({
+        "period": np.repeat(np.array(months, dtype=object), len(owed.codes)), "unit_code": each_month(owed.codes),
+        "unit_name": each_month(owed.labels), "level": each_month(owed.levels), **tally,
+        "status": _submission_status(tally), "last_received_at": counts["last_received_at"].to_numpy(),
+        "missing_codes": counts["missing_codes"].to_numpy(),
     })  # fmt: skip
-    for column in ("expected", "submitted", "on_time", "last_received_at", "missing_codes"):
-        out[column] = counts[column].to_numpy()
-    out[["expected", "submitted", "on_time"]] = out[["expected", "submitted", "on_time"]].astype(int)
-    out["late"] = out["submitted"] - out["on_time"]
-    out["missing"] = out["expected"] - out["submitted"]
-    out["status"] = _submission_status(out)
-    return out[_COMPLETENESS_COLUMNS]
 
 
-def _submission_status(counts: pd.DataFrame) -> np.ndarray:
+def _submission_status(counts) -> np.ndarray:
     """The same rule for a unit and for a group of units: nothing, some, all but late, all on time."""
     return np.select(
         [counts["submitted"] == 0, counts["missing"] > 0, counts["late"] > 0], ["missing", "partial", "late"],

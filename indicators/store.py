@@ -1179,9 +1179,10 @@ class Store:
         mask_of: dict[str, int] = {}
         for level, code in zip(owed["level"].to_pylist(), owed["indicator_code"].to_pylist()):
             mask_of[level] = mask_of.get(level, 0) | 1 << codes.index(code)
-        levels = units["level"].to_pylist()
-        owes = np.array([mask_of.get(level, 0) for level in levels], dtype=np.int64)
-        expected = np.array([bin(mask_of.get(level, 0)).count("1") for level in levels], dtype=np.int64)
+        level = units["level"].combine_chunks().dictionary_encode()  # per unit, a position in the level names
+        names, at_level = level.dictionary.to_pylist(), level.indices.to_numpy(zero_copy_only=False)
+        owes = np.array([mask_of.get(name, 0) for name in names], dtype=np.int64)[at_level]
+        expected = np.array([bin(mask_of.get(name, 0)).count("1") for name in names], dtype=np.int64)[at_level]
         months = pa.table({"period": list(dues), "due": pa.array(list(dues.values()), pa.timestamp("us")),
                            "month_order": range(len(dues))})  # fmt: skip
         marks = ", ".join("?" * len(months))
