@@ -496,13 +496,16 @@ def _completeness(store: Store, months: list[str], root: str) -> pd.DataFrame:
     expected, submitted, on_time = (counts[c].to_numpy(np.int64) for c in ("expected", "submitted", "on_time"))
     tally = {"expected": expected, "submitted": submitted, "on_time": on_time, "late": submitted - on_time,
              "missing": expected - submitted}  # fmt: skip
-    each_month = lambda values: np.tile(np.array(values, dtype=object), len(months))  # noqa: E731
+
+    def each_month(values: list[str]) -> np.ndarray:
+        return np.tile(np.array(values, dtype=object), len(months))
+
     return pd.DataFrame({
         "period": np.repeat(np.array(months, dtype=object), len(owed.codes)), "unit_code": each_month(owed.codes),
         "unit_name": each_month(owed.labels), "level": each_month(owed.levels), **tally,
         "status": _submission_status(tally), "last_received_at": counts["last_received_at"].to_numpy(),
         "missing_codes": counts["missing_codes"].to_numpy(),
-    })  # fmt: skip
+    }, columns=_COMPLETENESS_COLUMNS)  # fmt: skip
 
 
 def _submission_status(counts) -> np.ndarray:
