@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from . import product
@@ -143,9 +144,10 @@ def bulk_load(path: Path, stage: Path, log=print) -> None:
                 r.indicator_code, r.numerator, r.denominator, r.value, '', m.created_at, r.source_row
             FROM {rows} r JOIN bmap m USING (batch_key)"""
         )
-        from indicators.store import REBUILD_CURRENT
+        from indicators.store import REBUILD_CURRENT, REBUILD_TOTALS
 
-        for sql in REBUILD_CURRENT:  # the store's table of current values, from every revision
+        # the store's current values, from every revision, and their per-commune totals
+        for sql in REBUILD_CURRENT + REBUILD_TOTALS:
             con.execute(sql)
         con.execute("COMMIT")
         log(f"  bulk insert {time.perf_counter() - started:.0f} s")
@@ -189,15 +191,29 @@ def check_against_import(size: Size, log=print) -> dict:
             product.revert_batch(store, ids[key])
     cols = ["period", "unit_code", "indicator_code", "numerator", "denominator", "value", "first_received_at",
             "revisions"]  # fmt: skip
+    totals_sql = "SELECT * FROM current_totals ORDER BY period, unit_code, indicator_code"
     via_import = store.current_submissions()[cols]
+    via_import_totals = store.query_df(totals_sql)
     store.close()
     bulk = Store(db_path(size))
     loaded = bulk.current_submissions()[cols]
+    loaded_totals = bulk.query_df(totals_sql)
     bulk.close()
     same = via_import.reset_index(drop=True).equals(loaded.reset_index(drop=True))
     if not same:
-        diff = via_import.compare(loaded)
-        log(diff.head(20).to_string())
+        log(via_import.compare(loaded).head(20).to_string())
+    # an import adds a batch's sums to the totals, the bulk load sums every value at once: the same
+    # numbers up to the order of additions
+    sums = ["numerator", "denominator", "value"]
+    totals_same = (
+        via_import_totals.shape == loaded_totals.shape
+        and via_import_totals.drop(columns=sums).equals(loaded_totals.drop(columns=sums))
+        and all(np.allclose(via_import_totals[c], loaded_totals[c], rtol=1e-12, atol=0, equal_nan=True)
+                for c in sums)
+    )  # fmt: skip
+    if not totals_same:
+        log(f"totals differ: {len(via_import_totals)} rows via import, {len(loaded_totals)} loaded")
+    same = same and totals_same
     log(f"[{size.name}] bulk load equals import of {len(ids)} files: {same}")
     return {"files_imported": len(ids), "current_rows": len(loaded), "equal": bool(same),
             "checked_at": datetime.now().isoformat(timespec="seconds")}  # fmt: skip
