@@ -1068,41 +1068,26 @@ class RevertPreview:
 def revert_preview(store: Store, batch_id: int) -> RevertPreview:
     """What reverting a batch would change: each figure it set that still counts, before → after."""
     columns = ["Đơn vị", "Chỉ tiêu", "Hiện tại", "Sau khi hoàn tác", "Kỳ báo cáo"]
-    found = store.batches(batch_id=batch_id)
-    if found.empty:
-        return RevertPreview(batch_id, pd.DataFrame(columns=columns), 0)
-    months = [p for p in str(found.iloc[0]["periods"]).split(",") if p]
-    revisions = pd.concat([store.revisions(period=p) for p in months], ignore_index=True)
-    mine = revisions[revisions["batch_id"] == batch_id]
-    key = ["period", "unit_code", "indicator_code"]
-    current = store.current_submissions(periods=months)
+    effect = store.revert_effect(batch_id)
+    changed = effect[effect["is_current"].astype(bool)]
     names = {u.code: u.label for u in metrics.tree(store).units}
-    rows, superseded = [], 0
-    for r in mine.itertuples(index=False):
-        now = current[(current["period"] == r.period) & (current["unit_code"] == r.unit_code)
-                      & (current["indicator_code"] == r.indicator_code)]  # fmt: skip
-        if now.empty or int(now.iloc[0]["batch_id"]) != batch_id:
-            superseded += 1
-            continue
-        others = revisions[(revisions[key[0]] == r.period) & (revisions[key[1]] == r.unit_code)
-                           & (revisions[key[2]] == r.indicator_code) & (revisions["batch_id"] != batch_id)
-                           & ~revisions["reverted"].astype(bool)]  # fmt: skip
-        kind = catalog.indicator(r.indicator_code).kind
-        if others.empty:
-            after = "Không còn số liệu"
-        else:
-            last = others.sort_values("id").iloc[-1]
-            after = _figure(kind, last["numerator"], last["denominator"], last["value"])
-        rows.append(
-            {
-                "Đơn vị": names.get(r.unit_code, r.unit_code),
-                "Chỉ tiêu": r.indicator_code,
-                "Kỳ báo cáo": format.month(r.period),
-                "Hiện tại": _figure(kind, r.numerator, r.denominator, r.value),
-                "Sau khi hoàn tác": after,
-            }
-        )
-    return RevertPreview(batch_id, pd.DataFrame(rows, columns=columns), superseded)
+    kinds = {code: catalog.indicator(code).kind for code in changed["indicator_code"].unique()}
+    changes = pd.DataFrame(
+        {
+            "Đơn vị": [names.get(code, code) for code in changed["unit_code"]],
+            "Chỉ tiêu": changed["indicator_code"].to_numpy(object),
+            "Hiện tại": [_figure(kinds[r.indicator_code], r.numerator, r.denominator, r.value)
+                         for r in changed.itertuples(index=False)],
+            "Sau khi hoàn tác": [
+                _figure(kinds[r.indicator_code], r.after_numerator, r.after_denominator, r.after_value)
+                if r.has_after else "Không còn số liệu"
+                for r in changed.itertuples(index=False)
+            ],
+            "Kỳ báo cáo": [format.month(p) for p in changed["period"]],
+        },
+        columns=columns,
+    )  # fmt: skip
+    return RevertPreview(batch_id, changes, len(effect) - len(changed))
 
 
 # Danh mục ---------------------------------------------------------------------------------------

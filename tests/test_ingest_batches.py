@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from indicators import dashboard
 from indicators.store import StoreError
 from tests.support import admin, new_db
 
@@ -167,6 +168,45 @@ def test_reverting_the_first_batch_keeps_the_later_revision(revised, figures, ma
     assert store.revert_batch(first.batch_id, admin("quan_tri")) == 3
     current = figures(store)
     assert current == {("2026-03", "BG01", "CQ_VNEID_MUC_2"): make_figure(850, 1045)}
+
+
+def test_revert_effect_names_what_each_figure_falls_back_to(revised, run_import, make_long_csv):
+    store, first, second = revised
+    key = ["period", "unit_code", "indicator_code"]
+    latest = store.revert_effect(second.batch_id).set_index(key)
+    assert latest.index.tolist() == [("2026-03", "BG01", "CQ_VNEID_MUC_2")]
+    row = latest.iloc[0]
+    assert row["numerator"] == 850 and bool(row["is_current"]) and bool(row["has_after"])
+    assert (row["after_numerator"], row["after_denominator"]) == (812, 1045)
+
+    earliest = store.revert_effect(first.batch_id).set_index(key)
+    assert len(earliest) == 3
+    assert not earliest.loc[("2026-03", "BG01", "CQ_VNEID_MUC_2"), "is_current"], "replaced by the second batch"
+    others = earliest.drop(index=("2026-03", "BG01", "CQ_VNEID_MUC_2"))
+    assert others["is_current"].all() and not others["has_after"].any()
+    assert others["after_value"].isna().all()
+
+    # a reverted batch's figure is no fallback: the third batch falls back to the first one's
+    third_rows = [row[:] for row in MARCH[:1]]
+    third_rows[0][3] = "900"
+    third = run_import(store, "t3_lan3.csv", make_long_csv(third_rows), now=datetime(2026, 3, 16))
+    store.revert_batch(second.batch_id, admin("quan_tri"))
+    after_third = store.revert_effect(third.batch_id).iloc[0]
+    assert after_third["numerator"] == 900 and after_third["after_numerator"] == 812
+    assert store.revert_effect(999).empty
+
+
+def test_revert_preview_lists_the_changes_and_counts_the_superseded(revised):
+    store, first, second = revised
+    preview = dashboard.revert_preview(store, first.batch_id)
+    assert preview.superseded == 1
+    assert list(preview.changes["Sau khi hoàn tác"]) == ["Không còn số liệu"] * 2
+    assert set(preview.changes["Kỳ báo cáo"]) == {"Tháng 3/2026"}
+    assert preview.summary == (f"Hoàn tác lô số {first.batch_id} sẽ thay đổi 2 số liệu; 1 số liệu khác của lô "
+                               "đã được lô mới hơn thay thế nên giữ nguyên.")  # fmt: skip
+    latest = dashboard.revert_preview(store, second.batch_id).changes.iloc[0]
+    assert latest["Hiện tại"].endswith("(850/1.045)") and latest["Sau khi hoàn tác"].endswith("(812/1.045)")
+    assert latest["Đơn vị"] == "Thôn Cậy"
 
 
 def test_sending_the_first_file_again_after_a_revision_is_a_new_revision(
