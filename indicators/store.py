@@ -1223,17 +1223,38 @@ class Store:
         names, at_level = level.dictionary.to_pylist(), level.indices.to_numpy(zero_copy_only=False)
         owes = np.array([mask_of.get(name, 0) for name in names], dtype=np.int64)[at_level]
         expected = np.array([bin(mask_of.get(name, 0)).count("1") for name in names], dtype=np.int64)[at_level]
+        months = pa.table({"period": list(dues), "due": pa.array(list(dues.values()), pa.timestamp("us")),
+                           "month_order": range(len(dues))})  # fmt: skip
+        marks = ", ".join("?" * len(months))
         with self.cursor() as cur:
-            if self.is_postgres:
-                sent = self._sent_in_postgres(cur, dues, codes, mask_of, units["unit_code"])
-            else:
-                sent = self._sent_in_duckdb(cur, dues, codes, units["unit_code"], owes)
+            # as Arrow: DuckDB registers a pandas frame in 5-15 ms, an Arrow table in 1-2 ms
+            cur.register("owed_units", pa.table({"unit_code": units["unit_code"], "owes": owes,
+                                                 "unit_order": pa.array(range(len(units)), pa.int64())}))  # fmt: skip
+            cur.register("months_due", months)
+            try:
+                # the months as constants: PostgreSQL then sends only their rows (a join's condition
+                # is not pushed down: the city's million current values came over the wire)
+                sent = cur.execute(
+                    f"""SELECT m.month_order, u.unit_order, count(*) AS submitted,
+                        count(*) FILTER (WHERE c.first_received_at <= m.due) AS on_time,
+                        max(c.first_received_at) AS last_received_at, bit_or(1::BIGINT << c.bit) AS sent
+                    FROM (SELECT period, unit_code, first_received_at, list_position(?, indicator_code) - 1 AS bit
+                          FROM current_submissions WHERE period IN ({marks})) c
+                    JOIN months_due m ON m.period = c.period
+                    JOIN owed_units u ON u.unit_code = c.unit_code
+                    WHERE (u.owes >> c.bit) & 1 = 1
+                    GROUP BY m.month_order, u.unit_order""",
+                    [codes, *dues],
+                ).fetch_arrow_table()
+            finally:
+                for name in ("owed_units", "months_due"):
+                    cur.unregister(name)
         cells = len(dues) * len(units)
-        at = sent["month_order"] * len(units) + sent["unit_order"]
+        at = sent["month_order"].to_numpy() * len(units) + sent["unit_order"].to_numpy()
 
         def spread(column: str, empty, dtype) -> np.ndarray:
             out = np.full(cells, empty, dtype=dtype)
-            out[at] = sent[column]
+            out[at] = sent[column].to_numpy()
             return out
 
         owes = np.tile(owes, len(dues))
@@ -1245,67 +1266,6 @@ class Store:
             "last_received_at": spread("last_received_at", np.datetime64("NaT"), "datetime64[us]"),
             "missing_codes": [list(decoded[m]) if m else [] for m in missing.tolist()],
         })  # fmt: skip
-
-    # What `submission_counts` needs from the store, per (month, unit) that sent something it owes:
-    # month_order and unit_order (positions in `dues` and the units), submitted, on_time,
-    # last_received_at and `sent` (the bits of the codes sent), as numpy arrays.
-    _SENT_COLUMNS = ["month_order", "unit_order", "submitted", "on_time", "last_received_at", "sent"]
-
-    @staticmethod
-    def _sent_in_duckdb(cur: duckdb.DuckDBPyConnection, dues: dict[str, datetime], codes: list[str],
-                        unit_codes: pa.ChunkedArray, owes: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
-        months = pa.table({"period": list(dues), "due": pa.array(list(dues.values()), pa.timestamp("us")),
-                           "month_order": range(len(dues))})  # fmt: skip
-        # as Arrow: DuckDB registers a pandas frame in 5-15 ms, an Arrow table in 1-2 ms
-        cur.register("owed_units", pa.table({"unit_code": unit_codes, "owes": owes,
-                                             "unit_order": pa.array(range(len(unit_codes)), pa.int64())}))  # fmt: skip
-        cur.register("months_due", months)
-        try:
-            sent = cur.execute(
-                f"""SELECT m.month_order, u.unit_order, count(*) AS submitted,
-                    count(*) FILTER (WHERE c.first_received_at <= m.due) AS on_time,
-                    max(c.first_received_at) AS last_received_at, bit_or(1::BIGINT << c.bit) AS sent
-                FROM (SELECT period, unit_code, first_received_at, list_position(?, indicator_code) - 1 AS bit
-                      FROM current_submissions WHERE period IN ({", ".join("?" * len(dues))})) c
-                JOIN months_due m ON m.period = c.period
-                JOIN owed_units u ON u.unit_code = c.unit_code
-                WHERE (u.owes >> c.bit) & 1 = 1
-                GROUP BY m.month_order, u.unit_order""",
-                [codes, *dues],
-            ).fetch_arrow_table()
-        finally:
-            for name in ("owed_units", "months_due"):
-                cur.unregister(name)
-        return {name: sent[name].to_numpy() for name in Store._SENT_COLUMNS}
-
-    @staticmethod
-    def _sent_in_postgres(cur: duckdb.DuckDBPyConnection, dues: dict[str, datetime], codes: list[str],
-                          mask_of: dict[str, int], unit_codes: pa.ChunkedArray) -> dict[str, np.ndarray]:  # fmt: skip
-        """PostgreSQL groups the months' current values itself and sends one row per unit; a unit
-        owes its level's mask, its level as the units table has it. DuckDB grouping them would
-        first bring every value of the months over the wire (a city's month: 39.000 rows)."""
-        months = ", ".join(f"({_literal(p)}, TIMESTAMP {_literal(due.isoformat(sep=' '))})" for p, due in dues.items())
-        whens = " ".join(f"WHEN {_literal(level)} THEN {mask}::BIGINT" for level, mask in mask_of.items())
-        owes = f"CASE u.level {whens} ELSE 0::BIGINT END" if whens else "0::BIGINT"
-        sql = f"""SELECT c.period, c.unit_code, count(*) AS submitted,
-                count(*) FILTER (WHERE c.first_received_at <= m.due) AS on_time,
-                max(c.first_received_at) AS last_received_at, bit_or(1::BIGINT << c.bit) AS sent
-            FROM (SELECT period, unit_code, first_received_at,
-                         array_position(ARRAY[{", ".join(map(_literal, codes))}]::VARCHAR[], indicator_code) - 1 AS bit
-                  FROM current_submissions WHERE period IN ({", ".join(map(_literal, dues))})) c
-            JOIN (VALUES {months}) m (period, due) ON m.period = c.period
-            JOIN units u ON u.code = c.unit_code
-            WHERE (({owes}) >> c.bit) & 1 = 1
-            GROUP BY c.period, c.unit_code"""
-        sent = cur.execute(f"SELECT * FROM postgres_query({_literal(PG_ALIAS)}, {_literal(sql)})").fetch_arrow_table()
-        month_of = {period: number for number, period in enumerate(dues)}
-        unit_order = pd.Index(unit_codes.to_numpy()).get_indexer(sent["unit_code"].to_numpy())
-        asked = unit_order >= 0  # units outside the ones asked for
-        return {
-            "month_order": np.array([month_of[p] for p in sent["period"].to_pylist()], dtype=np.int64)[asked],
-            "unit_order": unit_order[asked],
-            **{name: sent[name].to_numpy()[asked] for name in ("submitted", "on_time", "last_received_at", "sent")},
-        }
 
     def rolled_up(self, ancestry: pd.DataFrame, first: str, last: str, hamlets: bool = True) -> pd.DataFrame:
         """Current figures summed per (ancestor, indicator, period) from `first` to `last`.
