@@ -1080,11 +1080,23 @@ class Store:
         """Import batches, newest first: those touching `period`, in `state` ("live" or
         "reverted"), at most `limit` of them (a city has tens of thousands)."""
         where, params = self._batch_filter(period, state, batch_id)
-        sql = f"""SELECT b.*, r.reverted_at, r.reverted_by
-            FROM batches b LEFT JOIN batch_reverts r ON r.batch_id = b.id WHERE {where} ORDER BY b.id DESC"""
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        df = self.query_df(sql, params)
+        joined = f"FROM batches b LEFT JOIN batch_reverts r ON r.batch_id = b.id WHERE {where}"
+        with self.cursor() as cur:
+            if limit is not None and self.is_postgres:
+                # The oldest id of the newest `limit`, found on the few columns the filter reads, then
+                # the rows from it on: PostgreSQL gets `id >=` as its own condition, where DuckDB's
+                # LIMIT would first bring every batch, warnings and all, over the wire (a city's
+                # 500 newest: 115 ms -> 37 ms). DuckDB's own LIMIT is faster on its file.
+                oldest = cur.execute(f"SELECT min(id) FROM (SELECT b.id {joined} ORDER BY b.id DESC LIMIT {int(limit)})",
+                                     params).fetchone()[0]  # fmt: skip
+                if oldest is None:
+                    joined += " AND false"
+                else:
+                    joined, params = f"{joined} AND b.id >= ?", [*params, oldest]
+            sql = f"SELECT b.*, r.reverted_at, r.reverted_by {joined} ORDER BY b.id DESC"
+            if limit is not None and not self.is_postgres:
+                sql += f" LIMIT {int(limit)}"
+            df = cur.execute(sql, params).df()
         df["warnings"] = df["warnings"].map(json.loads)
         return df
 

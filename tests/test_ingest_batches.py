@@ -220,6 +220,25 @@ def test_sending_the_first_file_again_after_a_revision_is_a_new_revision(
     assert len(store.revisions("CQ_VNEID_MUC_2", "2026-03")) == 3
 
 
+def test_batches_limit_keeps_the_newest_that_match(store, run_import, make_long_csv):
+    ids = {}
+    for month in ("2026-01", "2026-02", "2026-03", "2026-04"):
+        rows = [[month, *row[1:]] for row in MARCH]
+        ids[month] = run_import(store, f"{month}.csv", make_long_csv(rows), now=datetime(2026, 5, 2)).batch_id
+    store.revert_batch(ids["2026-03"], admin("quan_tri"))
+
+    def listed(**filters):
+        return store.batches(**filters)["id"].tolist()
+
+    assert listed(limit=2) == [ids["2026-04"], ids["2026-03"]]
+    assert listed(state="live", limit=2) == [ids["2026-04"], ids["2026-02"]], "past the reverted one"
+    assert listed(state="reverted", limit=5) == [ids["2026-03"]]
+    assert listed(period="2026-02", limit=1) == [ids["2026-02"]]
+    assert listed(period="2025-12", limit=3) == [] and listed(limit=0) == []
+    assert listed() == sorted(ids.values(), reverse=True)
+    assert store.batches(limit=1)["warnings"].map(type).tolist() == [list]
+
+
 def test_batches_record_the_import(store, fixture_bytes, run_import, now):
     report = run_import(store, "long.xlsx", fixture_bytes("long.xlsx"), user="can_bo_xa")
     (batch,) = store.batches().to_dict("records")
