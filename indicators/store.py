@@ -393,6 +393,15 @@ _ADD_BATCH = """
     FROM submissions s LEFT JOIN current_submissions k ON {on_key}
     WHERE s.batch_id = {batch} ORDER BY s.id
 """
+# A batch none of whose keys has a current value yet (a new month: the usual import): its rows are
+# their keys' first values as they are, without the join and its sort (a city's file: 18 ms -> 9 ms,
+# plus 5 ms for `_replaces_any` to find that). A plain scan keeps the id order.
+_ADD_NEW_BATCH = """
+    INSERT INTO current_submissions
+    SELECT id, batch_id, period, unit_code, indicator_code, numerator, denominator, value, note,
+        received_at, source_row, received_at, 1
+    FROM submissions WHERE batch_id = {batch}
+"""
 
 # `current_totals`: the current values summed per (period, total unit, indicator), where a hamlet's
 # figures count in its parent's (its commune's) total and any other unit's in its own. A roll-up to
@@ -631,10 +640,11 @@ class Store:
         batch = int(batch_id)
         keys = _BATCH_KEYS.format(batch=batch)
         if added:
-            self._run_native(cur, _ADD_BATCH.format(batch=batch, on_key=_same_key("s")))
-            if not self._replaced_any(cur, batch):  # the usual import: a new month
+            if not self._replaces_any(cur, batch):  # the usual import: a new month
+                self._run_native(cur, _ADD_NEW_BATCH.format(batch=batch))
                 self._add_to_totals(cur, batch)
                 return
+            self._run_native(cur, _ADD_BATCH.format(batch=batch, on_key=_same_key("s")))
             self._run_native(cur, f"DELETE FROM current_submissions USING {keys} WHERE "
                                   + _same_key("current_submissions")
                                   + f" AND current_submissions.batch_id <> {batch}")  # fmt: skip
@@ -661,17 +671,14 @@ class Store:
             self._run_native(cur, "INSERT INTO current_totals SELECT * FROM batch_sums")
         self._run_native(cur, "DROP TABLE batch_sums")
 
-    def _replaced_any(self, cur: duckdb.DuckDBPyConnection, batch: int) -> bool:
-        """Whether the just added batch replaced a current value: one of its keys then counts more
-        than one revision. DuckDB finds the batch's new rows by their zone maps; PostgreSQL goes
-        through the batch's revisions (indexed) to their current values (indexed)."""
-        if not self.is_postgres:
-            sql = f"SELECT count(*) FROM current_submissions WHERE batch_id = {batch} AND revisions > 1"
-            return bool(cur.execute(sql).fetchone()[0])
-        sql = ("SELECT count(*) AS n FROM submissions s JOIN current_submissions c ON "
-               + _same_key("c", "s")
-               + f" WHERE s.batch_id = {batch} AND c.batch_id = {batch} AND c.revisions > 1")  # fmt: skip
-        return bool(self._query_native(cur, sql)[0][0])
+    def _replaces_any(self, cur: duckdb.DuckDBPyConnection, batch: int) -> bool:
+        """Whether the just written batch (its revisions, not yet its current values) has a key
+        that already has a current value. DuckDB probes the current values with the batch's keys
+        (its new rows found by zone maps); PostgreSQL goes through the batch's revisions (indexed)
+        to the current values (indexed)."""
+        sql = ("SELECT 1 AS found FROM submissions s JOIN current_submissions c ON " + _same_key("c", "s")
+               + f" WHERE s.batch_id = {batch} LIMIT 1")  # fmt: skip
+        return bool(self._query_native(cur, sql))
 
     def _ids(self, cur: duckdb.DuckDBPyConnection, sequence: str, count: int = 1) -> int:
         """The first of `count` consecutive new ids (the caller holds the write lock)."""
