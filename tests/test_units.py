@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -87,6 +88,20 @@ def test_fold_is_forgiving():
     assert fold("v\u20d7 Thôn") == "v thon"  # a combining arrow, outside that block
     assert fold("Hà Nội (cũ) – P.1") == "ha noi cu p 1"
 
+
+
+def _fold_by_decomposing(text: str) -> str:
+    """What `fold` does, the long way: every mark dropped after decomposition."""
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+    stripped = re.sub(r"[_\-–—.,:;/()\"“”‘’']+", " ", stripped.replace("đ", "d").replace("Đ", "D"))
+    return re.sub(r"\s+", " ", stripped).strip().lower()
+
+
+def test_fold_of_any_letter_is_what_decomposing_gives():
+    letters = [chr(c) for c in range(0x3000) if not 0xD800 <= c <= 0xDFFF]
+    words = ["Thôn Cậy", "Xã Bình Giang", "Phường Hồng Bàng", "ĐẮK LẮK", "Thuỷ Nguyên", "Mường Tè"]
+    texts = letters + words + [unicodedata.normalize("NFD", w) for w in words] + [w + " Ω" for w in words]
+    assert [fold(t) for t in texts] == [_fold_by_decomposing(t) for t in texts]
 
 def test_matcher_finds_each_hamlet_every_way(hamlets, units):
     matcher = UnitMatcher(units)
