@@ -1093,7 +1093,7 @@ class Store:
                 # The oldest id of the newest `limit`, found on the few columns the filter reads, then
                 # the rows from it on: PostgreSQL gets `id >=` as its own condition, where DuckDB's
                 # LIMIT would first bring every batch, warnings and all, over the wire (a city's
-                # 500 newest: 115 ms -> 37 ms). DuckDB's own LIMIT is faster on its file.
+                # 500 newest: 115 ms -> 38 ms). DuckDB's own LIMIT is faster on its file.
                 oldest = cur.execute(f"SELECT min(id) FROM (SELECT b.id {joined} ORDER BY b.id DESC LIMIT {int(limit)})",
                                      params).fetchone()[0]  # fmt: skip
                 if oldest is None:
