@@ -77,7 +77,7 @@ lint: dev-deps
 # figure beside its floor; results in bench/results/<size>.json, generated data in bench/data/.
 #   make bench            commune and city sizes (about 20 minutes on 2 cores), then the city on
 #                         PostgreSQL (a throwaway server, bench/postgres.py); tables: BENCHMARKS.md
-#   make bench-national   the national size (31 million rows: about 25 minutes and 10 GB of disk)
+#   make bench-national   the national size (31 million rows: 7 to 25 minutes, a few GB of disk)
 bench: deps sysdeps
 	$(BIN)/python -m bench.run commune city
 	$(BIN)/python -m bench.postgres city
