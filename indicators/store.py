@@ -1158,13 +1158,9 @@ class Store:
         the key's latest live revision from another batch, which would count again: has_after
         (false: the key would have no figure), after_numerator, after_denominator, after_value."""
         with self.cursor() as cur:
+            # the months as constants: PostgreSQL then sends only their rows (no batch: no month, no row)
             months = [r[0] for r in cur.execute(
-                "SELECT DISTINCT period FROM submissions WHERE batch_id = ?", [batch_id]).fetchall()]  # fmt: skip
-            if not months:
-                return pd.DataFrame(columns=["period", "unit_code", "indicator_code", "numerator", "denominator",
-                                             "value", "is_current", "has_after", "after_numerator",
-                                             "after_denominator", "after_value"])  # fmt: skip
-            # the months as constants: PostgreSQL then sends only their rows
+                "SELECT DISTINCT period FROM submissions WHERE batch_id = ?", [batch_id]).fetchall()] or [None]  # fmt: skip
             months_in = ", ".join("?" * len(months))
             return cur.execute(
                 f"""SELECT m.period, m.unit_code, m.indicator_code, m.numerator, m.denominator, m.value,

@@ -30,15 +30,21 @@ def _unmarked(text: str) -> str:
     return stripped
 
 
-# Each precomposed Latin letter with marks (the whole of Vietnamese) as `_unmarked` leaves it: one
-# `str.translate` does what decomposing does, five times faster (a city's 2.850 names sorted at the
-# first completeness). Text it does not make ASCII (combining marks, other scripts) goes the long way.
-_UNMARKED = {
-    code: _unmarked(chr(code))
-    for block in (range(0xC0, 0x250), range(0x1E00, 0x1F00))
-    for code in block
-    if _unmarked(chr(code)).isascii() and _unmarked(chr(code)) != chr(code)
-}
+def _unmarking_table() -> dict[int, str]:
+    """Each precomposed Latin letter with marks (the whole of Vietnamese) mapped to what
+    `_unmarked` leaves of it, where that is ASCII."""
+    table = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        plain = _unmarked(chr(code))
+        if plain.isascii() and plain != chr(code):
+            table[code] = plain
+    return table
+
+
+# One `str.translate` does what decomposing does, three times faster (a city's 2.851 names sorted
+# at the first completeness: 5,9 -> 1,8 ms). Text it leaves non-ASCII (combining marks, other
+# scripts) goes the long way.
+_UNMARKED = _unmarking_table()
 
 
 @lru_cache(maxsize=65536)  # a file repeats the same codes, names and months thousands of times
