@@ -20,7 +20,7 @@ Rules, written once:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +31,7 @@ from . import catalog, periods
 from .memo import by_data_version
 from .store import Store
 from .text import fold
-from .units import OrgUnit, UnitMatcher
+from .units import OrgUnit, UnitMatcher, unit_label
 
 STATUSES = ("achieved", "on_track", "at_risk", "behind", "no_data")
 STATUS_VI = {
@@ -100,25 +100,27 @@ def projection_for(months: list[int], values: list[float], kind: str, aggregatio
     return min(projected, 100.0) if kind == "ratio" else projected
 
 
-def ancestry(units: Iterable[OrgUnit]) -> pd.DataFrame:
-    """(unit_code, rollup_code) for every unit and each of its ancestors, itself included."""
-    parent = {unit.code: unit.parent for unit in units}
+def ancestry(codes: np.ndarray, parents: np.ndarray) -> pd.DataFrame:
+    """(unit_code, rollup_code) for every unit and each of its ancestors, itself included.
+
+    `codes` are the units (each once), `parents` the code of each one's parent (None at the top)."""
+    codes, parents = np.asarray(codes, dtype=object), np.asarray(parents, dtype=object)
     # a parent that is not a unit itself still counts as an ancestor (after the units, with none above)
-    missing = list(dict.fromkeys(p for p in parent.values() if p is not None and p not in parent))
-    codes = np.array([*parent, *missing], dtype=object)
-    position = {code: i for i, code in enumerate(codes)}
+    known = pd.Index(codes)
+    named = pd.notna(parents)
+    missing = pd.unique(parents[named & (known.get_indexer(parents) < 0)])
+    everyone = np.concatenate([codes, missing]) if len(missing) else codes
     # as positions, -1 above the top: a country's 83.000 units climb in numpy, not in dict lookups
-    above = np.array([position.get(p, -1) for p in parent.values()] + [-1] * len(missing), dtype=np.int64)
-    frames, unit, node = [], np.arange(len(parent)), np.arange(len(parent))
+    above = np.full(len(everyone), -1, dtype=np.int64)
+    above[: len(codes)] = np.where(named, pd.Index(everyone).get_indexer(parents), -1)
+    frames, unit, node = [], np.arange(len(codes)), np.arange(len(codes))
     for _ in range(50):  # a level at a time, for every unit at once (a loop in the tree ends here)
-        frames.append(pd.DataFrame({"unit_code": codes[unit], "rollup_code": codes[node]}))
+        frames.append(pd.DataFrame({"unit_code": everyone[unit], "rollup_code": everyone[node]}))
         node = above[node]
         keep = node >= 0
         if not keep.any():
             break
         unit, node = unit[keep], node[keep]
-    if not frames:
-        return pd.DataFrame(columns=["unit_code", "rollup_code"])
     links = pd.concat(frames, ignore_index=True)
     # only a loop in the tree (a unit its own ancestor) repeats a pair: count each ancestor once
     return links.drop_duplicates(ignore_index=True) if len(frames) > 10 else links
@@ -126,11 +128,26 @@ def ancestry(units: Iterable[OrgUnit]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Tree:
-    """The org units and what is derived from them once per change of the units."""
+    """The org units and what is derived from them once per change of the units.
 
-    units: list[OrgUnit]
-    by_code: dict[str, OrgUnit]
-    ancestry: pd.DataFrame  # metrics.ancestry
+    Built from the units' columns (`Store.unit_columns`): completeness needs no object per unit.
+    The units as objects are read when first asked for."""
+
+    columns: dict[str, np.ndarray]  # code, name, parent, level, active; in code order
+    read_units: Callable[[], list[OrgUnit]]
+
+    @functools.cached_property
+    def units(self) -> list[OrgUnit]:
+        return self.read_units()
+
+    @functools.cached_property
+    def by_code(self) -> dict[str, OrgUnit]:
+        return {u.code: u for u in self.units}
+
+    @functools.cached_property
+    def ancestry(self) -> pd.DataFrame:
+        """`metrics.ancestry` of the units."""
+        return ancestry(self.columns["code"], self.columns["parent"])
 
     def scale(self, code: str) -> float:
         """How much of a commune's count target the unit `code` carries (see the module docstring).
@@ -165,12 +182,21 @@ class Tree:
 
     def subtree(self, root: str) -> set[str]:
         """`root` and every unit below it."""
-        return set(self.ancestry.loc[self.ancestry["rollup_code"] == root, "unit_code"])
+        return set(self._below(root))
+
+    def _below(self, root: str) -> np.ndarray:
+        return self.ancestry["unit_code"].to_numpy()[self.ancestry["rollup_code"].to_numpy() == root]
+
+    def _reporting_at(self, root: str) -> np.ndarray:
+        """Positions in `columns` of the active hamlets and communes in `root`'s subtree."""
+        code, level = self.columns["code"], self.columns["level"]
+        # pandas hashes: numpy's isin compares text arrays element by element (0,2 s for a city)
+        return np.flatnonzero(pd.Index(code).isin(self._below(root)) & self.columns["active"].astype(bool)
+                              & ((level == "hamlet") | (level == "commune")))  # fmt: skip
 
     def reporting(self, root: str) -> list[OrgUnit]:
         """Active units in `root`'s subtree that submit figures (hamlets and communes)."""
-        members = self.subtree(root)
-        return [u for u in self.units if u.code in members and u.active and u.level in ("hamlet", "commune")]
+        return [self.by_code[code] for code in self.columns["code"][self._reporting_at(root)]]
 
     @functools.cached_property
     def _owed_kept(self) -> dict[str, Owed]:
@@ -203,9 +229,14 @@ OWED_CODES = pa.table({"level": [level for level, _ in _OWED], "indicator_code":
 
 
 def _owed(units: Tree, root: str) -> Owed:
-    found = sorted(units.reporting(root), key=lambda u: (u.level != "hamlet", fold(u.name)))
-    codes, levels = [u.code for u in found], [u.level for u in found]
-    return Owed(codes, [u.label for u in found], levels, pa.table({"unit_code": codes, "level": levels}))
+    at = units._reporting_at(root)
+    codes, names, levels = (units.columns[c][at] for c in ("code", "name", "level"))
+    folded = {name: fold(name) for name in set(names)}  # hamlet names repeat from commune to commune
+    # hamlets first, then by name; stable, so units of one name keep their code order
+    order = np.lexsort((np.array([folded[n] for n in names], dtype=str), levels != "hamlet"))
+    codes, names, levels = codes[order].tolist(), names[order].tolist(), levels[order].tolist()
+    return Owed(codes, [unit_label(n, lv) for n, lv in zip(names, levels)], levels,
+                pa.table({"unit_code": codes, "level": levels}))  # fmt: skip
 
 
 _TREES: dict[tuple, Tree] = {}
@@ -216,8 +247,7 @@ def tree(store: Store) -> Tree:
     key = (store.path, id(store), store.units_version())
     found = _TREES.get(key)
     if found is None:
-        units = store.units()
-        found = Tree(units, {u.code: u for u in units}, ancestry(units))
+        found = Tree(store.unit_columns(), store.units)
         _TREES.clear()
         _TREES[key] = found
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -59,12 +60,18 @@ class OrgUnit(BaseModel):
     @property
     def label(self) -> str:
         """How the unit is shown: "Thôn Cậy", "Xã Bình Giang"."""
-        if _PREFIX.match(fold(self.name)):  # "Phường Hồng Bàng", "Tổ dân phố 3" keep their own
-            return self.name
-        return f"{_LEVEL_PREFIX[self.level]} {self.name}"
+        return unit_label(self.name, self.level)
 
 
 _LEVEL_PREFIX = {"hamlet": "Thôn", "commune": "Xã", "city": "Thành phố"}
+
+
+@lru_cache(maxsize=65536)  # hamlet names repeat from commune to commune
+def unit_label(name: str, level: str) -> str:
+    """How a unit of that name and level is shown (`OrgUnit.label`)."""
+    if _PREFIX.match(fold(name)):  # "Phường Hồng Bàng", "Tổ dân phố 3" keep their own
+        return name
+    return f"{_LEVEL_PREFIX[level]} {name}"
 
 
 def bare(text: str) -> str:

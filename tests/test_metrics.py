@@ -659,6 +659,42 @@ def test_city_reporting_units_and_completeness(mt_city_store: Store) -> None:
     assert {u.code for u in metrics.member_units(mt_city_store, MT_COMMUNE)} == {"H1", "H2"}
 
 
+def test_completeness_lists_hamlets_first_then_by_name(mt_city_store: Store) -> None:
+    table = metrics.completeness(mt_city_store, "2026-03", "31")
+    # "Bá Thủy" < "Cậy" < "Thôn Một" without their marks; a name with its own prefix keeps it
+    assert list(table["unit_code"]) == ["H2", "H1", "K1", MT_COMMUNE, "01311"]
+    assert list(table["unit_name"]) == ["Thôn Bá Thủy", "Thôn Cậy", "Thôn Một", "Xã Bình Giang", "Xã Thanh Hà"]
+    assert list(table["level"]) == ["hamlet"] * 3 + ["commune"] * 2
+
+
+def test_units_changed_change_the_tree() -> None:
+    store = mt_new_store([OrgUnit(code="C", name="Bình Giang", level="commune"),
+                          OrgUnit(code="H1", name="Cậy", parent="C"), OrgUnit(code="H2", name="Đông", parent="C")])  # fmt: skip
+    try:
+        assert list(metrics.completeness(store, "2026-03", "C")["unit_code"]) == ["H1", "H2", "C"]
+        assert list(store.unit_columns()["active"]) == [True, True, True]
+        # a hamlet closed and another renamed: the next call reads the units again
+        store.save_units([OrgUnit(code="H1", name="Cậy", parent="C", active=False),
+                          OrgUnit(code="H2", name="An Đông", parent="C")], ADMIN)  # fmt: skip
+        assert list(store.unit_columns()["active"]) == [True, False, True]
+        table = metrics.completeness(store, "2026-03", "C")
+        assert list(table["unit_code"]) == ["H2", "C"] and table["unit_name"].iloc[0] == "Thôn An Đông"
+        assert [u.code for u in metrics.reporting_units(store, "C")] == ["C", "H2"]
+    finally:
+        store.close()
+
+
+def test_ancestry_counts_a_parent_outside_the_units_and_each_ancestor_once_in_a_loop() -> None:
+    def pairs(codes: list[str], parents: list[str | None]) -> set[tuple[str, str]]:
+        links = metrics.ancestry(codes, parents)
+        assert not links.duplicated().any()
+        return set(links.itertuples(index=False, name=None))
+
+    assert pairs(["A", "B", "C"], [None, "A", "X"]) == {("A", "A"), ("B", "B"), ("C", "C"), ("B", "A"), ("C", "X")}
+    assert pairs(["A", "B"], ["B", "A"]) == {("A", "A"), ("B", "B"), ("A", "B"), ("B", "A")}
+    assert metrics.ancestry([], []).empty
+
+
 # --- property: the commune value is the pooled ratio ------------------------------------------
 
 _mt_prop: dict[str, object] = {}
