@@ -18,7 +18,7 @@ from ..store import Store
 from .fast import clean_rows
 from .layout import sheet_records
 from .read import ReadError, Sheet, read_tables
-from .validate import Context, compare_with_store, validate_records
+from .validate import Context, column_arrays, compare_with_store, validate_records
 
 # The same limit as the upload widget (.streamlit/config.toml server.maxUploadSize = 20), so the
 # command line refuses what the web page refuses.
@@ -234,7 +234,11 @@ def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_
         report.status = "unchanged"
         return report
 
-    to_write = rows[rows["change"] != "unchanged"].copy()
+    written = (rows["change"] != "unchanged").to_numpy()
+    # the rows to write in a frame of their own, sharing the arrays when every row is written
+    # (copying a million rows took 0,5 s)
+    to_write = pd.DataFrame({name: array if written.all() else array[written]
+                             for name, array in column_arrays(rows).items()}, copy=False)  # fmt: skip
     to_write["received_at"] = now
     batch = {
         "file_name": report.file_name,

@@ -230,6 +230,14 @@ def _duplicates(frame: pd.DataFrame, records: list[Record]) -> list[Issue]:
     return issues
 
 
+def column_arrays(frame: pd.DataFrame) -> dict[str, object]:
+    """The frame's columns as arrays with their dtypes, for a new frame that shares them
+    (`pd.DataFrame(arrays, copy=False)`): numpy's as they are, pandas' own (categories, nullable
+    numbers) as pandas arrays. Wrapping numpy's text too would make pandas look at every cell."""
+    return {name: column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+            for name, column in frame.items()}  # fmt: skip
+
+
 def compare_with_store(
     frame: pd.DataFrame, current: pd.DataFrame, ctx: Context
 ) -> tuple[pd.DataFrame, list[Issue]]:
@@ -239,8 +247,12 @@ def compare_with_store(
     """
     issues: list[Issue] = []
     amounts = ["numerator", "denominator", "value"]
-    out = frame.reset_index(drop=True)
-    out["prev_period"] = out["period"].map({p: periods.previous(p) for p in out["period"].unique()})
+    # the frame's columns and the new ones as arrays, made into one frame at the end without
+    # copying them (a city in one file: 0,6 s of copies)
+    columns = column_arrays(frame)
+    month_at, months = pd.factorize(frame["period"].to_numpy(object))
+    columns["prev_period"] = np.array([periods.previous(p) for p in months], dtype=object)[month_at]
+    out = pd.DataFrame(columns, copy=False)
     # one integer per (period, unit, indicator): two lookups by number instead of two merges on
     # three text columns (a city's file: 0,04 s -> 0,005 s)
     stored, this_month, month_before = _key_numbers(current, out)
@@ -250,7 +262,7 @@ def compare_with_store(
     known = np.concatenate([stored, this_month])
     keep = ~pd.Index(known).duplicated(keep="last")
     before = pd.Index(known[keep]).get_indexer(month_before)
-    figures, added = {}, {}  # arrays, added to the frame at once (a city's file: 9.000 rows)
+    figures, added = {}, {}
     for name in amounts:  # row -1 (not stored) takes the NaN appended at the end
         stored_values = current[name].to_numpy(float, na_value=np.nan)
         figures[name] = out[name].to_numpy(float, na_value=np.nan)
@@ -260,9 +272,8 @@ def compare_with_store(
     same = np.logical_and.reduce([_eq(figures[name], added[f"cur_{name}"]) for name in amounts])
     # categories: the import compares this column with a word several times
     added["change"] = pd.Categorical.from_codes(np.where(~exists, 0, np.where(same, 2, 1)), CHANGES)
-    out = pd.concat([out[[*frame.columns, "prev_period"]], pd.DataFrame(added, index=out.index)], axis=1)
-    out = out[[*frame.columns, *(f"cur_{name}" for name in amounts), "prev_period",
-               *(f"prev_{name}" for name in amounts), "change"]]  # fmt: skip
+    out = pd.DataFrame(columns | added, columns=[*frame.columns, *(f"cur_{name}" for name in amounts), "prev_period",
+                                                 *(f"prev_{name}" for name in amounts), "change"], copy=False)  # fmt: skip
 
     # late: received after the deadline of the reporting month itself
     for period in sorted(out["period"].unique()):
