@@ -499,11 +499,11 @@ def _arrow_rows(rows: pd.DataFrame) -> pa.Table:
     table = pa.Table.from_pandas(rows[[c for c in SUBMISSION_COLUMNS if c not in text]], preserve_index=False)
     key = np.zeros(len(rows), dtype=np.int64)  # one number per (period, unit, indicator)
     for column in text:
-        codes, uniques = pd.factorize(rows[column].to_numpy(object))
+        codes, uniques = pd.factorize(rows[column])  # an import's are categories: numbered already
         if column != "note":
             key = key * (len(uniques) + 1) + codes + 1
         table = table.append_column(column, pa.DictionaryArray.from_arrays(
-            pa.array(codes, pa.int32(), mask=codes < 0), pa.array(uniques.astype(object), pa.string())))  # fmt: skip
+            pa.array(codes, pa.int32(), mask=codes < 0), pa.array(np.asarray(uniques, dtype=object), pa.string())))  # fmt: skip
     if pd.Index(key).has_duplicates:
         raise StoreError("Lô nhập có hai dòng cùng kỳ, đơn vị và chỉ tiêu: không ghi.")
     return table

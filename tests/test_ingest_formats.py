@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from indicators.ingest.layout import sheet_records
-from indicators.ingest.read import decode_text, read_tables, sniff_delimiter
+from indicators.ingest.read import _first_lines, decode_text, read_tables, sniff_delimiter
 
 MARCH_FILES = [
     "long_utf8_bom.csv",
@@ -140,6 +140,19 @@ def test_rows_are_numbered_as_excel_shows_them_under_title_rows(store, fixture_b
 )
 def test_separator_is_sniffed(text, delimiter):
     assert sniff_delimiter(text) == delimiter
+
+
+@pytest.mark.parametrize("line_length", [10, 2_000, 70_000])
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_the_first_lines_of_a_large_text_are_its_first_lines(line_length, ending):
+    """Only a prefix is split (a city's file is 40 MB); lines longer than the prefix, and a line
+    end cut in two at its edge, still give the lines `splitlines` gives."""
+    text = ending.join(f"{i};" + "x" * line_length for i in range(100)) + ending
+    for count in (1, 60, 100, 200):
+        assert _first_lines(text, count) == text.splitlines()[:count]
+    cut = "a;b" + "\r\n" * 40_000  # "\r" at one prefix's edge, its "\n" in the next
+    assert _first_lines(cut[: 64 * 1024 - 1] + "x" + cut, 60) == (cut[: 64 * 1024 - 1] + "x" + cut).splitlines()[:60]
+    assert sniff_delimiter("\n".join(["x;" + "y" * 70_000] * 3 + ["1;2"] * 3)) == ";"
 
 
 ENCODERS = {

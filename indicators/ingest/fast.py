@@ -62,6 +62,11 @@ class _Distinct:
         """For each row, a number that is equal for rows whose results are equal."""
         return pd.factorize(results)[0][self.codes]
 
+    def categories(self, results: np.ndarray) -> pd.Categorical:
+        """For each row its result, as `validate.KEY_TEXT` columns are kept (sorted categories)."""
+        distinct = pd.Categorical(results)
+        return pd.Categorical.from_codes(distinct.codes[self.codes], distinct.categories)
+
 
 def _plain(column: _Distinct) -> bool:
     """Only text and empty cells (as every CSV): distinct values are then distinct keys. A
@@ -137,7 +142,6 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
     codes = cols["ma_chi_tieu"].each(lambda v: None if v is None else catalog.match_indicator(str(v)))
     if any(u is None for u in units) or any(c is None for c in codes):
         return None
-    unit_code, code = cols["don_vi"].rows(units), cols["ma_chi_tieu"].rows(codes)
     items = [catalog.indicator(c) for c in codes]  # per distinct value, as everything below
     # each row's unit and indicator of one level, compared as small numbers, not a million strings
     level_number = {level: i for i, level in enumerate(get_args(UnitLevel))}
@@ -172,7 +176,7 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
         if not np.where(ratio, ratio_ok, count_ok).all():
             return None
         value = np.where(ratio, np.where(den > 0, 100 * num / np.where(den > 0, den, 1), np.nan), val)
-    note = cols["ghi_chu"].rows(cols["ghi_chu"].each(lambda v: "" if v is None else nfc(unsafe_text(v))))
+    note = cols["ghi_chu"].each(lambda v: "" if v is None else nfc(unsafe_text(v)))
     key = np.zeros(len(t), dtype=np.int64)  # one number per (period, unit, indicator)
     for column, results in (("ky_bao_cao", period), ("don_vi", units), ("ma_chi_tieu", codes)):
         key = key * (len(cols[column].values) + 1) + cols[column].same(results)
@@ -180,7 +184,8 @@ def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
         return None
     # the new arrays as they are (copying a million rows into pandas' blocks: 0,3 s)
     return pd.DataFrame({
-        "period": cols["ky_bao_cao"].rows(period), "unit_code": unit_code, "indicator_code": code,
-        "numerator": np.where(ratio, num, np.nan), "denominator": np.where(ratio, den, np.nan), "value": value,
-        "note": note, "sheet": t["sheet"].to_numpy(object, copy=True), "source_row": t["source_row"].to_numpy(int, copy=True),
+        "period": cols["ky_bao_cao"].categories(period), "unit_code": cols["don_vi"].categories(units),
+        "indicator_code": cols["ma_chi_tieu"].categories(codes), "numerator": np.where(ratio, num, np.nan),
+        "denominator": np.where(ratio, den, np.nan), "value": value, "note": cols["ghi_chu"].categories(note),
+        "sheet": t["sheet"].to_numpy(object, copy=True), "source_row": t["source_row"].to_numpy(int, copy=True),
     }, columns=ROW_COLUMNS, copy=False)  # fmt: skip

@@ -307,7 +307,7 @@ def read_tables(file_name: str, data: bytes) -> list[Sheet]:
     for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if bare.startswith(bom):
             bare = bare[len(bom):]
-    if not bare or not bare.replace(b"\x00", b"").strip():
+    if not bare.strip(b"\x00 \t\n\r\x0b\x0c"):  # nothing but NUL bytes and spaces (only its ends are read)
         raise ReadError(f"Tệp “{file_name}” rỗng: không có dữ liệu.")
     if data[:4] == b"PK\x03\x04":
         return read_xlsx(data, file_name)

@@ -25,6 +25,10 @@ ROW_COLUMNS = [
     "period", "unit_code", "indicator_code", "numerator", "denominator", "value", "note",
     "sheet", "source_row",
 ]  # fmt: skip
+# Kept as categories with their values in sorted order: a file repeats a few months, units, codes
+# and notes thousands of times, and each later step (compare, warnings, write) then counts and
+# matches them by number, not a million strings at a time.
+KEY_TEXT = ["period", "unit_code", "indicator_code", "note"]
 
 
 @dataclass
@@ -174,7 +178,7 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
             issues.append(Issue("error", "Tệp chưa có số liệu nào: các dòng đều để trống tử số, mẫu số và giá trị."))
         else:
             issues.append(Issue("warning", f"{len(blank_rows)} dòng không có số liệu nên được bỏ qua (dòng {listed})."))
-    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype({name: "category" for name in KEY_TEXT})
     issues += _duplicates(frame, records)
     if any(issue.severity == "error" for issue in issues):
         return frame, issues
@@ -209,7 +213,7 @@ def _duplicates(frame: pd.DataFrame, records: list[Record]) -> list[Issue]:
     issues: list[Issue] = []
     key = ["period", "unit_code", "indicator_code"]
     dup = frame[frame.duplicated(key, keep=False)]
-    for (period, unit, code), group in dup.groupby(key, sort=False):
+    for (period, unit, code), group in dup.groupby(key, sort=False, observed=True):  # categories: only those present
         first = group.iloc[0]
         where = ", ".join(str(r) for r in group["source_row"])
         conflict = any(
@@ -250,7 +254,7 @@ def compare_with_store(
     # the frame's columns and the new ones as arrays, made into one frame at the end without
     # copying them (a city in one file: 0,6 s of copies)
     columns = column_arrays(frame)
-    month_at, months = pd.factorize(frame["period"].to_numpy(object))
+    month_at, months = pd.factorize(frame["period"])
     columns["prev_period"] = np.array([periods.previous(p) for p in months], dtype=object)[month_at]
     out = pd.DataFrame(columns, copy=False)
     # one integer per (period, unit, indicator): two lookups by number instead of two merges on
@@ -292,16 +296,18 @@ def compare_with_store(
 
 def _key_numbers(current: pd.DataFrame, out: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One int64 per (period, unit_code, indicator_code), the same number for the same key: of
-    the stored values, of the file's rows, and of the file's rows a month earlier (prev_period)."""
-    sizes = [len(current), len(out), len(out)]
-    number = np.zeros(sum(sizes), dtype=np.int64)
+    the stored values, of the file's rows, and of the file's rows a month earlier. Each column
+    is factorised once (the file's are categories) and its few distinct values numbered."""
+    stored, this_month, month_before = (np.zeros(n, dtype=np.int64) for n in (len(current), len(out), len(out)))
     for column in ("period", "unit_code", "indicator_code"):
-        before = "prev_period" if column == "period" else column
-        values = np.concatenate([current[column].to_numpy(object), out[column].to_numpy(object),
-                                 out[before].to_numpy(object)])  # fmt: skip
-        codes, uniques = pd.factorize(values)
-        number = number * (len(uniques) + 1) + codes + 1
-    stored, this_month, month_before = np.split(number, np.cumsum(sizes)[:2])
+        stored_at, stored_values = pd.factorize(current[column])
+        file_at, file_values = pd.factorize(out[column])
+        stored_values, file_values = (np.asarray(v, dtype=object) for v in (stored_values, file_values))
+        earlier = np.array([periods.previous(p) for p in file_values], dtype=object) if column == "period" else file_values
+        known = pd.Index(pd.unique(np.concatenate([stored_values, file_values, earlier])))
+        stored = stored * (len(known) + 1) + known.get_indexer(stored_values)[stored_at] + 1
+        this_month = this_month * (len(known) + 1) + known.get_indexer(file_values)[file_at] + 1
+        month_before = month_before * (len(known) + 1) + known.get_indexer(earlier)[file_at] + 1
     return stored, this_month, month_before
 
 
@@ -343,10 +349,14 @@ def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
     def column(name: str, kind=object) -> np.ndarray:  # arrays, not a filtered copy of the frame
         return out[name].to_numpy(kind)[rows]
 
+    def numbered(name: str) -> tuple[np.ndarray, list]:  # categories: numbered without a string each
+        at, values = pd.factorize(out[name])
+        return at[rows], list(values)
+
     value, prev_value = column("value", float), column("prev_value", float)
     delta = value - prev_value
-    period_code = pd.factorize(column("period"))[0]
-    indicator_code, codes = pd.factorize(column("indicator_code"))
+    period_code = numbered("period")[0]
+    indicator_code, codes = numbered("indicator_code")
     groups = pd.factorize(period_code * len(codes) + indicator_code)[0]
     robust_z = _modified_z_by(groups, delta)
     settings = ctx.settings
@@ -364,10 +374,14 @@ def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
     with np.errstate(invalid="ignore"):
         down = stock & (np.where(ratio, numerator, value) < np.where(ratio, prev_numerator, prev_value))
     said = np.flatnonzero(jump | down)
-    for r in map(_Flagged._make, zip(*(a[said] for a in (
-        column("unit_code"), column("indicator_code"), column("source_row"), column("sheet"), value, prev_value,
-        numerator, prev_numerator, delta, robust_z,
-    )))):  # fmt: skip
+
+    def flagged(name: str) -> np.ndarray:
+        return out[name].iloc[rows[said]].to_numpy(object)
+
+    for r in map(_Flagged._make, zip(
+        flagged("unit_code"), flagged("indicator_code"), flagged("source_row"), flagged("sheet"),
+        *(a[said] for a in (value, prev_value, numerator, prev_numerator, delta, robust_z)),
+    )):  # fmt: skip
         item = items[r.indicator_code]
         big = abs(r.delta) >= settings.jump_min_change
         relative = abs(r.delta) / r.prev_value * 100 if r.prev_value else float("inf")
