@@ -30,7 +30,7 @@ from . import catalog
 from .accounts import Actor, allowed_units, require, require_tasks, require_units
 from .errors import PermissionDenied, StoreError, StoreLockedError
 from .settings import Settings
-from .units import OrgUnit
+from .units import STORED_FIELDS, OrgUnit
 
 __all__ = ["PermissionDenied", "Store", "StoreError", "StoreLockedError", "open_store"]
 
@@ -489,6 +489,15 @@ def _replaced(rows: pd.DataFrame) -> dict | None:
     return {"changed": len(old), "listed": len(kept), "changes": changes}
 
 
+def _python_values(column: pa.ChunkedArray) -> np.ndarray:
+    """An Arrow column as Python values (str, int, bool; None for NULL) in an object array."""
+    if pa.types.is_integer(column.type):  # numpy would make numbers with NULLs floats
+        values = column.fill_null(0).to_numpy().astype(object)
+        values[column.is_null().to_numpy(zero_copy_only=False)] = None
+        return values
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+
+
 def _arrow_rows(rows: pd.DataFrame) -> pa.Table:
     """A batch's rows (SUBMISSION_COLUMNS) for DuckDB to insert, as Arrow, the text columns as
     dictionaries: a file repeats a few months, units and codes thousands of times, and DuckDB
@@ -881,11 +890,8 @@ class Store:
         """Every unit by code; kept until the units change (a country has 80.000 of them)."""
 
         def read() -> list[OrgUnit]:
-            sql = "SELECT code, name, parent, level, households, population, active FROM units"
-            if not include_inactive:
-                sql += " WHERE active"
-            with self.cursor() as cur:
-                return OrgUnit.trusted(cur.execute(sql + " ORDER BY code").fetchall())
+            units = OrgUnit.trusted(zip(*(_python_values(column) for column in self._unit_table().columns)))
+            return units if include_inactive else [u for u in units if u.active]
 
         return list(self._kept_with_units(("units", include_inactive), read))
 
@@ -893,13 +899,20 @@ class Store:
         """Every unit's code, name, parent, level and active flag as arrays, in code order; kept
         until the units change. A tree is built from these without an object per unit: a city's
         2.851 units are read in 4 ms instead of 16 ms."""
+        table = self._unit_table()
+        return self._kept_with_units(("columns",), lambda: {
+            name: table[name].to_numpy() for name in ("code", "name", "parent", "level", "active")})  # fmt: skip
 
-        def read() -> dict[str, np.ndarray]:
+    def _unit_table(self) -> pa.Table:
+        """The units table as Arrow (`OrgUnit.trusted`'s columns, in code order), what `units` and
+        `unit_columns` are made from: a country's 83.000 units come in 0,02 s as Arrow and in
+        0,15 s as rows."""
+
+        def read() -> pa.Table:
             with self.cursor() as cur:
-                table = cur.execute("SELECT code, name, parent, level, active FROM units ORDER BY code").fetch_arrow_table()
-            return {name: table[name].to_numpy() for name in table.column_names}
+                return cur.execute(f"SELECT {', '.join(STORED_FIELDS)} FROM units ORDER BY code").fetch_arrow_table()
 
-        return self._kept_with_units(("columns",), read)
+        return self._kept_with_units(("table",), read)
 
     def _kept_with_units(self, what: tuple, read):
         """What `read` returns, kept until the units change (only the current version's kept)."""

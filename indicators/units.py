@@ -20,7 +20,7 @@ _PREFIX = re.compile(
 )
 
 # the columns the store keeps of a unit, in `OrgUnit.trusted` order
-_STORED_FIELDS = ("code", "name", "parent", "level", "households", "population", "active")
+STORED_FIELDS = ("code", "name", "parent", "level", "households", "population", "active")
 
 
 class OrgUnit(BaseModel):
@@ -45,7 +45,7 @@ class OrgUnit(BaseModel):
         """Units read back from the store, already validated on their way in, built without checks
         from rows of (code, name, parent, level, households, population, active): a country's
         83.000 units are read in 0,3 s instead of 1,5 s. They share one (never changed) fields set."""
-        new, put, fields = object.__new__, object.__setattr__, _STORED_FIELDS
+        new, put, fields = object.__new__, object.__setattr__, STORED_FIELDS
         fields_set = set(fields)
         out = []
         for row in rows:

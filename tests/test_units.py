@@ -168,3 +168,19 @@ def test_save_units_updates_in_place(make_store):
     assert "BG02" in {u.code for u in store.units()}
     store.save_units([], ADMIN)  # nothing to do
     store.close()
+
+
+def test_units_read_back_as_they_were_saved(make_store):
+    """Read as Arrow columns: missing numbers come back as None, not NaN; numbers as int."""
+    store = make_store()
+    saved = [OrgUnit(code="K1", name="Khu Một", parent="01310", households=None, population=1250),
+             OrgUnit(code="K2", name="Khu Hai", parent="01310", households=40, population=None, active=False)]  # fmt: skip
+    store.save_units(saved, ADMIN)
+    read = {u.code: u for u in store.units()}
+    assert [read["K1"], read["K2"]] == saved
+    assert read["K1"].households is None and type(read["K1"].population) is int and read["K2"].active is False
+    assert [u.code for u in store.units()] == sorted(read)
+    assert "K2" not in {u.code for u in store.units(include_inactive=False)}
+    columns = store.unit_columns()
+    assert list(columns["code"]) == sorted(read) and set(columns) == {"code", "name", "parent", "level", "active"}
+    store.close()
