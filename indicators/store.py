@@ -401,7 +401,7 @@ _ADD_NEW_BATCH = """
     INSERT INTO current_submissions
     SELECT id, batch_id, period, unit_code, indicator_code, numerator, denominator, value, note,
         received_at, source_row, received_at, 1
-    FROM {rows}
+    FROM {rows} batch_rows
 """
 
 # `current_totals`: the current values summed per (period, total unit, indicator), where a hamlet's
