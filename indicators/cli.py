@@ -271,12 +271,12 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         data = Path(args.file).read_bytes()
         units, issues = parse_units_file(Path(args.file).name, data, store)
         if issues:
-            print(f"Tệp đơn vị bị từ chối: {len(issues)} lỗi. Chưa ghi gì.", file=out)
+            print(f"Tệp đơn vị bị từ chối: {format.number(len(issues))} lỗi. Chưa ghi gì.", file=out)
             for issue in issues:
                 print(f"  - {issue.text()}", file=out)
             return REJECTED
         store.save_units(units, actor)
-        print(f"Đã cập nhật {len(units)} đơn vị.", file=out)
+        print(f"Đã cập nhật {format.number(len(units))} đơn vị.", file=out)
         return OK
     if command == "demo":
         if args.remove:
@@ -365,7 +365,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
             state = f"đã hoàn tác {format.timestamp(b.reverted_at)}" if b.reverted_by else "hiệu lực"
             print(
                 f"#{b.id}\t{format.timestamp(b.created_at)}\t{b.user_name}\t{b.file_name}\t"
-                f"{b.rows_new} mới, {b.rows_changed} sửa\t{len(b.warnings)} cảnh báo\t{state}",
+                f"{format.number(b.rows_new)} mới, {format.number(b.rows_changed)} sửa\t{format.number(len(b.warnings))} cảnh báo\t{state}",
                 file=out,
             )
         return OK
@@ -416,7 +416,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
         rows = store.audit_log(actor)
         if args.out:
             Path(args.out).write_bytes(audit_csv(rows))
-            print(f"Đã xuất {len(rows)} dòng nhật ký ra {args.out}.", file=out)
+            print(f"Đã xuất {format.number(len(rows))} dòng nhật ký ra {args.out}.", file=out)
             return OK
         for r in rows.head(args.limit).itertuples():
             print(f"#{r.id}\t{format.timestamp(r.logged_at)}\t{r.actor}\t{r.action}\t{r.object}\t"

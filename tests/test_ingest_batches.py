@@ -25,6 +25,21 @@ def _report_key(report):
     return [issue.text() for issue in report.issues], rows
 
 
+def test_a_summary_writes_its_counts_as_vietnamese_write_numbers():
+    from indicators.ingest import ImportReport
+    from indicators.models import Issue
+
+    rows = pd.DataFrame({"period": ["2026-03"] * 9128 + ["2026-04"] * 1234,
+                         "change": ["unchanged"] * 9128 + ["new"] * 1234})  # fmt: skip
+    report = ImportReport("xa.csv", "x", "imported", [Issue("warning", "w")] * 1001, rows, batch_id=71286)
+    assert report.summary() == ("Đã nhập tệp “xa.csv” (Tháng 3/2026, Tháng 4/2026) thành lô số 71.286: "
+                                "1.234 số liệu mới, 0 sửa đổi, 9.128 không đổi; 1.001 cảnh báo.")  # fmt: skip
+    report.status, report.duplicate_of = "duplicate", 1500
+    assert "(lô số 1.500)" in report.summary()
+    report.status, report.issues = "rejected", [Issue("error", "e")] * 2000
+    assert "2.000 lỗi cần sửa" in report.summary()
+
+
 # --- dry run ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "name", ["long_utf8_bom.csv", "long.xlsx", "template_filled.xlsx", "errors_many.csv"]

@@ -75,22 +75,22 @@ class ImportReport:
         name = f"“{self.file_name}”"
         if self.status == "rejected":
             return (
-                f"Tệp {name} bị từ chối: {len(self.errors)} lỗi cần sửa. "
+                f"Tệp {name} bị từ chối: {format.number(len(self.errors))} lỗi cần sửa. "
                 "Chưa có số liệu nào được ghi."
             )
         months = ", ".join(format.month(p) for p in self.periods)
-        counts = (
-            f"{self.count('new')} số liệu mới, {self.count('changed')} sửa đổi, "
-            f"{self.count('unchanged')} không đổi"
+        counts = (  # a city's file has thousands: 9.128, as Vietnamese write it
+            f"{format.number(self.count('new'))} số liệu mới, {format.number(self.count('changed'))} sửa đổi, "
+            f"{format.number(self.count('unchanged'))} không đổi"
         )
-        warn = f"; {len(self.warnings)} cảnh báo" if self.warnings else ""
+        warn = f"; {format.number(len(self.warnings))} cảnh báo" if self.warnings else ""
         if self.status == "duplicate":
-            return f"Tệp {name} đã được nhập trước đó (lô số {self.duplicate_of}): không có gì thay đổi."
+            return f"Tệp {name} đã được nhập trước đó (lô số {format.number(self.duplicate_of)}): không có gì thay đổi."
         if self.status == "unchanged":
             return f"Tệp {name} ({months}) không có số liệu nào khác với dữ liệu hiện có: không ghi gì."
         if self.status == "dry_run":
             return f"Kiểm tra thử tệp {name} ({months}): {counts}{warn}. Chưa ghi vào cơ sở dữ liệu."
-        return f"Đã nhập tệp {name} ({months}) thành lô số {self.batch_id}: {counts}{warn}."
+        return f"Đã nhập tệp {name} ({months}) thành lô số {format.number(self.batch_id)}: {counts}{warn}."
 
     def issues_frame(self) -> pd.DataFrame:
         """Issues as a table with Vietnamese headers, errors first."""
