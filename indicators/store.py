@@ -425,11 +425,6 @@ REBUILD_TOTALS = ["DELETE FROM current_totals",
 _BATCH_TOTALS_SELECT = _TOTALS_SELECT.format(rows="{rows}", keys="")
 # The totals one batch's rows count in
 _BATCH_TOTALS = f"(SELECT period, unit_code, indicator_code FROM ({_BATCH_TOTALS_SELECT}) t) k"
-
-
-def _batch_rows(batch: int) -> str:
-    """A batch's revisions, as a relation."""
-    return f"(SELECT * FROM submissions WHERE batch_id = {int(batch)})"
 # A batch that replaced no current value only adds rows to its totals: its own sums (`batch_sums`)
 # are added to theirs, NULL + x being x, instead of summing every current value of the commune again
 _BATCH_SUMS = "CREATE TEMP TABLE batch_sums AS " + _BATCH_TOTALS_SELECT
@@ -487,6 +482,11 @@ def _replaced(rows: pd.DataFrame) -> dict | None:
     ]  # fmt: skip
     changes = json.loads(json.dumps(changes, default=str).replace("NaN", "null"))
     return {"changed": len(old), "listed": len(kept), "changes": changes}
+
+
+def _batch_rows(batch: int) -> str:
+    """A batch's revisions, as a relation (the `{rows}` of the statements above)."""
+    return f"(SELECT * FROM submissions WHERE batch_id = {int(batch)})"
 
 
 def _python_values(column: pa.ChunkedArray) -> np.ndarray:
