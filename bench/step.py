@@ -66,14 +66,9 @@ def _connect(db: str, read_only: bool = False):
 
     if not is_postgres(db):
         return duckdb.connect(db, read_only=read_only)
-    from indicators.store import PG_ALIAS, _extension_directory, _literal
+    from indicators.store import attach_postgres
 
-    con = duckdb.connect(":memory:")
-    con.execute(f"SET extension_directory = {_literal(_extension_directory())}")
-    con.execute("LOAD postgres")
-    con.execute(f"ATTACH {_literal(db)} AS {PG_ALIAS} (TYPE postgres, ISOLATION_LEVEL 'READ COMMITTED')")
-    con.execute(f"USE {PG_ALIAS}")
-    return con
+    return attach_postgres(db)
 
 
 def _timed(fn):

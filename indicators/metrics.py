@@ -502,10 +502,13 @@ def series_from(monthly: pd.DataFrame, indicator_code: str, year: int, unit_code
     return part
 
 
+@by_data_version(size=8)
 def completeness(store: Store, period: str, root: str) -> pd.DataFrame:
     """Per reporting unit below `root`: expected, submitted, on time, late, missing, and a status.
 
     Timeliness uses the first time each figure arrived (a later correction keeps it on time).
+    Kept per data version, as the roll-ups are: the overview, the submissions page and the report
+    ask for the same month.
     """
     return _completeness(store, [period], root).drop(columns="period")
 

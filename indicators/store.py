@@ -352,6 +352,30 @@ def _extension_directory() -> str:
     return str(Path(duckdb.__file__).resolve().parent.parent / "duckdb_ext" / "extensions")
 
 
+def attach_postgres(url: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB in memory with the PostgreSQL database `url` attached as the default catalog.
+
+    READ COMMITTED, so that a writer that waited for the write lock sees what the writer before
+    it committed (REPEATABLE READ would keep the snapshot of its first statement).
+    """
+    conn = duckdb.connect(":memory:")
+    try:
+        conn.execute(f"SET extension_directory = {_literal(_extension_directory())}")
+        conn.execute("SET autoinstall_known_extensions = false")
+        conn.execute("LOAD postgres")
+        # One COPY per scan, which PostgreSQL answers from its indexes. By default DuckDB splits
+        # a scan of a table PostgreSQL has analysed into ranges of 1.000 pages, and each range is
+        # read whole: a month of a city's current values (39.000 of a million rows) took 0,15 s
+        # instead of 20 ms.
+        conn.execute("SET GLOBAL pg_use_ctid_scan = false")
+        conn.execute(f"ATTACH {_literal(url)} AS {PG_ALIAS} (TYPE postgres, ISOLATION_LEVEL 'READ COMMITTED')")
+        conn.execute(f"USE {PG_ALIAS}")
+    except duckdb.Error:
+        conn.close()
+        raise
+    return conn
+
+
 # The latest live revision of each key, with when the key first arrived and how many live revisions
 # it has: what `current_submissions` holds. `{keys}` limits it to some keys (a condition on s).
 # Plain SQL that DuckDB and PostgreSQL both run.
@@ -598,25 +622,13 @@ class Store:
         self.migrate()
 
     def _attach_postgres(self) -> duckdb.DuckDBPyConnection:
-        """DuckDB in memory with the PostgreSQL database attached as the default catalog.
-
-        READ COMMITTED, so that a writer that waited for the write lock sees what the writer before
-        it committed (REPEATABLE READ would keep the snapshot of its first statement).
-        """
-        conn = duckdb.connect(":memory:")
         try:
-            conn.execute(f"SET extension_directory = {_literal(_extension_directory())}")
-            conn.execute("SET autoinstall_known_extensions = false")
-            conn.execute("LOAD postgres")
-            conn.execute(f"ATTACH {_literal(self.path)} AS {PG_ALIAS} (TYPE postgres, ISOLATION_LEVEL 'READ COMMITTED')")
-            conn.execute(f"USE {PG_ALIAS}")
+            return attach_postgres(self.path)
         except duckdb.Error as exc:
-            conn.close()
             raise StoreError(
                 f"Không kết nối được cơ sở dữ liệu PostgreSQL {shown_path(self.path)}: "
                 f"{str(exc).splitlines()[0]}"
             ) from exc
-        return conn
 
     # --- plumbing -------------------------------------------------------------------------
     @contextmanager
@@ -639,9 +651,15 @@ class Store:
     def _query_native(self, cur: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
         """A small query the database answers itself (PostgreSQL uses its indexes; DuckDB would
         copy the tables over to scan them)."""
+        return cur.execute(f"SELECT * FROM {self._native(sql)}").fetchall()
+
+    def _native(self, sql: str) -> str:
+        """`sql`, run by the database itself, as a relation for a DuckDB query. PostgreSQL sends
+        the rows it found; a month of a city's current values comes in 13 ms this way, 25 ms
+        through DuckDB's scan of the attached table."""
         if self.is_postgres:
-            return cur.execute(f"SELECT * FROM postgres_query({_literal(PG_ALIAS)}, {_literal(sql)})").fetchall()
-        return cur.execute(sql).fetchall()
+            return f"postgres_query({_literal(PG_ALIAS)}, {_literal(sql)})"
+        return f"({sql})"
 
     def _refresh_current(self, cur: duckdb.DuckDBPyConnection, batch_id: int | None = None,
                          added: bool = False, rows: str | None = None) -> None:  # fmt: skip
@@ -1289,7 +1307,10 @@ class Store:
         expected = np.array([bin(mask_of.get(name, 0)).count("1") for name in names], dtype=np.int64)[at_level]
         months = pa.table({"period": list(dues), "due": pa.array(list(dues.values()), pa.timestamp("us")),
                            "month_order": range(len(dues))})  # fmt: skip
-        marks = ", ".join("?" * len(months))
+        month_rows = self._native(
+            "SELECT period, unit_code, indicator_code, first_received_at FROM current_submissions "
+            f"WHERE period IN ({', '.join(_literal(month) for month in dues)})"
+        )
         with self.cursor() as cur:
             # as Arrow: DuckDB registers a pandas frame in 5-15 ms, an Arrow table in 1-2 ms
             cur.register("owed_units", pa.table({"unit_code": units["unit_code"], "owes": owes,
@@ -1303,12 +1324,12 @@ class Store:
                         count(*) FILTER (WHERE c.first_received_at <= m.due) AS on_time,
                         max(c.first_received_at) AS last_received_at, bit_or(1::BIGINT << c.bit) AS sent
                     FROM (SELECT period, unit_code, first_received_at, list_position(?, indicator_code) - 1 AS bit
-                          FROM current_submissions WHERE period IN ({marks})) c
+                          FROM {month_rows}) c
                     JOIN months_due m ON m.period = c.period
                     JOIN owed_units u ON u.unit_code = c.unit_code
                     WHERE (u.owes >> c.bit) & 1 = 1
                     GROUP BY m.month_order, u.unit_order""",
-                    [codes, *dues],
+                    [codes],
                 ).fetch_arrow_table()
             finally:
                 for name in ("owed_units", "months_due"):

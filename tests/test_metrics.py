@@ -546,6 +546,26 @@ def test_reverted_submission_is_missing_again(mt_store: Store) -> None:
     assert table.loc["H1", "status"] == "missing"
 
 
+def test_kept_completeness_follows_every_change(mt_store: Store) -> None:
+    """`completeness` is kept per data version: an import, a revert and a new deadline each show at
+    the next call, and a caller that changes its frame does not change the next caller's."""
+
+    def status() -> str:
+        return metrics.completeness(mt_store, "2026-03", MT_COMMUNE).set_index("unit_code").loc["H1", "status"]
+
+    assert status() == "missing"
+    first = metrics.completeness(mt_store, "2026-03", MT_COMMUNE)
+    first.loc[:, "status"] = "changed by a page"
+    assert status() == "missing"
+    report = mt_import(mt_store, full_hamlet_rows("2026-03", "H1"), now=datetime(2026, 3, 20))
+    assert status() == "late"
+    settings = mt_store.settings()
+    mt_store.save_settings(settings.model_copy(update={"deadline_day": 25}), ADMIN)
+    assert status() == "on_time"
+    mt_store.revert_batch(report.batch_id, admin("quan_tri"))
+    assert status() == "missing"
+
+
 def test_inactive_hamlet_is_not_expected(mt_store: Store) -> None:
     mt_store.save_units([OrgUnit(code="H4", name="Cam Xá", parent=MT_COMMUNE, active=False)], ADMIN)
     table = metrics.completeness(mt_store, "2026-03", MT_COMMUNE)

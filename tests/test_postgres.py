@@ -287,6 +287,35 @@ def test_the_pages_run_on_postgres(pg_url, demo_file, monkeypatch):
         open_store(pg_url).close()
 
 
+def test_a_selective_read_of_a_large_analysed_table_is_one_indexed_query(pg_url):
+    """DuckDB's default splits a scan of a table PostgreSQL has analysed (over 1.000 pages) into
+    ranges of pages, each read whole, so PostgreSQL's indexes go unused: one month of a city's
+    current values cost the whole table. The store reads each table in one query."""
+    store = Store(pg_url)
+    try:
+        with store.cursor() as cur:
+            store._run_native(cur, "CREATE TABLE wide AS SELECT g AS id, repeat('x', 200) AS pad "
+                                   "FROM generate_series(1, 60000) g")  # fmt: skip
+            store._run_native(cur, "CREATE INDEX wide_id ON wide (id)")
+            store._run_native(cur, "ANALYZE wide")
+            pages = store._query_native(cur, "SELECT relpages FROM pg_class WHERE relname = 'wide'")[0][0]
+        assert pages > 1000  # what makes DuckDB split the scan by default
+    finally:
+        store.close()
+    # DuckDB prints the queries it sends on its own stderr, complete when the process ends
+    script = (
+        "import sys; from indicators.store import Store; store = Store(sys.argv[1])\n"
+        "with store.cursor() as cur:\n"
+        "    cur.execute('SET pg_debug_show_queries = true')\n"
+        "    print(cur.execute('SELECT pad FROM wide WHERE id = 7').fetchall() == [('x' * 200,)])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, pg_url], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sent = [line for line in done.stderr.splitlines() if line.startswith("COPY") and '"wide"' in line]
+    assert done.stdout.split() == ["True"]
+    assert len(sent) == 1 and "ctid" not in sent[0] and "WHERE \"id\" = '7'" in sent[0], sent
+
+
 def test_a_wrong_address_says_so_in_vietnamese(pg_server):
     base = pg_server.rsplit("/", 1)[0]
     with pytest.raises(StoreError, match="Không kết nối được cơ sở dữ liệu PostgreSQL"):
