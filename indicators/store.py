@@ -1263,7 +1263,14 @@ class Store:
             sql = "SELECT * FROM current_submissions"
         params: list = []
         clauses = []
-        if unit_codes is not None:
+        if unit_codes is not None and self.is_postgres:
+            # in the query, PostgreSQL finds a commune's values by its index; a join with a registered
+            # table is not sent to it, and every current value came over the wire (75 ms per file
+            # after 20 of a city's files, a second in a city's full database)
+            codes = [str(code) for code in unit_codes]
+            clauses.append(f"unit_code IN ({', '.join('?' * len(codes))})" if codes else "false")
+            params += codes
+        elif unit_codes is not None:
             wanted = pa.table({"unit_code": pa.array(list(unit_codes), pa.string())})
             with self.cursor() as cur:
                 cur.register("wanted_units", wanted)

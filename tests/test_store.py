@@ -186,6 +186,13 @@ def test_current_submissions_filters(store, run_import, make_long_csv):
     assert list(store.current_submissions(periods=["2026-01", "2026-03"], up_to="2026-02")["period"]) == [
         "2026-01"
     ]
+    # by unit, as an import compares a commune's file (PostgreSQL: codes sent in the query)
+    code = store.current_submissions()["unit_code"].iloc[0]
+    assert len(store.current_submissions(unit_codes=[code], figures_only=True)) == 3
+    assert len(store.current_submissions(periods=["2026-02", "2026-03"], unit_codes=[code, "KHAC"])) == 2
+    assert store.current_submissions(unit_codes=["KHAC"]).empty
+    assert store.current_submissions(unit_codes=[], figures_only=True).empty
+    assert list(store.current_submissions(unit_codes=[]).columns) == list(store.current_submissions().columns)
 
 
 def test_demo_data_is_removed_with_its_units(make_store, run_import, make_long_csv):
