@@ -546,9 +546,9 @@ def test_reverted_submission_is_missing_again(mt_store: Store) -> None:
     assert table.loc["H1", "status"] == "missing"
 
 
-def test_kept_completeness_follows_every_change(mt_store: Store) -> None:
-    """`completeness` is kept per data version: an import, a revert and a new deadline each show at
-    the next call, and a caller that changes its frame does not change the next caller's."""
+def test_completeness_follows_every_change(mt_store: Store) -> None:
+    """An import, a new deadline and a revert each show at the next call, and a caller that
+    changes its frame does not change the next caller's."""
 
     def status() -> str:
         return metrics.completeness(mt_store, "2026-03", MT_COMMUNE).set_index("unit_code").loc["H1", "status"]
