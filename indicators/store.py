@@ -722,8 +722,8 @@ class Store:
         to the current values (indexed)."""
         if self.is_postgres:
             # first by month and unit: a new month's file, the usual import, is answered by one
-            # index probe per unit and month instead of one per figure (20 ms -> 3 ms for a
-            # commune's file of 9.000 figures); DuckDB's hash join does the exact probe faster
+            # index probe per unit and month instead of one per figure (a commune's 24 months,
+            # 9.000 figures: 22 ms -> 8 ms); DuckDB's hash join does the exact probe faster
             months_and_units = (
                 f"SELECT 1 AS found FROM (SELECT DISTINCT period, unit_code FROM submissions WHERE batch_id = {batch}) k "
                 "WHERE EXISTS (SELECT 1 FROM current_submissions c WHERE c.period = k.period "

@@ -265,8 +265,7 @@ def test_the_kept_current_values_equal_the_latest_live_revisions(make_store, run
             batch = imported.pop(pick % len(imported))
             store.revert_batch(batch, ADMIN)
         else:
-            rows = [[f"2026-0{1 + (pick + i) % 3}", *reported[(pick + i) % len(reported)][:1],
-                     reported[(pick + i) % len(reported)][1], "", "", str(value + i), ""]
+            rows = [[f"2026-0{1 + (pick + i) % 3}", *reported[(pick + i) % len(reported)], "", "", str(value + i), ""]
                     for i in range(1 + pick % 4)]  # fmt: skip
             report = run_import(store, f"t{n}.csv", make_long_csv(rows), now=datetime(2026, 3, 5 + n))
             assert report.status in ("imported", "unchanged", "duplicate"), [i.message for i in report.errors]
