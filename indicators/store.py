@@ -473,6 +473,29 @@ _SUMS_ADDED = [
     f"""INSERT INTO current_totals SELECT b.* FROM batch_sums b
     WHERE NOT EXISTS (SELECT 1 FROM current_totals k WHERE {_same_key("b")})""",
 ]
+# PostgreSQL: whether any total of the batch's months and total units exists already, one index
+# probe per month and total unit (`LIMIT 1` keeps each a probe, whatever the statistics say)
+_TOTALS_MET = f"""
+    SELECT 1 AS found FROM (SELECT DISTINCT cs.period, {_TOTAL_OF} AS code
+                            FROM (SELECT DISTINCT period, unit_code FROM {{rows}} r) cs
+                            LEFT JOIN units u ON u.code = cs.unit_code) k
+    CROSS JOIN LATERAL (SELECT 1 FROM current_totals c WHERE c.period = k.period AND c.unit_code = k.code LIMIT 1) c
+    LIMIT 1
+"""
+# PostgreSQL: the batch's sums added to the totals that exist and inserted as the others, in one
+# statement (DuckDB has no UPDATE in a WITH)
+_SUMS_UPSERT = f"""
+    WITH b AS ({_BATCH_TOTALS_SELECT}),
+    updated AS (
+        UPDATE current_totals t SET
+            numerator = coalesce(t.numerator + b.numerator, t.numerator, b.numerator),
+            denominator = coalesce(t.denominator + b.denominator, t.denominator, b.denominator),
+            value = coalesce(t.value + b.value, t.value, b.value),
+            reporters = t.reporters + b.reporters
+        FROM b WHERE {_same_key("t", "b")}
+        RETURNING t.period, t.unit_code, t.indicator_code)
+    INSERT INTO current_totals SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM updated k WHERE {_same_key("b")})
+"""
 
 
 # What each audit action means, for the audit page and its export
@@ -707,6 +730,14 @@ class Store:
     def _add_to_totals(self, cur: duckdb.DuckDBPyConnection, rows: str) -> None:
         """Add the sums of a batch (its `rows`) that replaced nothing to `current_totals`. Most
         batches start their totals (a new month of a commune): those are only inserted."""
+        if self.is_postgres:
+            # one statement, no temporary table to create, count and drop; without statistics (a
+            # new database) PostgreSQL's UPDATE sorted every total to find none
+            if self._query_native(cur, _TOTALS_MET.format(rows=rows)):
+                self._run_native(cur, _SUMS_UPSERT.format(rows=rows))
+            else:
+                self._run_native(cur, "INSERT INTO current_totals " + _BATCH_TOTALS_SELECT.format(rows=rows))
+            return
         self._run_native(cur, _BATCH_SUMS.format(rows=rows))  # a failure rolls it back with the rest
         if self._query_native(cur, _SUMS_MET)[0][0]:
             for sql in _SUMS_ADDED:
@@ -833,8 +864,9 @@ class Store:
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)",
             )
-            if self.is_postgres:
-                cur.execute("CALL pg_clear_cache()")
+            # DuckDB's view of the tables, loaded when the store attached, is kept: a table it does
+            # not know yet it looks up when a query names it (forgetting the view here made every
+            # process's first query load it again: 10 to 15 ms)
             done = self._query_native(cur, "SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0]
             for version, sql in enumerate(PG_MIGRATIONS if self.is_postgres else MIGRATIONS, start=1):
                 if version <= done:
@@ -1285,7 +1317,19 @@ class Store:
             sql = "SELECT * FROM current_submissions"
         params: list = []
         clauses = []
-        if unit_codes is not None and self.is_postgres:
+        if unit_codes is not None and periods is not None and self.is_postgres:
+            # an import's lookup: one probe of the key's index per month and unit, a plan that needs
+            # no statistics (`OFFSET 0` keeps PostgreSQL from flattening it into a join). Without
+            # statistics, as in a new database, `unit_code IN (…) AND period IN (…)` read every
+            # value of the months: 50 ms after 15 communes, against 2 ms this way
+            probe = ("SELECT c.* FROM unnest(ARRAY[{}]::varchar[]) p(period) "
+                     "CROSS JOIN unnest(ARRAY[{}]::varchar[]) u(code) CROSS JOIN LATERAL "
+                     "(SELECT * FROM current_submissions c WHERE c.period = p.period AND c.unit_code = u.code "
+                     "OFFSET 0) c").format(*(", ".join(_literal(str(v)) for v in values)
+                                             for values in (periods, unit_codes)))  # fmt: skip
+            sql = sql.replace("FROM current_submissions", f"FROM {self._native(probe)} c")
+            periods = None  # the probe chose them
+        elif unit_codes is not None and self.is_postgres:
             # in the query, PostgreSQL finds a commune's values by its index; a join with a registered
             # table is not sent to it, and every current value came over the wire (a commune's
             # 9.145 values in the full city database: 0,76 s that way, 25 ms this way)

@@ -255,6 +255,39 @@ def test_several_processes_import_at_once_and_lose_nothing(pg_url):
         store.close()
 
 
+OPENER = """
+import sys, time
+from indicators.store import Store
+from tests.support import ADMIN
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # the processes start together
+store = Store(sys.argv[1])
+print(len(store.targets(2026)), len(store.tasks()), len(store.units()), store.settings().deadline_day)
+store.close()
+"""
+
+
+def test_several_processes_open_a_new_database_at_once(pg_url):
+    """One process creates the tables while the others wait for the write lock: each then reads
+    them, though DuckDB attached the database before they existed."""
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = str(time.time() + 3)
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, pg_url, start], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+             for _ in range(4)]
+    try:
+        results = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, (_, err) in zip(procs, results):
+        assert p.returncode == 0, err
+    assert len({out for out, _ in results}) == 1
+    targets, tasks, units, deadline_day = results[0][0].split()
+    assert int(targets) > 20 and int(tasks) > 0 and units == "0" and deadline_day == "18"
+
+
 def test_a_revert_in_another_process_is_seen_at_the_next_run(pg_url, demo_file):
     assert _migrate(demo_file, pg_url)[0] == 0
     store = Store(pg_url)
