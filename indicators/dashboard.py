@@ -1035,9 +1035,12 @@ class HistoryView:
         return batch_labels(self.batches[self.batches["reverted_at"].isna()])
 
 
+@by_data_version()
 def history_view(store: Store, period: str | None = None, state: str | None = None,
                  limit: int = HISTORY_LIMIT) -> HistoryView:  # fmt: skip
-    """Batches touching `period` (None: all) in `state` ("live", "reverted" or None: both)."""
+    """Batches touching `period` (None: all) in `state` ("live", "reverted" or None: both). Kept
+    per data version: on PostgreSQL its three queries read a city's 71.000 batches (about 0,1 s
+    at every rerun of the history page)."""
     return HistoryView(
         batches=store.batches(period=period, state=state, limit=limit),
         total=store.batch_count(period=period, state=state),

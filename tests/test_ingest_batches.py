@@ -266,3 +266,17 @@ def test_batches_record_the_import(store, fixture_bytes, run_import, now):
     assert not batch["is_demo"]
     received = store.current_submissions()["received_at"]
     assert (received == now).all()
+
+
+def test_the_history_view_is_kept_and_follows_every_import_and_revert(store, run_import, make_long_csv):
+    first = run_import(store, "a.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "4", ""]]))
+    view = dashboard.history_view(store)
+    assert (view.total, view.months, list(view.batches["id"])) == (1, ["2026-03"], [first.batch_id])
+    view.batches.drop(view.batches.index, inplace=True)  # a caller that changes what it got
+    assert list(dashboard.history_view(store).batches["id"]) == [first.batch_id]
+    second = run_import(store, "b.csv", make_long_csv([["2026-04", "Cậy", "TT_TIN_BAI", "", "", "5", ""]]))
+    view = dashboard.history_view(store)
+    assert (view.total, view.months) == (2, ["2026-04", "2026-03"])
+    store.revert_batch(second.batch_id, admin("quan_tri"))
+    assert list(dashboard.history_view(store, state="reverted").batches["id"]) == [second.batch_id]
+    assert list(dashboard.history_view(store, state="live").batches["id"]) == [first.batch_id]
