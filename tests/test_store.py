@@ -186,7 +186,7 @@ def test_current_submissions_filters(store, run_import, make_long_csv):
     assert list(store.current_submissions(periods=["2026-01", "2026-03"], up_to="2026-02")["period"]) == [
         "2026-01"
     ]
-    # by unit, as an import compares a commune's file (PostgreSQL: codes sent in the query)
+    # by unit, as an import compares a commune's file (PostgreSQL: a probe per month and unit)
     code = store.current_submissions()["unit_code"].iloc[0]
     assert len(store.current_submissions(unit_codes=[code], figures_only=True)) == 3
     assert len(store.current_submissions(periods=["2026-02", "2026-03"], unit_codes=[code, "KHAC"])) == 2
