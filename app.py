@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from indicators import accounts
-from indicators.store import StoreError
+from indicators.domain import accounts
+from indicators.storage import StoreError
 from pages import _session
 from pages._shared import demo_banner, store
 

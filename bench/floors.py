@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from indicators import catalog, periods
+from indicators.domain import catalog, periods
 
 COLUMNS = ["indicator_code", "value", "monthly_value", "change", "target", "progress", "projection",
            "projected_progress", "status"]  # fmt: skip

@@ -144,7 +144,7 @@ def bulk_load(path: Path, stage: Path, log=print) -> None:
                 r.indicator_code, r.numerator, r.denominator, r.value, '', m.created_at, r.source_row
             FROM {rows} r JOIN bmap m USING (batch_key)"""
         )
-        from indicators.store import REBUILD_CURRENT, REBUILD_TOTALS
+        from indicators.storage import REBUILD_CURRENT, REBUILD_TOTALS
 
         # the store's current values, from every revision, and their per-commune totals
         for sql in REBUILD_CURRENT + REBUILD_TOTALS:
@@ -166,7 +166,7 @@ def check_against_import(size: Size, log=print) -> dict:
     was reverted), and compare the current figures with the bulk-loaded database."""
     from datetime import datetime
 
-    from indicators.store import Store
+    from indicators.storage import Store
 
     path = size_dir(size) / "via_import.duckdb"
     prepare_store(size, path)

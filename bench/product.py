@@ -1,6 +1,6 @@
 """Every call the benchmarks make into the product's write path and pages, in one place.
 
-The core's writes are gaining an `actor` argument (indicators.accounts.Actor) and the app a login.
+The core's writes are gaining an `actor` argument (indicators.domain.accounts.Actor) and the app a login.
 This module works with both shapes: before accounts, the writes take a user name (or nothing) and
 pages run without login; with accounts, the benchmark acts as the command line does (an admin) and
 its page runs are logged in as a benchmark admin account. When the API settles, only this file
@@ -15,12 +15,12 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport, import_file
-from indicators.store import Store
-from indicators.units import OrgUnit
+from indicators.storage import Store
 
 try:  # the accounts API (issue: accounts, roles and audit)
-    from indicators import accounts as _accounts
+    from indicators.domain import accounts as _accounts
 except ImportError:  # pragma: no cover - before accounts
     _accounts = None
 

@@ -25,8 +25,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def target_fn(size_name: str, target: str):
-    from indicators import dashboard, metrics
-    from indicators.store import Store
+    from indicators import metrics
+    from indicators.storage import Store
+    from indicators.views import dashboard
 
     size = SIZES[size_name]
     db = load.db_path(size)

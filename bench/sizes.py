@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from indicators import periods
+from indicators.domain import periods
 
 ADMIN_UNITS = Path(__file__).resolve().parent.parent / "indicators" / "data" / "admin_units"
 SEED = 57

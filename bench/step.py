@@ -62,11 +62,11 @@ def _connect(db: str, read_only: bool = False):
     attaches it (the floors then read the same PostgreSQL tables as the product)."""
     import duckdb
 
-    from indicators.store import is_postgres
+    from indicators.storage import is_postgres
 
     if not is_postgres(db):
         return duckdb.connect(db, read_only=read_only)
-    from indicators.store import attach_postgres
+    from indicators.storage import attach_postgres
 
     return attach_postgres(db)
 
@@ -95,8 +95,9 @@ def metric(args: dict) -> dict:
     db, root, period, name, impl = args["db"], args["root"], args["period"], args["name"], args["impl"]
     if impl == "product":
         from bench import product
-        from indicators import dashboard, metrics
-        from indicators.store import Store
+        from indicators import metrics
+        from indicators.storage import Store
+        from indicators.views import dashboard
 
         store = Store(db)
         gc.freeze()  # as the app's server does once its store is open (pages/_shared.py)
@@ -142,7 +143,7 @@ def check(args: dict) -> dict:
     """Every floor (and the pandas overview) gives the product's numbers: compared, not timed."""
     from bench import floors, product
     from indicators import metrics
-    from indicators.store import Store
+    from indicators.storage import Store
 
     db, root, period = args["db"], args["root"], args["period"]
     store = Store(db)
@@ -178,7 +179,7 @@ def import_files(args: dict) -> dict:
     from bench.sizes import AS_OF, SIZES
 
     size = SIZES[args["size"]]
-    from indicators.store import is_postgres
+    from indicators.storage import is_postgres
 
     db = args["db"] if is_postgres(args["db"]) else Path(args["db"])  # a URL is no path
     files = [Path(f) for f in args["files"]]
@@ -205,7 +206,7 @@ def import_files(args: dict) -> dict:
         store.close()  # closing checkpoints what the log still holds: part of the imports' cost
         seconds = time.perf_counter() - started
     else:
-        from indicators.store import is_postgres
+        from indicators.storage import is_postgres
 
         on_postgres = is_postgres(str(db))
         con = _connect(str(db))
@@ -272,7 +273,7 @@ def page(args: dict) -> dict:
     import plotly.graph_objects  # noqa: F401
     import streamlit.testing.v1  # noqa: F401
 
-    import indicators.dashboard  # noqa: F401
+    import indicators.views.dashboard  # noqa: F401
 
     _like_a_running_server()
     rss_before = _start_measuring()

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import periods
-from .accounts import Actor, UserForm, hash_password, require
-from .ingest import import_file
-from .store import DEMO_AUTHOR, Store
-from .tasks import on_time_ratio
-from .units import OrgUnit
+from indicators.domain import periods
+from indicators.domain.accounts import Actor, UserForm, hash_password, require
+from indicators.domain.tasks import on_time_ratio
+from indicators.domain.units import OrgUnit
+from indicators.ingest import import_file
+from indicators.storage import DEMO_AUTHOR, Store
 
 # The demo's data is written by this actor, so that `remove_demo` finds all of it
 DEMO_ACTOR = Actor("dữ-liệu-mẫu", "quan_tri", kind="system", display_name=DEMO_AUTHOR)
@@ -343,7 +343,7 @@ def _write_batch(store: Store, name: str, period: str, rows: list[tuple], receiv
 
     import pandas as pd
 
-    from .models import SubmissionRow
+    from indicators.domain.models import SubmissionRow
 
     checked = [SubmissionRow(period=period, unit_code=unit, indicator_code=code, numerator=num, denominator=den,
                              value=value) for unit, code, num, den, value in rows]  # fmt: skip

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from indicators import accounts
-from indicators.accounts import Actor
+from indicators.domain import accounts
+from indicators.domain.accounts import Actor
 from pages._shared import store
 
 TOUCH_EVERY = timedelta(minutes=1)  # how often a live session's last activity is written

@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from indicators import accounts, catalog, dashboard, format
-from indicators.charts import STATUS_COLORS, STATUS_SYMBOLS
+from indicators.domain import accounts, catalog, format
 from indicators.metrics import STATUS_VI
-from indicators.store import Store, default_path, open_store
+from indicators.render.charts import STATUS_COLORS, STATUS_SYMBOLS
+from indicators.storage import Store, default_path, open_store
+from indicators.views import dashboard
 
 
 @st.cache_resource(show_spinner=False)

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from indicators import dashboard, export, format
-from indicators.store import AUDIT_ACTIONS_VI
+from indicators.domain import format
+from indicators.render import export
+from indicators.storage import AUDIT_ACTIONS_VI
+from indicators.views import dashboard
 from pages._shared import actor, require_page, store
 
 st.title("Nhật ký thay đổi")

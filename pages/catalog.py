@@ -5,10 +5,11 @@ from datetime import date
 
 import streamlit as st
 
-from indicators import catalog, dashboard, format
+from indicators.domain import catalog, format
+from indicators.domain.models import Issue
 from indicators.ingest.units_file import parse_units_file
-from indicators.models import Issue
-from indicators.store import StoreError
+from indicators.storage import StoreError
+from indicators.views import dashboard
 from pages._shared import actor, can, require_page, store
 
 st.title("Danh mục")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from indicators import catalog, dashboard, format
+from indicators.domain import catalog, format
+from indicators.views import dashboard
 from pages._shared import (
     INDICATOR_COLUMNS,
     chart,

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from indicators import catalog, charts, dashboard, format
+from indicators.domain import catalog, format
+from indicators.render import charts
+from indicators.views import dashboard
 from pages._shared import (
     INDICATOR_COLUMNS,
     chart,

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from indicators import dashboard, format
-from indicators.store import StoreError
+from indicators.domain import format
+from indicators.storage import StoreError
+from indicators.views import dashboard
 from pages._shared import actor, can, require_page, store
 
 st.title("Lịch sử nhập số liệu")

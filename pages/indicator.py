@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from indicators import charts, dashboard, format
+from indicators.domain import format
+from indicators.render import charts
+from indicators.views import dashboard
 from pages._shared import (
     chart,
     empty_state,

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from indicators import catalog, charts, dashboard, format
+from indicators.domain import catalog, format
+from indicators.render import charts
+from indicators.views import dashboard
 from pages._shared import chart, empty_state, period_select, require_page, root_select, status_badge, store
 
 require_page("view", "Tổng quan")

@@ -15,7 +15,8 @@ from datetime import date
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from indicators import format, slides
+from indicators.domain import format
+from indicators.render import slides
 from pages._shared import empty_state, require_page, store, url_root
 
 INTERVAL = 15  # seconds per slide when advancing by itself

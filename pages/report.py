@@ -5,7 +5,8 @@ from datetime import date
 import streamlit as st
 from pydantic import ValidationError
 
-from indicators import format, report
+from indicators.domain import format
+from indicators.render import report
 from pages._shared import actor, can, empty_state, period_select, require_page, root_select, store
 
 st.title("Báo cáo tháng gửi thành phố")

@@ -4,7 +4,10 @@ from datetime import date
 
 import streamlit as st
 
-from indicators import charts, dashboard, format, metrics
+from indicators import metrics
+from indicators.domain import format
+from indicators.render import charts
+from indicators.views import dashboard
 from pages._shared import chart, empty_state, require_page, root_select, store, url_select
 
 require_page("view", "Tình hình nộp báo cáo")

@@ -5,7 +5,9 @@ from datetime import date
 import streamlit as st
 from pydantic import ValidationError
 
-from indicators import catalog, dashboard, format, periods, tasks
+from indicators.domain import catalog, format, periods, tasks
+from indicators.ingest import tasks_file
+from indicators.views import dashboard
 from pages._shared import actor, can, may_update_tasks, require_page, store, url_select
 
 st.title("Nhiệm vụ theo nguyên tắc “5 rõ”")
@@ -127,7 +129,7 @@ st.subheader("Nhập, xuất sổ nhiệm vụ (CSV)")
 st.download_button("Tải sổ nhiệm vụ (.csv)", tasks.export_csv(all_tasks), "so_nhiem_vu.csv", "text/csv")
 upload = st.file_uploader("Tải lên sổ nhiệm vụ đã sửa", type=["csv", "xlsx", "txt"], key="tasks_upload")
 if upload is not None:
-    checked = tasks.parse_tasks_file(upload.name, upload.getvalue(), all_tasks)
+    checked = tasks_file.parse_tasks_file(upload.name, upload.getvalue(), all_tasks)
     if not checked.ok:
         st.error(f"Tệp bị từ chối: {len(checked.issues)} lỗi. Chưa ghi gì; sửa các lỗi sau rồi tải lên lại.")
         st.dataframe(
@@ -155,5 +157,5 @@ if st.button("Nhập vào chỉ tiêu TC_NHIEM_VU_DUNG_HAN"):
         st.error(f"Sổ nhiệm vụ là của một xã, còn đơn vị mặc định đang là {root.label}: hãy nhập từ dòng lệnh "
                  "với `tasks indicator` hoặc đặt đơn vị mặc định là xã.")  # fmt: skip
     else:
-        result = tasks.import_on_time_indicator(store(), period, actor(), root.code)
+        result = tasks_file.import_on_time_indicator(store(), period, actor(), root.code)
         (st.success if result.ok else st.error)(result.summary())

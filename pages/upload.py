@@ -5,8 +5,9 @@ from datetime import date, datetime
 
 import streamlit as st
 
-from indicators import dashboard, format
+from indicators.domain import format
 from indicators.ingest import import_file
+from indicators.views import dashboard
 from pages._shared import actor, require_page, root_select, store
 
 st.title("Nộp số liệu")

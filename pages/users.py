@@ -3,8 +3,9 @@
 import streamlit as st
 from pydantic import ValidationError
 
-from indicators import accounts, dashboard
-from indicators.store import StoreError
+from indicators.domain import accounts
+from indicators.storage import StoreError
+from indicators.views import dashboard
 from pages._shared import actor, require_page, store
 
 st.title("Tài khoản")

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport, import_file
-from indicators.store import Store
-from indicators.units import OrgUnit
+from indicators.storage import Store
 from tests.support import ADMIN, admin, memory_store, new_db, on_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -99,7 +99,7 @@ def _close_postgres_stores() -> None:
     `open_store`), so that a run of many tests stays within the server's connections."""
     yield
     if on_postgres():
-        from indicators import store as store_module
+        from indicators.storage import store as store_module
 
         for opened in list(store_module._connections.values()):
             with contextlib.suppress(Exception):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from indicators import accounts
-from indicators.accounts import Actor
 from indicators.demo import load_demo
-from indicators.store import Store, default_path, is_postgres, open_store
+from indicators.domain import accounts
+from indicators.domain.accounts import Actor
+from indicators.storage import Store, default_path, is_postgres, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -119,7 +119,7 @@ def new_db(folder: Path, name: str = "cds") -> str:
 def release(db: str) -> None:
     """Close the process-wide store of `db` if one is open (a PostgreSQL database cannot be
     copied while connections to it are open)."""
-    from indicators import store as store_module
+    from indicators.storage import store as store_module
 
     with store_module._connections_lock:
         opened = [s for key, s in store_module._connections.items() if key == str(db)]

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from indicators import accounts, cli
-from indicators.accounts import Actor, UserForm
-from indicators.errors import PermissionDenied
-from indicators.export import audit_csv
-from indicators.settings import Settings
-from indicators.store import StoreError
-from indicators.units import OrgUnit
+from indicators import cli
+from indicators.domain import accounts
+from indicators.domain.accounts import Actor, UserForm
+from indicators.domain.errors import PermissionDenied
+from indicators.domain.settings import Settings
+from indicators.domain.units import OrgUnit
+from indicators.render.export import audit_csv
+from indicators.storage import StoreError
 from tests.conftest import APRIL_10, long_csv
 from tests.support import ADMIN, new_db
 
@@ -296,7 +297,7 @@ def test_audit_export_is_vietnamese_and_formula_safe(store):
 
 def test_demo_removal_removes_demo_accounts_and_is_audited(tmp_path):
     from indicators.demo import load_demo
-    from indicators.store import Store
+    from indicators.storage import Store
     from tests.support import DEMO_TODAY
 
     store = Store(new_db(tmp_path, "d"))
@@ -322,7 +323,7 @@ def test_first_admin_from_the_command_line_with_the_password_on_stdin(tmp_path, 
     assert "ít nhất 10" in capsys.readouterr().out
     assert cli.main(["user", "list", "--db", db]) == 0
     assert "quantri\tQuản trị\tNguyễn Văn A" in capsys.readouterr().out
-    from indicators.store import Store
+    from indicators.storage import Store
 
     store = Store(db)
     try:

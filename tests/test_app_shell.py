@@ -1,7 +1,7 @@
 """The app shell and the overview page through Streamlit's AppTest (no browser).
 
 Every test gets its own database file: AppTest runs the app in this process, where the store is
-one cached instance per file (`indicators.store.open_store`), shared with the tests.
+one cached instance per file (`indicators.storage.open_store`), shared with the tests.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators import catalog, format, metrics
-from indicators.store import StoreError, open_store
+from indicators import metrics
+from indicators.domain import catalog, format
+from indicators.storage import StoreError, open_store
 from tests import support
 from tests.support import demo_db, empty_db
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from indicators import catalog
-from indicators.text import fold
+from indicators.domain import catalog
+from indicators.domain.text import fold
 
 REFERENCE = Path("/work/shared/reference")
 PACKAGE_DATA = Path(catalog.__file__).parent / "data"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators import cli, dashboard, metrics
+from indicators import cli, metrics
 from indicators.demo import CITY, city_units, load_city_demo
-from indicators.store import Store, open_store
+from indicators.storage import Store, open_store
+from indicators.views import dashboard
 from tests import support
 from tests.support import ADMIN, DEMO_TODAY, demo_db, new_db
 
@@ -126,7 +127,7 @@ def test_a_city_submission_status_is_summed_per_commune(city_path):
         assert order == sorted(order), "the communes to remind come first"
 
         # the meeting's slide shows the same communes (a tile each), not the city's every hamlet
-        from indicators import slides
+        from indicators.render import slides
 
         data = slides.month_data(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
         tiles = {a.name for a in slides.submissions_slide(data).figure.layout.annotations
@@ -138,7 +139,7 @@ def test_a_city_submission_status_is_summed_per_commune(city_path):
 
 def test_the_submission_calendar_keys_units_by_code():
     """Hamlets of different communes share names ("Thôn 1"): each keeps a row of its own."""
-    from indicators import charts
+    from indicators.render import charts
 
     grid = [("2026-01", "A1", "Thôn 1", "on_time"), ("2026-01", "B1", "Thôn 1", "missing"),
             ("2026-02", "A1", "Thôn 1", "late"), ("2026-02", "B1", "Thôn 1", "partial")]  # fmt: skip

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from indicators import cli
 from indicators.ingest.columns import wide_header
-from indicators.store import Store
+from indicators.storage import Store
 from tests.support import copy_db, db_created, new_db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators import demo, metrics, periods
-from indicators.store import Store
+from indicators import demo, metrics
+from indicators.domain import periods
+from indicators.storage import Store
 from tests.support import ADMIN, copy_db, memory_store, new_db
 
 DEMO_LONG_TODAY = date(2026, 10, 25)

@@ -10,11 +10,11 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from indicators.export import export_bytes, period_frame, safe_text
+from indicators.domain.units import OrgUnit
 from indicators.ingest import import_file
 from indicators.ingest.columns import LONG_COLUMNS
-from indicators.store import Store
-from indicators.units import OrgUnit
+from indicators.render.export import export_bytes, period_frame, safe_text
+from indicators.storage import Store
 from tests.support import ADMIN, admin, memory_store
 
 EX_RECEIVED = datetime(2026, 3, 10, 9, 0)

@@ -20,9 +20,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from indicators import catalog, cli
+from indicators import cli
+from indicators.domain import catalog
 from indicators.ingest import import_file
-from indicators.store import MIGRATIONS, Store, StoreError, open_store, restore_database
+from indicators.storage import MIGRATIONS, Store, StoreError, open_store, restore_database
 from tests.conftest import APRIL_10, HAMLET_NAMES, build_store, current_figures, long_csv
 from tests.support import ADMIN, admin, new_db
 
@@ -190,7 +191,7 @@ def test_restore_refuses_a_database_open_in_this_process(tmp_path):
 HOLD_THE_FILE = textwrap.dedent(
     """
     import sys
-    from indicators.store import Store
+    from indicators.storage import Store
     store = Store(sys.argv[1])
     print("open", flush=True)
     sys.stdin.read()
@@ -226,9 +227,9 @@ KEEP_IMPORTING = textwrap.dedent(
     """
     import sys
     from datetime import datetime
-    from indicators.accounts import SYSTEM
+    from indicators.domain.accounts import SYSTEM
     from indicators.ingest import import_file
-    from indicators.store import Store
+    from indicators.storage import Store
     from tests.test_faults import _march_file
     store = Store(sys.argv[1])
     seed = 100
@@ -444,8 +445,8 @@ BIG_WRITE = textwrap.dedent(
     from pathlib import Path
     import numpy as np, pandas as pd
     from indicators import catalog
-    from indicators.accounts import SYSTEM as ADMIN
-    from indicators.store import Store
+    from indicators.domain.accounts import SYSTEM as ADMIN
+    from indicators.storage import Store
 
     db, marker, n_units = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
     codes = [i.code for i in catalog.indicators()]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators import format as fmt
+from indicators.domain import format as fmt
 
 MISSING = [None, float("nan"), np.nan, np.float64("nan"), math.nan]
 

@@ -33,11 +33,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from streamlit.testing.v1 import AppTest
 
-from indicators import dashboard, export, report, tasks
+from indicators.domain import tasks
+from indicators.domain.units import OrgUnit
 from indicators.ingest import MAX_FILE_BYTES, import_file
 from indicators.ingest.read import MAX_ROWS, MAX_XLSX_UNCOMPRESSED, read_tables
-from indicators.store import StoreError, open_store
-from indicators.units import OrgUnit
+from indicators.render import export, report
+from indicators.storage import StoreError, open_store
+from indicators.views import dashboard
 from tests import support
 from tests.conftest import APRIL_10, LONG_HEADER, long_csv
 from tests.support import ADMIN, admin

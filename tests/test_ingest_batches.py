@@ -7,8 +7,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from indicators import dashboard
-from indicators.store import StoreError
+from indicators.storage import StoreError
+from indicators.views import dashboard
 from tests.support import admin, new_db
 
 MARCH = [
@@ -26,8 +26,8 @@ def _report_key(report):
 
 
 def test_a_summary_writes_its_counts_as_vietnamese_write_numbers():
+    from indicators.domain.models import Issue
     from indicators.ingest import ImportReport
-    from indicators.models import Issue
 
     rows = pd.DataFrame({"period": ["2026-03"] * 9128 + ["2026-04"] * 1234,
                          "change": ["unchanged"] * 9128 + ["new"] * 1234})  # fmt: skip

@@ -10,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators import demo, export, metrics
+from indicators import demo, metrics
 from indicators.ingest import import_file
 from indicators.ingest.fast import clean_rows
 from indicators.ingest.layout import sheet_records
 from indicators.ingest.read import read_tables
 from indicators.ingest.validate import Context, validate_records
-from indicators.store import Store
+from indicators.render import export
+from indicators.storage import Store
 from tests.support import ADMIN, memory_store
 
 NOW = datetime(2026, 11, 27, 9)

@@ -6,9 +6,9 @@ import unicodedata
 
 import pytest
 
-from indicators import catalog
+from indicators.domain import catalog
+from indicators.domain.units import OrgUnit
 from indicators.ingest.columns import LONG_COLUMNS, long_column
-from indicators.units import OrgUnit
 from tests.support import ADMIN
 
 

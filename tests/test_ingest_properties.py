@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from indicators import catalog, format
-from indicators.text import fold, nfc
+from indicators.domain import catalog, format
+from indicators.domain.text import fold, nfc
 
 NOW = datetime(2026, 11, 27, 10, 0)
 PERIODS = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04"]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from indicators.settings import Settings
+from indicators.domain.settings import Settings
 from tests.support import ADMIN
 
 FEB = [

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from openpyxl import Workbook, load_workbook
 
-from indicators import catalog
+from indicators.domain import catalog
 from indicators.ingest.columns import parse_wide_header
-from indicators.template import FIRST_DATA_ROW, HEADER_ROW, build_template
+from indicators.render.template import FIRST_DATA_ROW, HEADER_ROW, build_template
 
 
 def _save(wb: Workbook) -> bytes:

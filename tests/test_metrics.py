@@ -18,11 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators import catalog, metrics, periods
+from indicators import metrics
+from indicators.domain import catalog, periods
+from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport, import_file
 from indicators.ingest.columns import LONG_COLUMNS
-from indicators.store import Store
-from indicators.units import OrgUnit
+from indicators.storage import Store
 from tests.support import ADMIN, admin, memory_store
 
 MT_COMMUNE = "01310"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators.format import number
+from indicators.domain.format import number
 from indicators.ingest.numbers import NumberProblem, parse_number
 
 

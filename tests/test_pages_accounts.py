@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indicators import accounts
-from indicators.store import open_store
+from indicators.domain import accounts
+from indicators.storage import open_store
 from tests import support
 from tests.support import ADMIN, demo_db
 
@@ -82,7 +82,7 @@ def test_leadership_cannot_use_the_upload_page(demo):
 
 
 def test_hamlet_head_templates_hold_only_their_hamlet(demo):
-    from indicators import dashboard
+    from indicators.views import dashboard
 
     at = support.app_test(name="thon-cay")
     at.switch_page("pages/upload.py").run()

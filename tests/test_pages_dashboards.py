@@ -1,7 +1,7 @@
 """The three dashboard pages (Theo thôn, Theo nhóm nhiệm vụ, Chỉ tiêu), their view models and figures.
 
 Page tests run the real app with AppTest on a copy of the demo database (or an empty one) and check
-that what the page writes equals what `indicators.metrics` computes, formatted by `indicators.format`.
+that what the page writes equals what `indicators.metrics` computes, formatted by `indicators.domain.format`.
 AppTest cannot look inside Plotly charts, so the figure builders are tested directly.
 """
 
@@ -15,8 +15,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from indicators import catalog, charts, dashboard, format, metrics
-from indicators.store import Store, open_store
+from indicators import metrics
+from indicators.domain import catalog, format
+from indicators.render import charts
+from indicators.storage import Store, open_store
+from indicators.views import dashboard
 from tests import support
 from tests.support import admin
 

@@ -17,9 +17,10 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 import indicators.ingest as ingest
-from indicators import dashboard, metrics
+from indicators import metrics
 from indicators.ingest import import_file
-from indicators.store import Store, open_store
+from indicators.storage import Store, open_store
+from indicators.views import dashboard
 from tests import support
 from tests.support import admin, demo_db, empty_db
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators import dashboard, tasks
-from indicators.store import open_store
+from indicators.domain import tasks
+from indicators.storage import open_store
+from indicators.views import dashboard
 from tests import support
 from tests.support import demo_db, empty_db
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicators import periods
-from indicators.format import month
-from indicators.periods import parse_period
+from indicators.domain import periods
+from indicators.domain.format import month
+from indicators.domain.periods import parse_period
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from indicators import metrics
 from indicators.cli import build_parser
 from indicators.cli import run as cli_run
 from indicators.ingest import import_file
-from indicators.store import CURRENT_SELECT, PG_MIGRATIONS, REBUILD_TOTALS, Store, StoreError, open_store
+from indicators.storage import CURRENT_SELECT, PG_MIGRATIONS, REBUILD_TOTALS, Store, StoreError, open_store
 from tests import support
 from tests.support import ADMIN
 
@@ -156,8 +156,8 @@ def test_imports_revisions_and_revert_on_postgres(pg_url):
 
 
 def test_accounts_sessions_and_tasks_on_postgres(pg_url):
-    from indicators import accounts
-    from indicators.tasks import seed_tasks
+    from indicators.domain import accounts
+    from indicators.domain.tasks import seed_tasks
 
     store = Store(pg_url)
     try:
@@ -209,7 +209,7 @@ WRITER = """
 import sys
 from datetime import datetime
 from indicators.ingest import import_file
-from indicators.store import Store
+from indicators.storage import Store
 from tests.support import ADMIN
 url, who, months = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 store = Store(url)
@@ -257,7 +257,7 @@ def test_several_processes_import_at_once_and_lose_nothing(pg_url):
 
 OPENER = """
 import sys, time
-from indicators.store import Store
+from indicators.storage import Store
 from tests.support import ADMIN
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # the processes start together
 store = Store(sys.argv[1])
@@ -343,7 +343,7 @@ def test_a_selective_read_of_a_large_analysed_table_is_one_indexed_query(pg_url)
         store.close()
     # DuckDB prints the queries it sends on its own stderr, complete when the process ends
     script = (
-        "import sys; from indicators.store import Store; store = Store(sys.argv[1])\n"
+        "import sys; from indicators.storage import Store; store = Store(sys.argv[1])\n"
         "with store.cursor() as cur:\n"
         "    cur.execute('SET pg_debug_show_queries = true')\n"
         "    print(cur.execute('SELECT pad FROM wide WHERE id = 7').fetchall() == [('x' * 200,)])\n"
@@ -368,7 +368,8 @@ def test_the_monthly_report_and_its_annex_from_postgres(pg_url, demo_file):
     from docx import Document
     from openpyxl import load_workbook
 
-    from indicators import dashboard, report
+    from indicators.render import report
+    from indicators.views import dashboard
 
     assert _migrate(demo_file, pg_url)[0] == 0
     store, file_store = Store(pg_url), Store(demo_file)

@@ -12,11 +12,13 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from indicators import format, metrics, report
+from indicators import metrics
 from indicators.cli import main
+from indicators.domain import format
 from indicators.ingest import import_file
 from indicators.metrics import STATUS_VI
-from indicators.store import Store
+from indicators.render import report
+from indicators.storage import Store
 from tests import support
 from tests.support import ADMIN, admin
 
@@ -121,7 +123,7 @@ def test_charts_are_embedded_as_images(demo_store):
 
 def test_text_a_user_controls_is_escaped(tmp_path):
     store = Store(support.empty_db(tmp_path))
-    from indicators.units import OrgUnit
+    from indicators.domain.units import OrgUnit
 
     store.save_units([OrgUnit(code="X1", name="A & B <b>", level="commune"),
                       OrgUnit(code="H1", name="Thôn <i>", parent="X1")], ADMIN)  # fmt: skip
@@ -132,7 +134,7 @@ def test_text_a_user_controls_is_escaped(tmp_path):
 
 def test_annex_holds_every_figure_and_is_formula_safe(tmp_path):
     store = Store(support.empty_db(tmp_path))
-    from indicators.units import OrgUnit
+    from indicators.domain.units import OrgUnit
 
     store.save_units([OrgUnit(code="X1", name="Bình Giang", level="commune"),
                       OrgUnit(code="H1", name="Cậy", parent="X1")], ADMIN)  # fmt: skip

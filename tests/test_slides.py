@@ -1,8 +1,8 @@
-"""Presentation mode: the slides (`indicators.slides`) and the page `pages/presentation.py`.
+"""Presentation mode: the slides (`indicators.render.slides`) and the page `pages/presentation.py`.
 
 The slide figures are checked directly (AppTest cannot look inside Plotly charts): every number a
-slide writes must equal what `indicators.metrics` / `indicators.tasks` compute, formatted by
-`indicators.format`. The page runs through the app when app.py lists it, else as its own script.
+slide writes must equal what `indicators.metrics` / `indicators.domain.tasks` compute, formatted by
+`indicators.domain.format`. The page runs through the app when app.py lists it, else as its own script.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from indicators import catalog, charts, dashboard, format, metrics, slides, tasks
-from indicators.store import Store, StoreError, open_store
+from indicators import metrics
+from indicators.domain import catalog, format, tasks
+from indicators.render import charts, slides
+from indicators.storage import Store, StoreError, open_store
+from indicators.views import dashboard
 from tests import support
 
 PERIOD = "2026-11"  # the latest demo month

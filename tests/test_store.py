@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators import catalog
-from indicators.settings import Settings
-from indicators.store import MIGRATIONS, Store, StoreError, StoreLockedError, open_store
-from indicators.units import OrgUnit
+from indicators.domain import catalog
+from indicators.domain.settings import Settings
+from indicators.domain.units import OrgUnit
+from indicators.storage import MIGRATIONS, Store, StoreError, StoreLockedError, open_store
 from tests.support import ADMIN, admin, new_db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 OPEN_IN_ANOTHER_PROCESS = textwrap.dedent(
     """
     import sys
-    from indicators.store import Store, StoreLockedError
+    from indicators.storage import Store, StoreLockedError
     try:
         Store(sys.argv[1]).close()
     except StoreLockedError as exc:
@@ -196,8 +196,8 @@ def test_current_submissions_filters(store, run_import, make_long_csv):
 
 
 def test_demo_data_is_removed_with_its_units(make_store, run_import, make_long_csv):
+    from indicators.domain.units import OrgUnit
     from indicators.ingest import import_file
-    from indicators.units import OrgUnit
 
     store = make_store()
     assert not store.has_demo()
@@ -219,7 +219,7 @@ def test_demo_data_is_removed_with_its_units(make_store, run_import, make_long_c
 
 def _recomputed(store) -> list[tuple]:
     """The current values computed from every revision, as migration 4 first filled them."""
-    from indicators.store import CURRENT_SELECT
+    from indicators.storage import CURRENT_SELECT
 
     with store.cursor() as cur:
         return sorted(cur.execute(CURRENT_SELECT.format(keys="")).fetchall(), key=repr)
@@ -237,7 +237,7 @@ def _rounded(rows: list[tuple]) -> list[tuple]:
 
 def _totals_recomputed(store) -> list[tuple]:
     """The per-commune totals summed again from the current values (as migration 6 first filled them)."""
-    from indicators.store import REBUILD_TOTALS
+    from indicators.storage import REBUILD_TOTALS
 
     with store.cursor() as cur:
         return _rounded(cur.execute(REBUILD_TOTALS[1].removeprefix("INSERT INTO current_totals ")).fetchall())
@@ -325,7 +325,7 @@ def test_one_version_reads_the_data_version_once_per_run(store, run_import, make
     the next run."""
     import threading
 
-    from indicators.accounts import SYSTEM
+    from indicators.domain.accounts import SYSTEM
 
     reads = []
     original = store._read_data_version

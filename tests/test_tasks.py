@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from indicators import catalog, tasks
 from indicators.cli import main
-from indicators.store import Store
+from indicators.domain import catalog, tasks
+from indicators.ingest import tasks_file
+from indicators.storage import Store
 from tests.support import admin, memory_store, new_db
 
 NO_NOTES = pd.DataFrame(columns=["code", "period", "note", "author", "created_at"])
@@ -123,7 +124,7 @@ def test_csv_round_trip_changes_nothing():
     store = memory_store()
     data = tasks.export_csv(store.tasks())
     assert data.startswith(b"\xef\xbb\xbf")
-    result = tasks.parse_tasks_file("so.csv", data, store.tasks())
+    result = tasks_file.parse_tasks_file("so.csv", data, store.tasks())
     assert result.ok and result.tasks == [] and result.unchanged == len(store.tasks())
 
 
@@ -143,7 +144,7 @@ def test_csv_import_updates_and_adds():
     store = memory_store()
     data = _edited({1: {"trang_thai": "Hoàn thành", "ngay_hoan_thanh": "20/02/2026"}})
     data += "1,NV1.9,Nhiệm vụ mới bổ sung,Các thôn,Trưởng thôn,Kết quả rõ,2026-12-31,,Chưa bắt đầu,,\n".encode()
-    result = tasks.parse_tasks_file("so.csv", data, store.tasks())
+    result = tasks_file.parse_tasks_file("so.csv", data, store.tasks())
     assert result.ok, result.issues
     assert {t.code for t in result.tasks} == {store.tasks()[1].code, "NV1.9"}
     store.save_tasks(result.tasks, admin("test"))
@@ -162,7 +163,7 @@ def test_csv_errors_name_row_and_column_and_reject_everything():
         5: {"trang_thai": "Hoàn thành"},  # a monthly task (TH4) is never done once
         6: {"trang_thai": "Hoàn thành"},  # no date
     })  # fmt: skip
-    result = tasks.parse_tasks_file("so.csv", data, store.tasks())
+    result = tasks_file.parse_tasks_file("so.csv", data, store.tasks())
     assert not result.ok and result.tasks == []
     where = {(i.row, i.column.split(" ")[0]) for i in result.issues}
     assert where == {(2, "K"), (4, "G"), (5, "A"), (6, "I"), (7, "I"), (8, "J")}
@@ -202,5 +203,5 @@ def test_a_title_starting_with_a_formula_sign_survives_export_and_import():
     store.save_tasks([first], admin("test"))
     data = tasks.export_csv(store.tasks())
     assert b"'=T" in data  # neutralised in the file
-    result = tasks.parse_tasks_file("so.csv", data, store.tasks())
+    result = tasks_file.parse_tasks_file("so.csv", data, store.tasks())
     assert result.ok and result.tasks == []  # read back unchanged

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from indicators.catalog import indicators
+from indicators.domain.catalog import indicators
+from indicators.domain.units import OrgUnit
 from indicators.ingest.columns import (
     WIDE_PERIOD_LABEL,
     WIDE_UNIT_CODE,
@@ -18,14 +19,13 @@ from indicators.ingest.columns import (
     parse_wide_header,
     wide_header,
 )
-from indicators.template import (
+from indicators.render.template import (
     GUIDE_SHEET,
     LIST_SHEET,
     build_template,
     template_columns,
     template_headers,
 )
-from indicators.units import OrgUnit
 
 COMMUNE = OrgUnit(code="01310", name="Bình Giang", level="commune")
 HAMLETS = [

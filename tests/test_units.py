@@ -8,8 +8,8 @@ import unicodedata
 import pytest
 from pydantic import ValidationError
 
-from indicators.text import fold, nfc
-from indicators.units import OrgUnit, UnitMatcher, bare, descendants, infer_levels, nearest
+from indicators.domain.text import fold, nfc
+from indicators.domain.units import OrgUnit, UnitMatcher, bare, descendants, infer_levels, nearest
 from tests.support import ADMIN
 
 

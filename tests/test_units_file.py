@@ -8,9 +8,9 @@ import unicodedata
 import pytest
 from openpyxl import Workbook
 
+from indicators.domain.units import OrgUnit
 from indicators.ingest.units_file import parse_units_file
-from indicators.store import Store
-from indicators.units import OrgUnit
+from indicators.storage import Store
 from tests.support import ADMIN, memory_store
 
 _UF_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"

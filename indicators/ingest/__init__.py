@@ -10,15 +10,15 @@ from typing import Literal
 
 import pandas as pd
 
-from .. import format, periods
-from ..accounts import Actor, allowed_units, require
-from ..metrics import tree
-from ..models import Issue
-from ..store import Store
-from .fast import clean_rows
-from .layout import sheet_records
-from .read import ReadError, Sheet, read_tables
-from .validate import Context, column_arrays, compare_with_store, validate_records
+from indicators.domain import format, periods
+from indicators.domain.accounts import Actor, allowed_units, require
+from indicators.domain.models import Issue
+from indicators.ingest.fast import clean_rows
+from indicators.ingest.layout import sheet_records
+from indicators.ingest.read import ReadError, Sheet, read_tables
+from indicators.ingest.validate import Context, column_arrays, compare_with_store, validate_records
+from indicators.metrics import tree
+from indicators.storage import Store
 
 # The same limit as the upload widget (.streamlit/config.toml server.maxUploadSize = 20), so the
 # command line refuses what the web page refuses.

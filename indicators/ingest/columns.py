@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..catalog import match_indicator
-from ..text import fold
+from indicators.domain.catalog import match_indicator
+from indicators.domain.text import fold
 
 Part = Literal["tu_so", "mau_so", "gia_tri"]
 

@@ -17,13 +17,13 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
-from .. import catalog, periods
-from ..text import nfc, unsafe_text
-from ..units import UnitLevel
-from .layout import find_layout
-from .numbers import NumberProblem, parse_number
-from .read import Sheet
-from .validate import ROW_COLUMNS, Context
+from indicators.domain import catalog, periods
+from indicators.domain.text import nfc, unsafe_text
+from indicators.domain.units import UnitLevel
+from indicators.ingest.layout import find_layout
+from indicators.ingest.numbers import NumberProblem, parse_number
+from indicators.ingest.read import Sheet
+from indicators.ingest.validate import ROW_COLUMNS, Context
 
 _COLUMNS = ["ky_bao_cao", "don_vi", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "ghi_chu"]
 _NOT_CLEAN = object()

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
-from .. import catalog
-from ..periods import parse_period
-from ..text import fold
-from .columns import (
+from indicators.domain import catalog
+from indicators.domain.periods import parse_period
+from indicators.domain.text import fold
+from indicators.ingest.columns import (
     COLUMN_VI,
     PART_VI,
     WIDE_PERIOD_LABEL,
@@ -22,7 +22,7 @@ from .columns import (
     long_column,
     parse_wide_header,
 )
-from .read import Sheet
+from indicators.ingest.read import Sheet
 
 HEADER_SEARCH_ROWS = 30
 

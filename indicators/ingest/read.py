@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from ..text import nfc
+from indicators.domain.text import nfc
 
 # Caps that keep one upload within seconds and a bounded amount of memory. A commune's year of
 # figures is about 30 units x 70 indicators x 12 months = 25.000 rows, far below MAX_ROWS.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from ..models import Issue
-from ..store import Store
-from ..text import fold
-from ..units import OrgUnit, infer_levels
-from .layout import find_header, ref
-from .numbers import NumberProblem, parse_number
-from .read import ReadError, read_tables
+from indicators.domain.models import Issue
+from indicators.domain.text import fold
+from indicators.domain.units import OrgUnit, infer_levels
+from indicators.ingest.layout import find_header, ref
+from indicators.ingest.numbers import NumberProblem, parse_number
+from indicators.ingest.read import ReadError, read_tables
+from indicators.storage import Store
 
 UNIT_ALIASES = {
     "code": ("code", "mã", "mã đơn vị", "ma_don_vi"),

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from .. import catalog, format, periods
-from ..catalog import LEVEL_VI
-from ..models import Issue, SubmissionRow
-from ..settings import Settings
-from ..text import nfc, unsafe_text
-from ..units import OrgUnit, UnitMatcher
-from .columns import COLUMN_VI
-from .layout import Record, only_prefill
-from .numbers import NumberProblem, parse_number
+from indicators.domain import catalog, format, periods
+from indicators.domain.catalog import LEVEL_VI
+from indicators.domain.models import Issue, SubmissionRow
+from indicators.domain.settings import Settings
+from indicators.domain.text import nfc, unsafe_text
+from indicators.domain.units import OrgUnit, UnitMatcher
+from indicators.ingest.columns import COLUMN_VI
+from indicators.ingest.layout import Record, only_prefill
+from indicators.ingest.numbers import NumberProblem, parse_number
 
 CHANGES = ["new", "changed", "unchanged"]  # a row against the stored value of its key
 ROW_COLUMNS = [

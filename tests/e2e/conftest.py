@@ -351,7 +351,7 @@ def full_screenshot(page, path: Path) -> None:
 def city_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
     """The commune demo placed in a small city (Bình Giang and four more communes of Hải Phòng)."""
     from indicators.demo import load_city_demo
-    from indicators.store import Store
+    from indicators.storage import Store
     from tests.support import ADMIN, DEMO_TODAY
 
     db = demo_db(tmp_path_factory.mktemp("e2e_city"))

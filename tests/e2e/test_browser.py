@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from indicators import catalog, format
-from indicators.store import Store
+from indicators.domain import catalog, format
+from indicators.storage import Store
 from tests.e2e.conftest import RUN_TIMEOUT
 from tests.support import APP
 

@@ -12,8 +12,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from indicators import catalog
-from indicators.store import Store
+from indicators.domain import catalog
+from indicators.storage import Store
 from tests import support
 from tests.e2e.conftest import LOGS, _free_port, _python, _stop, serve, warm_up
 from tests.e2e.test_browser import (

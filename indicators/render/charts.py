@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import format
-from .catalog import Indicator
-from .metrics import STATUS_VI, SUBMISSION_STATUS_VI
+from indicators.domain import format
+from indicators.domain.catalog import Indicator
+from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 
 FONT = "Noto Sans, Arial, sans-serif"
 STATUS_COLORS = {
@@ -148,7 +148,7 @@ def progress_heatmap(table: pd.DataFrame, codes: list[str], period: str, noun: s
 
 def group_bars(groups: pd.DataFrame, period: str) -> go.Figure:
     """The seven task groups: progress bars coloured by status, 100 % as the target line."""
-    from .catalog import GROUP_SHORT
+    from indicators.domain.catalog import GROUP_SHORT
 
     values = (groups["progress"].fillna(0) * 100).tolist()
     # short names keep the bars wide on a phone; the full name is in the hover
@@ -360,7 +360,7 @@ def submission_calendar(grid: pd.DataFrame) -> go.Figure:
 
 def headline_trends(series: dict[str, pd.DataFrame], period: str) -> go.Figure:
     """The six headline percentages of one unit on one chart (all are ratios, so one axis)."""
-    from .catalog import HEADLINE, indicator
+    from indicators.domain.catalog import HEADLINE, indicator
 
     fig = go.Figure()
     for i, (code, part) in enumerate(series.items()):

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .text import fold, nfc
+from indicators.domain.text import fold, nfc
 
 UnitLevel = Literal["city", "commune", "hamlet"]
 

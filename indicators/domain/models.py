@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from . import catalog
-from .format import number
+from indicators.domain import catalog
+from indicators.domain.format import number
 
 
 class SubmissionRow(BaseModel):

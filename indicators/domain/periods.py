@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from .text import fold
+from indicators.domain.text import fold
 
 _PATTERNS = [
     re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})$"),  # 2026-03, 2026/3

@@ -11,15 +11,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from pydantic import ValidationError as _ValidationError
 
-from . import catalog, charts, format, metrics, periods, tasks
-from .charts import STATUS_COLORS, SUBMISSION_SYMBOLS, status_label
-from .ingest import ImportReport as _ImportReport
-from .ingest.numbers import NumberProblem as _NumberProblem
-from .ingest.numbers import parse_number as _parse_number
-from .memo import by_data_version
-from .store import Store
-from .text import fold
-from .units import OrgUnit
+from indicators import metrics
+from indicators.domain import catalog, format, periods, tasks
+from indicators.domain.text import fold
+from indicators.domain.units import OrgUnit
+from indicators.ingest import ImportReport as _ImportReport
+from indicators.ingest.numbers import NumberProblem as _NumberProblem
+from indicators.ingest.numbers import parse_number as _parse_number
+from indicators.render import charts
+from indicators.render.charts import STATUS_COLORS, SUBMISSION_SYMBOLS, status_label
+from indicators.storage import Store
+from indicators.storage.memo import by_data_version
 
 
 @dataclass
@@ -61,7 +63,7 @@ def default_period(store: Store) -> str | None:
 
 def upload_units(store: Store, root_code: str, actor) -> list[OrgUnit]:
     """The units whose rows an account's templates hold: its assigned units within `root_code`."""
-    from .accounts import allowed_units
+    from indicators.domain.accounts import allowed_units
 
     units = metrics.reporting_units(store, root_code)
     allowed = allowed_units(actor, {u.code: u.parent for u in metrics.tree(store).units})
@@ -698,7 +700,7 @@ class TemplateMaker:
     made: dict[str, bytes] = field(default_factory=dict)
 
     def xlsx(self) -> bytes:
-        from .template import build_template
+        from indicators.render.template import build_template
 
         if "xlsx" not in self.made:
             self.made["xlsx"] = build_template(self.units, [self.period])
@@ -1316,7 +1318,7 @@ def unit_form_values(unit: OrgUnit) -> dict[str, str | bool]:
 # --- accounts and audit -------------------------------------------------------------------------
 def users_table(users: pd.DataFrame, units: dict[str, OrgUnit]) -> pd.DataFrame:
     """Accounts with Vietnamese headers; assigned units by name."""
-    from .accounts import ROLE_VI
+    from indicators.domain.accounts import ROLE_VI
 
     def unit_names(codes: str) -> str:
         return ", ".join(units[c].label if c in units else c for c in codes.split(",") if c)

@@ -26,11 +26,11 @@ import pyarrow as pa
 import pyarrow.dataset  # noqa: F401  DuckDB imports it and pyarrow.fs at its first Arrow table:
 import pyarrow.fs  # noqa: F401  at start-up, then, not in a page (0,04 s)
 
-from . import catalog
-from .accounts import Actor, allowed_units, require, require_tasks, require_units
-from .errors import PermissionDenied, StoreError, StoreLockedError
-from .settings import Settings
-from .units import STORED_FIELDS, OrgUnit
+from indicators.domain import catalog
+from indicators.domain.accounts import Actor, allowed_units, require, require_tasks, require_units
+from indicators.domain.errors import PermissionDenied, StoreError, StoreLockedError
+from indicators.domain.settings import Settings
+from indicators.domain.units import STORED_FIELDS, OrgUnit
 
 __all__ = ["PermissionDenied", "Store", "StoreError", "StoreLockedError", "open_store"]
 
@@ -880,7 +880,7 @@ class Store:
                 if version == 1:
                     self._seed_targets(cur)
                 if version == 2:
-                    from .tasks import seed_tasks
+                    from indicators.domain.tasks import seed_tasks
 
                     self._insert_task_revisions(cur, seed_tasks(), "hệ thống")
                 if version == 4:
@@ -1064,7 +1064,7 @@ class Store:
 
     def tasks(self) -> list:
         """The current revision of every task (cancelled ones included), in code order."""
-        from .tasks import Task
+        from indicators.domain.tasks import Task
 
         with self.cursor() as cur:
             rows = cur.execute(f"SELECT {', '.join(TASK_FIELDS)} FROM current_tasks").fetchall()

@@ -25,8 +25,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, Field, field_validator
 
-from .errors import PermissionDenied
-from .text import nfc
+from indicators.domain.errors import PermissionDenied
+from indicators.domain.text import nfc
 
 Role = Literal["lanh_dao", "can_bo", "quan_tri"]
 ROLES: tuple[Role, ...] = ("lanh_dao", "can_bo", "quan_tri")

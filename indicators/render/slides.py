@@ -12,7 +12,7 @@ default `scale` 1.5 fills 1920×1080 (title 66 px, labels 33–36 px) the same w
 in paper coordinates (the area inside fixed margins) with pixel offsets, never with automatic
 margins, so a slide lays out the same at any size whose width / scale is about 1280.
 
-Every text is Vietnamese and every number goes through `indicators.format`. Status is shown by
+Every text is Vietnamese and every number goes through `indicators.domain.format`. Status is shown by
 colour, symbol and word together (colour is never the only cue).
 """
 
@@ -27,13 +27,22 @@ from functools import partial
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import catalog, dashboard, format, metrics, periods, tasks
-from .charts import FONT, STATUS_COLORS, STATUS_SYMBOLS, SUBMISSION_COLORS, status_label, wrap_text
-from .dashboard import SUBMISSION_SYMBOLS
-from .metrics import SUBMISSION_STATUS_VI
-from .store import Store
-from .text import fold
-from .units import OrgUnit
+from indicators import metrics
+from indicators.domain import catalog, format, periods, tasks
+from indicators.domain.text import fold
+from indicators.domain.units import OrgUnit
+from indicators.metrics import SUBMISSION_STATUS_VI
+from indicators.render.charts import (
+    FONT,
+    STATUS_COLORS,
+    STATUS_SYMBOLS,
+    SUBMISSION_COLORS,
+    status_label,
+    wrap_text,
+)
+from indicators.storage import Store
+from indicators.views import dashboard
+from indicators.views.dashboard import SUBMISSION_SYMBOLS
 
 WIDTH, HEIGHT = 1920, 1080  # the exported slide (16:9)
 SCALE = 1.5  # sizes for WIDTH × HEIGHT; 1.0 fills a 1280×720 screen
@@ -581,7 +590,7 @@ PAGE_INCHES = 13.333
 
 def slide_images(slides: list[Slide]) -> list[bytes]:
     """PNG of every slide (3840×2160: 1920×1080 at scale 2), all in ONE Kaleido session."""
-    from .report import figure_pngs
+    from indicators.render.report import figure_pngs
 
     return figure_pngs([s.figure for s in slides], width=WIDTH, height=HEIGHT)
 

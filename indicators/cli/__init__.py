@@ -15,12 +15,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import accounts, format, metrics, periods
-from .demo import load_demo
-from .export import audit_csv, export_bytes
-from .ingest import import_file
-from .ingest.units_file import parse_units_file
-from .store import (
+from indicators import metrics
+from indicators.demo import load_demo
+from indicators.domain import accounts, format, periods
+from indicators.ingest import import_file
+from indicators.ingest.units_file import parse_units_file
+from indicators.render.export import audit_csv, export_bytes
+from indicators.render.template import build_template
+from indicators.storage import (
     Store,
     StoreError,
     StoreLockedError,
@@ -30,7 +32,6 @@ from .store import (
     restore_database,
     shown_path,
 )
-from .template import build_template
 
 OK, REJECTED, USAGE = 0, 1, 2
 WHEN_STOPPED = (
@@ -287,7 +288,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
             print("Cơ sở dữ liệu đã có dữ liệu: không nạp dữ liệu mẫu.", file=out)
             return OK
         if args.city:
-            from .demo import load_city_demo
+            from indicators.demo import load_city_demo
 
             if not store.units():
                 load_demo(store, actor)  # Bình Giang with its accounts, then the rest of the city
@@ -299,7 +300,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
                 file=out,
             )
             return OK
-        from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+        from indicators.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
         counts = load_demo(store, actor)
         names = ", ".join(f"{a.name} ({accounts.ROLE_VI[a.role]})" for a in DEMO_ACCOUNTS)
@@ -388,7 +389,7 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
     if command == "tasks":
         return _tasks(store, args, out)
     if command == "report":
-        from . import report
+        from indicators.render import report
 
         if not args.out.lower().endswith(".docx"):
             raise UsageError("tệp báo cáo phải có đuôi .docx")
@@ -426,7 +427,8 @@ def _dispatch(store: Store, args: argparse.Namespace, out) -> int:
 
 
 def _tasks(store: Store, args: argparse.Namespace, out) -> int:
-    from . import tasks
+    from indicators.domain import tasks
+    from indicators.ingest import tasks_file
 
     if args.tasks_command == "export":
         Path(args.out).write_bytes(tasks.export_csv(store.tasks()))
@@ -434,7 +436,7 @@ def _tasks(store: Store, args: argparse.Namespace, out) -> int:
         return OK
     if args.tasks_command == "import":
         path = Path(args.file)
-        result = tasks.parse_tasks_file(path.name, path.read_bytes(), store.tasks())
+        result = tasks_file.parse_tasks_file(path.name, path.read_bytes(), store.tasks())
         if not result.ok:
             print(f"Tệp nhiệm vụ bị từ chối: {len(result.issues)} lỗi. Chưa ghi gì.", file=out)
             for issue in result.issues:
@@ -453,7 +455,7 @@ def _tasks(store: Store, args: argparse.Namespace, out) -> int:
             due = format.day(r.next_due) if r.next_due is not None else "–"
             print(f"{r.code}\t{r.state_vi}\thạn {due}\t{r.unit}\t{r.title}", file=out)
         return OK
-    report = tasks.import_on_time_indicator(store, args.period, accounts.command_line(args.user), top_unit(store))
+    report = tasks_file.import_on_time_indicator(store, args.period, accounts.command_line(args.user), top_unit(store))
     _print_report(report, out)
     return OK if report.ok else REJECTED
 

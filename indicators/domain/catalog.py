@@ -14,9 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .text import fold, nfc
+from indicators.domain.text import fold, nfc
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"
 
 Kind = Literal["ratio", "count"]
 Aggregation = Literal["latest", "sum"]
@@ -156,6 +156,6 @@ def match_indicator(text: str) -> str | None:
 
 def indicator_suggestions(text: str, limit: int = 3) -> list[str]:
     """The codes nearest to an unknown indicator, for the error message."""
-    from .units import nearest
+    from indicators.domain.units import nearest
 
     return nearest(text, {item.code: [item.code, item.name_vi] for item in indicators()}, limit)

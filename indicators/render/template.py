@@ -23,18 +23,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .catalog import KIND_VI, LEVEL_VI, Indicator, indicators, task_group
-from .format import day, month
-from .ingest.columns import (
-    WIDE_PERIOD_LABEL,
-    WIDE_UNIT_CODE,
-    WIDE_UNIT_NAME,
-    Part,
-    wide_header,
-)
-from .periods import deadline
-from .text import fold, nfc
-from .units import OrgUnit
+from indicators.domain.catalog import KIND_VI, LEVEL_VI, Indicator, indicators, task_group
+from indicators.domain.format import day, month
+from indicators.domain.periods import deadline
+from indicators.domain.text import fold, nfc
+from indicators.domain.units import OrgUnit
+from indicators.ingest.columns import WIDE_PERIOD_LABEL, WIDE_UNIT_CODE, WIDE_UNIT_NAME, Part, wide_header
 
 # Fixed positions the importer relies on (keep in step with the wide reader)
 TITLE_ROW = 1

@@ -18,13 +18,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from . import charts, dashboard, format, metrics, periods, tasks
-from .metrics import STATUS_VI, SUBMISSION_STATUS_VI
-from .store import Store
-from .text import safe_text
-from .units import OrgUnit
+from indicators import metrics
+from indicators.domain import format, periods, tasks
+from indicators.domain.text import safe_text
+from indicators.domain.units import OrgUnit
+from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
+from indicators.render import charts
+from indicators.storage import Store
+from indicators.views import dashboard
 
-TEMPLATE = Path(__file__).parent / "templates" / "bao_cao_thang.docx"
+TEMPLATE = Path(__file__).parent.parent / "templates" / "bao_cao_thang.docx"
 
 
 def figure_pngs(figures: list, width: int = 1000, height: int = 480) -> list[bytes]:

@@ -6,11 +6,11 @@ import io
 
 import pandas as pd
 
-from . import format
-from .accounts import ROLE_VI
-from .ingest.columns import LONG_COLUMNS
-from .store import AUDIT_ACTIONS_VI, Store
-from .text import safe_text  # noqa: F401  (export.safe_text stays importable)
+from indicators.domain import format
+from indicators.domain.accounts import ROLE_VI
+from indicators.domain.text import safe_text  # noqa: F401  (export.safe_text stays importable)
+from indicators.ingest.columns import LONG_COLUMNS
+from indicators.storage import AUDIT_ACTIONS_VI, Store
 
 
 def period_frame(store: Store, period: str) -> pd.DataFrame:

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import catalog, periods
-from .memo import by_data_version
-from .store import Store
-from .text import fold
-from .units import OrgUnit, UnitMatcher, unit_label
+from indicators.domain import catalog, periods
+from indicators.domain.text import fold
+from indicators.domain.units import OrgUnit, UnitMatcher, unit_label
+from indicators.storage import Store
+from indicators.storage.memo import by_data_version
 
 STATUSES = ("achieved", "on_track", "at_risk", "behind", "no_data")
 STATUS_VI = {
