@@ -1,6 +1,6 @@
 """Profile one figure where a target is missed: `python -m bench.profile city hamlets`.
 
-Targets: overview, hamlets, groups, completeness (metrics.*), overview_view (dashboard.overview),
+Targets: overview, hamlets, groups, completeness (metrics.*), overview_view (overview.overview),
 import (the product importing one per-commune file into a new store with the size's units),
 import_full (the same file sent again into a copy of the full database),
 page:<url_path> (a warm AppTest run, sampled: the page runs in AppTest's script thread). The
@@ -27,7 +27,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def target_fn(size_name: str, target: str):
     from indicators import metrics
     from indicators.storage import Store
-    from indicators.views import dashboard
+    from indicators.views import overview
 
     size = SIZES[size_name]
     db = load.db_path(size)
@@ -60,7 +60,7 @@ def target_fn(size_name: str, target: str):
         "hamlets": lambda: product.members_table(store, period, root),
         "groups": lambda: metrics.group_progress(store, period, root),
         "completeness": lambda: metrics.completeness(store, period, root),
-        "overview_view": lambda: dashboard.overview(store, period, root_unit),
+        "overview_view": lambda: overview.overview(store, period, root_unit),
     }[target]
 
 

@@ -97,7 +97,7 @@ def metric(args: dict) -> dict:
         from bench import product
         from indicators import metrics
         from indicators.storage import Store
-        from indicators.views import dashboard
+        from indicators.views import overview
 
         store = Store(db)
         gc.freeze()  # as the app's server does once its store is open (pages/_shared.py)
@@ -106,7 +106,7 @@ def metric(args: dict) -> dict:
             "hamlets": lambda: product.members_table(store, period, root),
             "groups": lambda: metrics.group_progress(store, period, root),
             "completeness": lambda: metrics.completeness(store, period, root),
-            "overview_view": lambda: dashboard.overview(
+            "overview_view": lambda: overview.overview(
                 store, period, next(u for u in store.units() if u.code == root)
             ),
         }[name]
@@ -273,7 +273,20 @@ def page(args: dict) -> dict:
     import plotly.graph_objects  # noqa: F401
     import streamlit.testing.v1  # noqa: F401
 
-    import indicators.views.dashboard  # noqa: F401
+    # every page's view model but the report's and the slides' (as before the views were split by page)
+    from indicators.views import (  # noqa: F401
+        audit,
+        catalog,
+        common,
+        groups,
+        hamlets,
+        history,
+        indicator,
+        overview,
+        submissions,
+        upload,
+        users,
+    )
 
     _like_a_running_server()
     rss_before = _start_measuring()

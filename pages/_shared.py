@@ -14,7 +14,7 @@ from indicators.domain import accounts, catalog, format
 from indicators.metrics import STATUS_VI
 from indicators.render.charts import STATUS_COLORS, STATUS_SYMBOLS
 from indicators.storage import Store, default_path, open_store
-from indicators.views import dashboard
+from indicators.views import common
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,9 +69,9 @@ def require_page(action: str, what: str) -> None:
 
 # How the indicator tables of the dashboard pages show their name and code (a link to its page)
 INDICATOR_COLUMNS = {
-    dashboard.COL_NAME: st.column_config.TextColumn(width=250, pinned=True),
-    dashboard.COL_CODE: st.column_config.LinkColumn(display_text=dashboard.LINK_CODE_PATTERN,
-                                                    help="Mở trang của chỉ tiêu"),
+    common.COL_NAME: st.column_config.TextColumn(width=250, pinned=True),
+    common.COL_CODE: st.column_config.LinkColumn(display_text=common.LINK_CODE_PATTERN,
+                                                 help="Mở trang của chỉ tiêu"),
 }  # fmt: skip
 
 
@@ -103,25 +103,25 @@ def url_select(label: str, options: Sequence[str], param: str, default: str | No
 def period_select(where=st) -> str | None:
     """The month filter (?ky=YYYY-MM), default the latest month with data."""
     months = store().periods_with_data()
-    return url_select("Kỳ báo cáo", list(reversed(months)), "ky", dashboard.default_period(store()),
+    return url_select("Kỳ báo cáo", list(reversed(months)), "ky", common.default_period(store()),
                       format.month, where)  # fmt: skip
 
 
 def url_root():
-    """The unit in ?dv= when it is one of `dashboard.root_choices`, else the default root."""
+    """The unit in ?dv= when it is one of `common.root_choices`, else the default root."""
     s = store()
     wanted = st.query_params.get("dv")
-    return next((u for u in dashboard.root_choices(s) if u.code == wanted), None) or dashboard.root_unit(s)
+    return next((u for u in common.root_choices(s) if u.code == wanted), None) or common.root_unit(s)
 
 
 def root_select(where=st.sidebar):
     """The unit the dashboards are about (?dv=CODE): with a city above several communes, the city
     or any one commune; otherwise the commune itself, with no widget. None on an empty tree."""
     s = store()
-    default = dashboard.root_unit(s)
+    default = common.root_unit(s)
     if default is None:
         return None
-    choices = dashboard.root_choices(s)
+    choices = common.root_choices(s)
     if len(choices) <= 1:
         return default
     by_code = {u.code: u for u in choices}

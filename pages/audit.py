@@ -5,7 +5,7 @@ import streamlit as st
 from indicators.domain import format
 from indicators.render import export
 from indicators.storage import AUDIT_ACTIONS_VI
-from indicators.views import dashboard
+from indicators.views import audit
 from pages._shared import actor, require_page, store
 
 st.title("Nhật ký thay đổi")
@@ -17,7 +17,7 @@ rows = store().audit_log(actor())
 left, right = st.columns(2)
 action = left.selectbox("Thao tác", ["", *AUDIT_ACTIONS_VI], format_func=lambda a: AUDIT_ACTIONS_VI.get(a, "Tất cả"))
 who = right.selectbox("Người thực hiện", ["", *sorted(rows["actor"].unique())], format_func=lambda a: a or "Tất cả")
-shown = dashboard.filter_audit(rows, action or None, who or None)
+shown = audit.filter_audit(rows, action or None, who or None)
 st.download_button("Tải nhật ký (.csv)", export.audit_csv(shown), "nhat_ky_thay_doi.csv", "text/csv",
                    icon=":material/download:")  # fmt: skip
 st.caption(f"{format.number(len(shown))} dòng, mới nhất trước." if len(shown) else "Không có dòng nào.")

@@ -9,7 +9,8 @@ from indicators.domain import catalog, format
 from indicators.domain.models import Issue
 from indicators.ingest.units_file import parse_units_file
 from indicators.storage import StoreError
-from indicators.views import dashboard
+from indicators.views import catalog as catalog_view
+from indicators.views import common
 from pages._shared import actor, can, require_page, store
 
 st.title("Danh mục")
@@ -43,7 +44,7 @@ def _issue_rows(issues: list[Issue]) -> list[dict]:
 with tab_units:
     units = s.units()
     if units:
-        st.dataframe(dashboard.units_table(units), hide_index=True, height=min(560, 38 + 35 * len(units)))
+        st.dataframe(catalog_view.units_table(units), hide_index=True, height=min(560, 38 + 35 * len(units)))
     else:
         st.info("Chưa có đơn vị nào. Nạp danh sách thôn bằng tệp ở dưới.")
 
@@ -69,8 +70,8 @@ with tab_units:
                 else:
                     st.dataframe(_issue_rows(issues), hide_index=True, height=400)
             else:
-                changes = dashboard.unit_changes(incoming, units)
-                st.success(f"Tệp “{file.name}” hợp lệ: {dashboard.unit_change_counts(changes)}.")
+                changes = catalog_view.unit_changes(incoming, units)
+                st.success(f"Tệp “{file.name}” hợp lệ: {catalog_view.unit_change_counts(changes)}.")
                 st.dataframe(changes, hide_index=True, height=min(420, 38 + 35 * len(changes)))
                 if st.button("Lưu danh sách đơn vị", type="primary", key="units_save"):
                     s.save_units(incoming, actor())
@@ -84,7 +85,7 @@ with tab_units:
             code = st.selectbox("Đơn vị", list(by_code), format_func=lambda c: f"{by_code[c].label} ({c})",
                                 key="unit_edit_code")  # fmt: skip
             unit = by_code[code]
-            values = dashboard.unit_form_values(unit)
+            values = catalog_view.unit_form_values(unit)
             with st.form(f"unit_form_{code}", border=True):
                 name = st.text_input("Tên (không ghi “Thôn”, “Xã”)", values["name"], max_chars=200)
                 households = st.text_input("Số hộ", values["households"], placeholder="để trống nếu chưa rõ")
@@ -93,7 +94,7 @@ with tab_units:
                                      help="Bỏ chọn khi thôn sáp nhập hoặc chia tách: thôn không nhận số liệu mới, "
                                           "số liệu cũ vẫn giữ nguyên.")  # fmt: skip
                 if st.form_submit_button("Lưu thay đổi", type="primary"):
-                    changed, errors = dashboard.edit_unit(unit, name, households, population, active)
+                    changed, errors = catalog_view.edit_unit(unit, name, households, population, active)
                     if errors:
                         st.error("Chưa lưu: " + " ".join(errors))
                     elif changed == unit:
@@ -107,15 +108,15 @@ with tab_indicators:
     st.caption(f"{format.number(len(catalog.indicators()))} chỉ tiêu của kế hoạch, "
                f"{format.number(len(catalog.task_groups()))} nhóm nhiệm vụ. Danh mục chỉ tiêu cố định theo "
                "kế hoạch; mục tiêu từng năm sửa ở thẻ “Mục tiêu”.")  # fmt: skip
-    st.dataframe(dashboard.indicators_table(), hide_index=True, height=600)
+    st.dataframe(catalog_view.indicators_table(), hide_index=True, height=600)
 
 # --- Mục tiêu -----------------------------------------------------------------------------------
 with tab_targets:
     rows = s.target_rows()
-    years = dashboard.target_years(date.today(), rows)
+    years = catalog_view.target_years(date.today(), rows)
     year_filter = st.selectbox("Năm", ["", *map(str, years)], key="targets_year",
                                format_func=lambda y: y or "Tất cả các năm")  # fmt: skip
-    table = dashboard.targets_table(rows, int(year_filter) if year_filter else None)
+    table = catalog_view.targets_table(rows, int(year_filter) if year_filter else None)
     if table.empty:
         st.write("Chưa đặt mục tiêu nào cho năm này.")
     else:
@@ -130,14 +131,14 @@ with tab_targets:
         year = st.selectbox("Năm áp dụng", years, index=years.index(default_year), key="target_year",
                             format_func=str)  # fmt: skip
         item = catalog.indicator(code)
-        current_value, current_basis = dashboard.target_input(rows, code, year)
+        current_value, current_basis = catalog_view.target_input(rows, code, year)
         with st.form(f"target_form_{code}_{year}", border=True):
             unit_hint = "tỷ lệ %, từ 0 đến 100" if item.is_ratio else item.display_unit
             value = st.text_input(f"Mục tiêu ({unit_hint})", current_value, placeholder="ví dụ 80")
-            basis = st.text_area("Căn cứ (văn bản, kế hoạch hoặc cách ước tính)", dashboard.target_basis_vi(current_basis)
+            basis = st.text_area("Căn cứ (văn bản, kế hoạch hoặc cách ước tính)", common.target_basis_vi(current_basis)
                                  if current_basis else "", height=90)  # fmt: skip
             if st.form_submit_button("Lưu mục tiêu", type="primary"):
-                number, errors = dashboard.check_target(code, year, value, basis)
+                number, errors = catalog_view.check_target(code, year, value, basis)
                 if errors:
                     st.error("Chưa lưu: " + " ".join(errors))
                 else:
@@ -146,4 +147,4 @@ with tab_targets:
                     except StoreError as exc:
                         st.error(str(exc))
                     else:
-                        _done(f"Đã đặt mục tiêu {year} của {code}: {dashboard.target_value_text(code, number)}.")
+                        _done(f"Đã đặt mục tiêu {year} của {code}: {catalog_view.target_value_text(code, number)}.")

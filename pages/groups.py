@@ -3,7 +3,7 @@
 import streamlit as st
 
 from indicators.domain import catalog, format
-from indicators.views import dashboard
+from indicators.views import common, groups
 from pages._shared import (
     INDICATOR_COLUMNS,
     chart,
@@ -23,10 +23,10 @@ if empty_state():
 
 root = root_select()
 period = period_select(st.sidebar)
-view = dashboard.groups_view(store(), period, root)
+view = groups.groups_view(store(), period, root)
 st.caption(f"{root.label} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")
 
-chart(dashboard.group_bars(store(), period, root))
+chart(groups.group_bars(store(), period, root))
 st.caption("Tiến độ của nhóm là bình quân tiến độ các chỉ tiêu có số liệu (mỗi chỉ tiêu tính tối đa 100%).")
 
 number = url_select("Nhóm nhiệm vụ", [str(g.number) for g in catalog.task_groups()], "nhom",
@@ -38,9 +38,9 @@ st.markdown(
     "<br>Số chỉ tiêu: " + " &nbsp; ".join(f"{status_badge(s)} **{n}**" for s, n in group.status_counts),
     unsafe_allow_html=True,
 )
-st.dataframe(dashboard.styled_rows(group.rows), hide_index=True, width="stretch", height="content",
+st.dataframe(common.styled_rows(group.rows), hide_index=True, width="stretch", height="content",
              column_config=INDICATOR_COLUMNS)  # fmt: skip
-st.caption(dashboard.SUM_NOTE)
+st.caption(common.SUM_NOTE)
 
 group_tasks = view.group_tasks(group.number)
 overdue = int((group_tasks["Trạng thái"] == "Quá hạn").sum())
@@ -53,7 +53,7 @@ cols = st.columns(2)
 for i, row in enumerate(group.table.itertuples()):
     item = catalog.indicator(row.indicator_code)
     with cols[i % 2].container(border=True):
-        chart(dashboard.group_trend(store(), period, root, item.code))
+        chart(groups.group_trend(store(), period, root, item.code))
         st.markdown(
             f"{status_badge(row.status)} &nbsp; {format.month(period)}: "
             f"**{format.indicator_value(row.value, row.kind)}** · mục tiêu "

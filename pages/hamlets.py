@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators.domain import catalog, format
 from indicators.render import charts
-from indicators.views import dashboard
+from indicators.views import common, hamlets
 from pages._shared import (
     INDICATOR_COLUMNS,
     chart,
@@ -23,10 +23,10 @@ if empty_state():
     st.stop()
 
 root = root_select()
-noun = dashboard.member_noun(root)
+noun = common.member_noun(root)
 st.title(f"Tiến độ theo {noun}")
 period = period_select(st.sidebar)
-view = dashboard.hamlets_view(store(), period, root)
+view = hamlets.hamlets_view(store(), period, root)
 scope = "chỉ tiêu do thôn báo cáo" if noun == "thôn" else "mọi chỉ tiêu, cộng từ các thôn của mỗi xã"
 st.caption(f"{root.label} · {format.month(period)} · {len(view.hamlets)} {noun} · {scope}")
 if not view.hamlets:
@@ -36,7 +36,7 @@ if not view.hamlets:
 heat, rank, one = st.tabs(["Bản đồ nhiệt", f"Xếp hạng {noun}", f"Từng {noun}"])
 
 with heat:
-    heatmap = dashboard.member_heatmap(store(), period, root)
+    heatmap = hamlets.member_heatmap(store(), period, root)
     st.markdown(
         f"Mỗi ô là giá trị của một {noun} ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
         "Chạm hoặc rê chuột vào ô để xem chi tiết.<br>" + charts.scale_legend_html(heatmap),
@@ -46,7 +46,7 @@ with heat:
 
 with rank:
     code = indicator_select(st, view.codes)
-    chart(dashboard.member_ranking(store(), period, root, code))
+    chart(hamlets.member_ranking(store(), period, root, code))
     st.caption(
         "Màu và ký hiệu cho biết trạng thái: ★ đã đạt, ▲ đúng tiến độ, ● có nguy cơ, ▼ chậm "
         "(tính theo dự báo đến tháng 12). Nét đứt là mục tiêu năm."
@@ -55,15 +55,15 @@ with rank:
 with one:
     names = view.hamlet_names
     unit_code = url_select(noun.capitalize(), list(names), "thon", format_func=names.get)
-    detail = dashboard.member_detail(store(), period, root, unit_code)
+    detail = hamlets.member_detail(store(), period, root, unit_code)
     st.subheader(f"{detail.unit.label} – {format.month(period)}")
     st.markdown(
         " &nbsp; ".join(f"{status_badge(s)} **{n}** chỉ tiêu" for s, n in detail.status_counts),
         unsafe_allow_html=True,
     )
-    st.dataframe(dashboard.styled_rows(detail.rows), hide_index=True, width="stretch", height="content",
+    st.dataframe(common.styled_rows(detail.rows), hide_index=True, width="stretch", height="content",
                  column_config=INDICATOR_COLUMNS)  # fmt: skip
-    st.caption(dashboard.SUM_NOTE)
+    st.caption(common.SUM_NOTE)
     codes = st.multiselect(
         "Xem xu hướng các chỉ tiêu", view.codes, default=detail.default_codes,
         format_func=lambda c: catalog.indicator(c).name_vi, key=f"trend_{unit_code}",
@@ -71,4 +71,4 @@ with one:
     cols = st.columns(2)
     for i, code in enumerate(codes):
         with cols[i % 2]:
-            chart(dashboard.member_trend(store(), period, root, unit_code, code))
+            chart(hamlets.member_trend(store(), period, root, unit_code, code))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators.domain import format
 from indicators.storage import StoreError
-from indicators.views import dashboard
+from indicators.views import history
 from pages._shared import actor, can, require_page, store
 
 st.title("Lịch sử nhập số liệu")
@@ -28,7 +28,7 @@ def _forget_pending() -> None:
 
 @st.dialog("Hoàn tác lô nhập số liệu", width="large", on_dismiss=_forget_pending)
 def confirm_revert(batch_id: int, label: str) -> None:
-    preview = dashboard.revert_preview(store(), batch_id)
+    preview = history.revert_preview(store(), batch_id)
     st.markdown(f"**{label}**")
     st.write(preview.summary)
     if not preview.changes.empty:
@@ -63,7 +63,7 @@ period = st.selectbox("Kỳ báo cáo", ["", *s.batch_periods()], key="history_p
                       format_func=lambda p: format.month(p) if p else "Tất cả các kỳ")  # fmt: skip
 state = st.segmented_control("Trạng thái", list(STATES), format_func=STATES.get, default="all",
                              key="history_state") or "all"  # fmt: skip
-view = dashboard.history_view(s, period or None, None if state == "all" else state)
+view = history.history_view(s, period or None, None if state == "all" else state)
 
 st.caption(view.caption)
 table = view.table
@@ -81,10 +81,10 @@ else:
         st.session_state["revert_pending"] = chosen
 pending = st.session_state.get("revert_pending")
 if pending is not None and can("revert"):
-    confirm_revert(pending, dashboard.batch_label_of(s, pending))
+    confirm_revert(pending, history.batch_label_of(s, pending))
 
 st.subheader("Cảnh báo theo lô")
-warned = dashboard.batches_with_warnings(view.batches, limit=30)
+warned = history.batches_with_warnings(view.batches, limit=30)
 if not warned:
     st.write("Các lô trong danh sách trên không có cảnh báo.")
 for label, warnings in warned:

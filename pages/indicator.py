@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators.domain import format
 from indicators.render import charts
-from indicators.views import dashboard
+from indicators.views import indicator
 from pages._shared import (
     chart,
     empty_state,
@@ -21,7 +21,7 @@ st.title("Chỉ tiêu")
 code = indicator_select(st)
 period = period_select(st.sidebar)
 root = root_select()
-view = dashboard.indicator_view(store(), code, period, root)
+view = indicator.indicator_view(store(), code, period, root)
 item = view.item
 
 st.header(item.name_vi)

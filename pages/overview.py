@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators.domain import catalog, format
 from indicators.render import charts
-from indicators.views import dashboard
+from indicators.views import common, overview
 from pages._shared import chart, empty_state, period_select, require_page, root_select, status_badge, store
 
 require_page("view", "Tổng quan")
@@ -14,13 +14,13 @@ if empty_state():
 
 root = root_select()
 period = period_select(st.sidebar)
-view = dashboard.overview(store(), period, root)
+view = overview.overview(store(), period, root)
 st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {store().settings().deadline_day} hằng tháng")
 
 cols = st.columns(3)
 for i, row in enumerate(view.headline.itertuples()):
     with cols[i % 3].container(border=True):
-        delta = dashboard.metric_delta(row.change, row.kind, row.direction)
+        delta = common.metric_delta(row.change, row.kind, row.direction)
         st.metric(
             catalog.HEADLINE[row.indicator_code],
             format.indicator_value(row.value, row.kind),
@@ -52,7 +52,7 @@ with right:
     )
     st.write(f"{format.number(view.hamlets_submitted)}/{format.number(view.hamlets_total)} thôn đã nộp số liệu "
              f"{format.month(period)}.")
-    noun = dashboard.member_noun(root)
+    noun = common.member_noun(root)
     st.subheader(f"{noun.capitalize()} chậm nhất")
     if view.behind.empty:
         st.write(f"Chưa có số liệu theo {noun}.")

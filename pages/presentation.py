@@ -17,6 +17,7 @@ from streamlit.errors import StreamlitAPIException
 
 from indicators.domain import format
 from indicators.render import slides
+from indicators.views import presentation
 from pages._shared import empty_state, require_page, store, url_root
 
 INTERVAL = 15  # seconds per slide when advancing by itself
@@ -71,7 +72,7 @@ def _month(path: str, period: str, version: tuple, today: date, root_code: str) 
     """The month's figures, shared by every session until the data change (`version`)."""
     del path, version  # cache keys only
     root = next(u for u in store().units() if u.code == root_code)
-    return slides.month_data(store(), period, root, today)
+    return presentation.month_data(store(), period, root, today)
 
 
 def month_data(period: str, today: date) -> slides.MonthData | None:
@@ -80,7 +81,7 @@ def month_data(period: str, today: date) -> slides.MonthData | None:
     if data is None:
         return None
     # tasks are not part of data_version: the overdue list is read afresh (a small table)
-    return dataclasses.replace(data, overdue=slides.overdue_tasks(s, today))
+    return dataclasses.replace(data, overdue=presentation.overdue_tasks(s, today))
 
 
 def _int(text: str | None) -> int | None:

@@ -6,7 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from indicators.domain import format
-from indicators.render import report
+from indicators.views import report
 from pages._shared import actor, can, empty_state, period_select, require_page, root_select, store
 
 st.title("Báo cáo tháng gửi thành phố")

@@ -7,7 +7,7 @@ import streamlit as st
 from indicators import metrics
 from indicators.domain import format
 from indicators.render import charts
-from indicators.views import dashboard
+from indicators.views import submissions
 from pages._shared import chart, empty_state, require_page, root_select, store, url_select
 
 require_page("view", "Tình hình nộp báo cáo")
@@ -26,9 +26,9 @@ def _grid(db: str, version: tuple, root_code: str, first: str, last: str):
 s = store()
 root = root_select()
 today = date.today()
-months = dashboard.submission_periods(s, today)
+months = submissions.submission_periods(s, today)
 period = url_select("Kỳ báo cáo", months, "ky", months[0], format.month)
-view = dashboard.submissions_view(s, period, root, today)
+view = submissions.submissions_view(s, period, root, today)
 
 deadline = view.deadline
 if deadline.days_left >= 0:

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from indicators.domain import catalog, format, periods, tasks
 from indicators.ingest import tasks_file
-from indicators.views import dashboard
+from indicators.views import common
 from pages._shared import actor, can, may_update_tasks, require_page, store, url_select
 
 st.title("Nhiệm vụ theo nguyên tắc “5 rõ”")
@@ -150,7 +150,7 @@ st.write(
     f"({format.percent(100 * done / due_count if due_count else None)})."
 )
 if st.button("Nhập vào chỉ tiêu TC_NHIEM_VU_DUNG_HAN"):
-    root = dashboard.root_unit(store())
+    root = common.root_unit(store())
     if root is None:
         st.error("Chưa có danh mục đơn vị.")
     elif root.level != "commune":

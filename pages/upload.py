@@ -7,7 +7,7 @@ import streamlit as st
 
 from indicators.domain import format
 from indicators.ingest import import_file
-from indicators.views import dashboard
+from indicators.views import common, upload
 from pages._shared import actor, require_page, root_select, store
 
 st.title("Nộp số liệu")
@@ -33,14 +33,14 @@ if results:
 st.subheader("1. Tải biểu mẫu")
 today = date.today()
 month = st.selectbox(
-    "Kỳ báo cáo của biểu mẫu", dashboard.template_periods(today), format_func=format.month,
+    "Kỳ báo cáo của biểu mẫu", upload.template_periods(today), format_func=format.month,
     key="template_period",
 )  # fmt: skip
-due = dashboard.deadline_info(month, s.settings().deadline_day, today)
+due = common.deadline_info(month, s.settings().deadline_day, today)
 st.caption(f"{root.label} · {due.text}")
-made = dashboard.template_maker(s, root.code, month, actor())
+made = upload.template_maker(s, root.code, month, actor())
 xlsx, csv_bytes, problem = made.xlsx, made.csv, ""  # a city's thousands of units: made on click
-if len(made.units) <= dashboard.EAGER_TEMPLATE_UNITS:  # a commune's: made now, problems shown
+if len(made.units) <= upload.EAGER_TEMPLATE_UNITS:  # a commune's: made now, problems shown
     try:
         xlsx, csv_bytes = made.xlsx(), made.csv()
     except ValueError as exc:
@@ -102,12 +102,12 @@ for file in files:
     report = entry["report"]
     with st.container(border=True):
         st.markdown(f":material/description: **{file.name}**")
-        kind, text = dashboard.upload_message(report)
+        kind, text = upload.upload_message(report)
         getattr(st, kind)(text)
         if report.issues:
             label = f"{format.number(len(report.errors))} lỗi, {format.number(len(report.warnings))} cảnh báo"
             st.caption(f"Các vấn đề tìm thấy ({label}):")
-            issues = dashboard.issues_table(report)
+            issues = upload.issues_table(report)
             if len(issues) <= 40:  # a table wraps long messages; a long list scrolls instead
                 st.table(issues, hide_index=True)
             else:
@@ -116,7 +116,7 @@ for file in files:
             with st.expander(
                 f"Xem trước {format.number(len(report.rows))} số liệu", expanded=len(files) == 1
             ):
-                preview = dashboard.preview_table(report, list(names.values()))
+                preview = upload.preview_table(report, list(names.values()))
                 st.dataframe(preview, hide_index=True, height=min(360, 38 + 35 * len(preview)))
 
 for sha in set(checked) - {e["sha"] for e in reports}:  # files removed from the uploader
@@ -140,7 +140,7 @@ if st.button("Nhập số liệu", type="primary", key="confirm_import", icon=":
     for i, entry in enumerate(to_import, start=1):
         bar.progress((i - 1) / len(to_import), text=f"Đang nhập “{entry['name']}” ({i}/{len(to_import)})…")
         report = import_file(s, entry["name"], entry["data"], actor(), now=datetime.now())
-        results.append(dashboard.upload_message(report))
+        results.append(upload.upload_message(report))
     bar.progress(1.0, text="Đã nhập xong.")
     # Start again with an empty uploader; the summaries are shown at the top after the reload
     st.session_state["upload_results"] = results

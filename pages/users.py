@@ -5,7 +5,7 @@ from pydantic import ValidationError
 
 from indicators.domain import accounts
 from indicators.storage import StoreError
-from indicators.views import dashboard
+from indicators.views import users as users_view
 from pages._shared import actor, require_page, store
 
 st.title("Tài khoản")
@@ -27,7 +27,7 @@ def _errors(exc: ValidationError) -> str:
 
 
 units = {u.code: u for u in s.units()}
-st.dataframe(dashboard.users_table(s.users(), units), hide_index=True, width="stretch")
+st.dataframe(users_view.users_table(s.users(), units), hide_index=True, width="stretch")
 st.caption(
     "Lãnh đạo: xem và tải báo cáo. Cán bộ: nộp số liệu của các đơn vị được giao (giao mã xã thì được "
     "cả các thôn của xã và sổ nhiệm vụ). Quản trị: toàn quyền, kể cả danh mục, mục tiêu, hoàn tác, tài khoản."

@@ -11,7 +11,7 @@ import pytest
 from indicators import cli, metrics
 from indicators.demo import CITY, city_units, load_city_demo
 from indicators.storage import Store, open_store
-from indicators.views import dashboard
+from indicators.views import common, submissions
 from tests import support
 from tests.support import ADMIN, DEMO_TODAY, demo_db, new_db
 
@@ -47,7 +47,7 @@ def test_the_commune_demo_moves_under_the_city_with_its_figures(city_path):
     try:
         units = {u.code: u for u in store.units()}
         assert units["01310"].parent == CITY.code and units["BG01"].parent == "01310"
-        assert dashboard.root_unit(store).code == CITY.code
+        assert common.root_unit(store).code == CITY.code
         assert [u.code for u in metrics.member_units(store, CITY.code)][:1] and len(
             metrics.member_units(store, CITY.code)
         ) == LIMIT
@@ -120,16 +120,17 @@ def test_a_city_submission_status_is_summed_per_commune(city_path):
 
         grid = metrics.completeness_grid(store, CITY.code, "2026-01", "2026-11")
         assert set(grid["unit_code"]) == set(members.index) and grid["period"].nunique() == 11
-        view = dashboard.submissions_view(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
+        view = submissions.submissions_view(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
         table = view.table()
         assert len(table) == LIMIT and view.table_title == "Từng đơn vị cấp xã – Tháng 11/2026"
-        order = [dashboard._SUBMISSION_ORDER[s] for s in table["status"]]
+        order = [submissions._SUBMISSION_ORDER[s] for s in table["status"]]
         assert order == sorted(order), "the communes to remind come first"
 
         # the meeting's slide shows the same communes (a tile each), not the city's every hamlet
         from indicators.render import slides
+        from indicators.views import presentation
 
-        data = slides.month_data(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
+        data = presentation.month_data(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
         tiles = {a.name for a in slides.submissions_slide(data).figure.layout.annotations
                  if (a.name or "").startswith("unit:")}  # fmt: skip
         assert tiles == {f"unit:{code}" for code in members.index}

@@ -37,9 +37,9 @@ from indicators.domain import tasks
 from indicators.domain.units import OrgUnit
 from indicators.ingest import MAX_FILE_BYTES, import_file
 from indicators.ingest.read import MAX_ROWS, MAX_XLSX_UNCOMPRESSED, read_tables
-from indicators.render import export, report
+from indicators.render import export
 from indicators.storage import StoreError, open_store
-from indicators.views import dashboard
+from indicators.views import report, upload
 from tests import support
 from tests.conftest import APRIL_10, LONG_HEADER, long_csv
 from tests.support import ADMIN, admin
@@ -167,7 +167,7 @@ def test_unsafe_html_in_pages_never_takes_user_strings():
         "status_badge", "format.percent", "format.indicator_value", "format.month", "charts.scale_legend_html",
         "view.label", "period", "n", "s", "row.status", "row.kind", "row.value", "row.target", "group.status",
         "group.progress", "group.status_counts", "detail.status_counts", "heatmap",
-        "noun",  # dashboard.member_noun: "thôn" or "xã"
+        "noun",  # common.member_noun: "thôn" or "xã"
     }  # fmt: skip
     found = 0
     for path in (support.ROOT / "pages").glob("*.py"):
@@ -273,7 +273,7 @@ def test_annex_xlsx_neutralises_formulas_and_keeps_negative_numbers(store, run_i
 
 def test_csv_template_has_no_formula_cells(store):
     units = [u for u in store.units()]
-    rows = _csv_cells(dashboard.csv_template(units, "2026-03"))
+    rows = _csv_cells(upload.csv_template(units, "2026-03"))
     assert len(rows) > 10
     for row in rows:
         assert not any(cell.startswith(FORMULA_START) for cell in row), row

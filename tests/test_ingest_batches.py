@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from indicators.storage import StoreError
-from indicators.views import dashboard
+from indicators.views import history as history_view
 from tests.support import admin, new_db
 
 MARCH = [
@@ -213,13 +213,13 @@ def test_revert_effect_names_what_each_figure_falls_back_to(revised, run_import,
 
 def test_revert_preview_lists_the_changes_and_counts_the_superseded(revised):
     store, first, second = revised
-    preview = dashboard.revert_preview(store, first.batch_id)
+    preview = history_view.revert_preview(store, first.batch_id)
     assert preview.superseded == 1
     assert list(preview.changes["Sau khi hoàn tác"]) == ["Không còn số liệu"] * 2
     assert set(preview.changes["Kỳ báo cáo"]) == {"Tháng 3/2026"}
     assert preview.summary == (f"Hoàn tác lô số {first.batch_id} sẽ thay đổi 2 số liệu; 1 số liệu khác của lô "
                                "đã được lô mới hơn thay thế nên giữ nguyên.")  # fmt: skip
-    latest = dashboard.revert_preview(store, second.batch_id).changes.iloc[0]
+    latest = history_view.revert_preview(store, second.batch_id).changes.iloc[0]
     assert latest["Hiện tại"].endswith("(850/1.045)") and latest["Sau khi hoàn tác"].endswith("(812/1.045)")
     assert latest["Đơn vị"] == "Thôn Cậy"
 
@@ -270,13 +270,13 @@ def test_batches_record_the_import(store, fixture_bytes, run_import, now):
 
 def test_the_history_view_is_kept_and_follows_every_import_and_revert(store, run_import, make_long_csv):
     first = run_import(store, "a.csv", make_long_csv([["2026-03", "Cậy", "TT_TIN_BAI", "", "", "4", ""]]))
-    view = dashboard.history_view(store)
+    view = history_view.history_view(store)
     assert (view.total, view.months, list(view.batches["id"])) == (1, ["2026-03"], [first.batch_id])
     view.batches.drop(view.batches.index, inplace=True)  # a caller that changes what it got
-    assert list(dashboard.history_view(store).batches["id"]) == [first.batch_id]
+    assert list(history_view.history_view(store).batches["id"]) == [first.batch_id]
     second = run_import(store, "b.csv", make_long_csv([["2026-04", "Cậy", "TT_TIN_BAI", "", "", "5", ""]]))
-    view = dashboard.history_view(store)
+    view = history_view.history_view(store)
     assert (view.total, view.months) == (2, ["2026-04", "2026-03"])
     store.revert_batch(second.batch_id, admin("quan_tri"))
-    assert list(dashboard.history_view(store, state="reverted").batches["id"]) == [second.batch_id]
-    assert list(dashboard.history_view(store, state="live").batches["id"]) == [first.batch_id]
+    assert list(history_view.history_view(store, state="reverted").batches["id"]) == [second.batch_id]
+    assert list(history_view.history_view(store, state="live").batches["id"]) == [first.batch_id]

@@ -19,7 +19,8 @@ from indicators import metrics
 from indicators.domain import catalog, format
 from indicators.render import charts
 from indicators.storage import Store, open_store
-from indicators.views import dashboard
+from indicators.views import common, hamlets, indicator
+from indicators.views import groups as groups_view
 from tests import support
 from tests.support import admin
 
@@ -146,7 +147,7 @@ def test_hamlets_page_reports_unknown_url_values_instead_of_failing(demo_path):
     shown = " ".join(warnings(at))
     assert "“2031-01”" in shown and "“KHONG_CO”" in shown and "“TC_VAN_BAN”" in shown
     # defaults instead: the latest month, the first hamlet by name, the first hamlet-level indicator
-    assert at.selectbox(key="url_ky").value == dashboard.default_period(app_store())
+    assert at.selectbox(key="url_ky").value == common.default_period(app_store())
     assert at.selectbox(key="url_thon").value == "BG14"  # Thôn An Cường
     assert at.selectbox(key="url_chi_tieu").value == "TT_TIN_BAI"
 
@@ -232,7 +233,7 @@ def test_indicator_page_shows_the_indicator_of_the_url(demo_path):
     assert set(frame["Kỳ"]) == {"Tháng 3/2026"}
     assert sorted(frame["Giá trị"]) == sorted(format.indicator_value(v, "ratio") for v in revisions["value"])
     assert sorted(frame["Tệp"]) == sorted(revisions["file_name"])
-    assert set(frame["Tình trạng"]) <= set(dashboard.REVISION_STATE_VI.values())
+    assert set(frame["Tình trạng"]) <= set(indicator.REVISION_STATE_VI.values())
 
 
 def test_indicator_page_count_indicator_has_no_denominator(demo_path):
@@ -258,17 +259,17 @@ def test_indicator_page_on_an_empty_database_still_defines_the_indicator(empty_p
     assert not at.dataframe
 
 
-# --- view models (indicators/dashboard.py) ------------------------------------------------------
+# --- view models (indicators/views/) -----------------------------------------------------------
 
 
 def test_every_indicator_has_a_short_name_and_a_vietnamese_target_basis():
     for item in catalog.indicators():
-        assert item.code in dashboard.SHORT_NAMES
-        assert len(dashboard.short_name(item.code)) <= 24
-        assert dashboard.target_basis_vi(item.target_basis) == item.target_basis
+        assert item.code in charts.SHORT_NAMES
+        assert len(charts.short_name(item.code)) <= 24
+        assert common.target_basis_vi(item.target_basis) == item.target_basis
         assert not re.search(r"\b(inferred|national|plan|secondary|sources)\b", item.target_basis)
-    assert dashboard.target_basis_vi("") == "Chưa ghi nguồn"
-    assert dashboard.target_basis_vi("Quyết định 12/QĐ-UBND của xã") == "Quyết định 12/QĐ-UBND của xã"
+    assert common.target_basis_vi("") == "Chưa ghi nguồn"
+    assert common.target_basis_vi("Quyết định 12/QĐ-UBND của xã") == "Quyết định 12/QĐ-UBND của xã"
 
 
 def test_indicator_rows_format_every_number():
@@ -280,7 +281,7 @@ def test_indicator_rows_format_every_number():
              "change": float("nan"), "target": 0.0, "progress": float("nan"), "status": "no_data"},
         ]
     )  # fmt: skip
-    rows = dashboard.indicator_rows(table, 2026)
+    rows = common.indicator_rows(table, 2026)
     assert rows.to_dict("records") == [
         {"Chỉ tiêu": "VNeID", "Giá trị": "66,9%", "Trạng thái": "▼ Chậm", "Mục tiêu 2026": "90,0%",
          "Tiến độ": "74,4%", "So với tháng trước": "−1,2 điểm %", "Mã": "chi-tieu?chi_tieu=CQ_VNEID_MUC_2",
@@ -288,26 +289,26 @@ def test_indicator_rows_format_every_number():
         {"Chỉ tiêu": "Máy 2G", "Giá trị": "1.234", "Trạng thái": "– Chưa có số liệu", "Mục tiêu 2026": "0",
          "Tiến độ": "–", "So với tháng trước": "–", "Mã": "chi-tieu?chi_tieu=HT_MAY_2G", "status": "no_data"},
     ]  # fmt: skip
-    styled = dashboard.styled_rows(rows)
+    styled = common.styled_rows(rows)
     assert "status" not in styled.data.columns
     html = styled.to_html()
     assert "rgba(213, 94, 0, 0.22)" in html  # the vermillion of "behind", tinted
 
 
 def test_metric_delta_colours_by_direction_not_by_sign():
-    fewer_2g = dashboard.metric_delta(-55.0, "count", "down")
+    fewer_2g = common.metric_delta(-55.0, "count", "down")
     assert (fewer_2g.text, fewer_2g.arrow, fewer_2g.color) == ("−55", "down", "green")
-    more_vneid = dashboard.metric_delta(1.24, "ratio", "up")
+    more_vneid = common.metric_delta(1.24, "ratio", "up")
     assert (more_vneid.text, more_vneid.arrow, more_vneid.color) == ("+1,2 điểm %", "up", "green")
-    assert dashboard.metric_delta(-0.5, "ratio", "up").color == "red"
-    assert dashboard.metric_delta(3.0, "count", "down").color == "red"
-    assert dashboard.metric_delta(0.0, "count", "up").arrow == "off"
-    assert dashboard.metric_delta(float("nan"), "ratio", "up").text is None
+    assert common.metric_delta(-0.5, "ratio", "up").color == "red"
+    assert common.metric_delta(3.0, "count", "down").color == "red"
+    assert common.metric_delta(0.0, "count", "up").arrow == "off"
+    assert common.metric_delta(float("nan"), "ratio", "up").text is None
 
 
 def test_hamlets_view_matches_the_core(demo_store):
-    root = dashboard.root_unit(demo_store)
-    view = dashboard.hamlets_view(demo_store, PERIOD, root)
+    root = common.root_unit(demo_store)
+    view = hamlets.hamlets_view(demo_store, PERIOD, root)
     assert view.codes == [i.code for i in catalog.indicators_at_level("hamlet")]
     assert len(view.hamlets) == 14 and view.hamlets[0].label == "Thôn An Cường"
     assert len(view.table) == 14 * len(view.codes)
@@ -332,8 +333,8 @@ def test_hamlets_view_matches_the_core(demo_store):
 
 
 def test_groups_view_matches_the_core(demo_store):
-    root = dashboard.root_unit(demo_store)
-    view = dashboard.groups_view(demo_store, PERIOD, root)
+    root = common.root_unit(demo_store)
+    view = groups_view.groups_view(demo_store, PERIOD, root)
     assert list(view.groups["task_group"]) == [1, 2, 3, 4, 5, 6, 7]
     for group in catalog.task_groups():
         detail = view.group(group.number)
@@ -346,7 +347,7 @@ def test_groups_view_matches_the_core(demo_store):
 
 
 def test_indicator_view_without_data_defines_the_indicator(store):
-    view = dashboard.indicator_view(store, "HT_PHU_SONG_5G", None, None)
+    view = indicator.indicator_view(store, "HT_PHU_SONG_5G", None, None)
     assert view.year == 2026 and view.target_text == "100,0%"
     assert dict(view.definition)["Mẫu số"] == "1"
     assert view.target_basis == "Kế hoạch: phủ sóng 5G toàn xã (mục II.3)"
@@ -365,8 +366,8 @@ def test_revisions_show_current_superseded_and_reverted(store, run_import, make_
     wrong = upload("nham.csv", 99)
     store.revert_batch(wrong, admin("can_bo_test"))
 
-    root = dashboard.root_unit(store)
-    view = dashboard.indicator_view(store, "CQ_VNEID_MUC_2", "2026-03", root)
+    root = common.root_unit(store)
+    view = indicator.indicator_view(store, "CQ_VNEID_MUC_2", "2026-03", root)
     rows = view.revisions[["Đơn vị", "Tử số", "Mẫu số", "Giá trị", "Tình trạng", "Tệp"]]
     assert rows.to_dict("records") == [
         {"Đơn vị": "Thôn Cậy", "Tử số": "99", "Mẫu số": "100", "Giá trị": "99,0%", "Tình trạng": "Đã hoàn tác",
@@ -389,8 +390,8 @@ def target_shapes(fig) -> list:
 
 
 def test_indicator_trend_has_title_units_target_and_one_line_per_unit(demo_store):
-    root = dashboard.root_unit(demo_store)
-    detail = dashboard.hamlets_view(demo_store, PERIOD, root).detail("BG05")
+    root = common.root_unit(demo_store)
+    detail = hamlets.hamlets_view(demo_store, PERIOD, root).detail("BG05")
     item = catalog.indicator("CQ_VNEID_MUC_2")
     fig = charts.indicator_trend(detail.series[item.code], item, 90.0, detail.names)
 
@@ -419,8 +420,8 @@ def test_indicator_trend_without_data_says_so():
 
 
 def test_compare_trend_draws_the_commune_over_grey_hamlets(demo_store):
-    root = dashboard.root_unit(demo_store)
-    view = dashboard.indicator_view(demo_store, "CQ_VNEID_MUC_2", PERIOD, root)
+    root = common.root_unit(demo_store)
+    view = indicator.indicator_view(demo_store, "CQ_VNEID_MUC_2", PERIOD, root)
     fig = charts.compare_trend(view.compare_series, view.item, view.target, view.names, view.compare_root,
                                highlight=["BG05"])  # fmt: skip
     assert len(fig.data) == 15  # the commune and its 14 hamlets
@@ -433,18 +434,18 @@ def test_compare_trend_draws_the_commune_over_grey_hamlets(demo_store):
     assert target_shapes(fig)[0].y0 == 90.0
     assert fig.layout.yaxis.title.text == "Tỷ lệ (%)" and fig.layout.title.text
 
-    counts = dashboard.indicator_view(demo_store, "HT_MAY_2G", PERIOD, root)
+    counts = indicator.indicator_view(demo_store, "HT_MAY_2G", PERIOD, root)
     assert counts.compare_root is None and COMMUNE not in set(counts.compare_series["unit_code"])
     fig = charts.compare_trend(counts.compare_series, counts.item, counts.target, counts.names)
     assert len(fig.data) == 14 and fig.layout.yaxis.title.text == "Máy"
 
 
 def test_hamlet_heatmap_and_ranking(demo_store):
-    root = dashboard.root_unit(demo_store)
-    view = dashboard.hamlets_view(demo_store, PERIOD, root)
+    root = common.root_unit(demo_store)
+    view = hamlets.hamlets_view(demo_store, PERIOD, root)
     fig = charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, PERIOD)
     heat = fig.data[0]
-    assert list(heat.x) == [dashboard.short_name(c) for c in view.codes]
+    assert list(heat.x) == [charts.short_name(c) for c in view.codes]
     assert list(heat.y) == [u.name for u in view.hamlets]
     assert max(v for row in heat.z for v in row if v is not None) <= 100
     assert "Tháng 3/2026" in fig.layout.title.text
@@ -461,8 +462,8 @@ def test_hamlet_heatmap_and_ranking(demo_store):
 
 
 def test_group_progress_bars(demo_store):
-    root = dashboard.root_unit(demo_store)
-    view = dashboard.groups_view(demo_store, PERIOD, root)
+    root = common.root_unit(demo_store)
+    view = groups_view.groups_view(demo_store, PERIOD, root)
     fig = charts.group_bars(view.groups, PERIOD)
     assert len(fig.data[0].x) == 7
     assert all(len(label) <= 20 for label in fig.data[0].y)  # short names fit a phone

@@ -20,7 +20,7 @@ import indicators.ingest as ingest
 from indicators import metrics
 from indicators.ingest import import_file
 from indicators.storage import Store, open_store
-from indicators.views import dashboard
+from indicators.views import common, upload
 from tests import support
 from tests.support import admin, demo_db, empty_db
 
@@ -194,7 +194,7 @@ def test_download_buttons_give_the_month_templates(monkeypatch, demo, downloads)
     labels = [b.label for b in at.download_button]
     assert labels == ["Biểu mẫu Excel (.xlsx)", "Biểu mẫu CSV"]
     month = at.selectbox(key="template_period")
-    months = dashboard.template_periods(date.today())
+    months = upload.template_periods(date.today())
     assert month.value == months[0] == f"{date.today():%Y-%m}", "the current month by default"
     month.set_value(months[-1])  # January of this year, whatever today is
     at.run()
@@ -216,16 +216,16 @@ def test_download_buttons_give_the_month_templates(monkeypatch, demo, downloads)
 def test_many_units_get_their_templates_when_the_button_is_pressed(monkeypatch, demo, downloads):
     """Above EAGER_TEMPLATE_UNITS (a city's thousands of units) the page does not build the
     templates on every visit: the buttons carry a callable, and it gives the same files."""
-    monkeypatch.setattr(dashboard, "EAGER_TEMPLATE_UNITS", 0)
+    monkeypatch.setattr(upload, "EAGER_TEMPLATE_UNITS", 0)
     at = _app(monkeypatch, demo, "pages/upload.py")
     assert [b.label for b in at.download_button] == ["Biểu mẫu Excel (.xlsx)", "Biểu mẫu CSV"]
     assert not [name for _, _, name in downloads if name and name.startswith("bieu_mau_")], "built eagerly"
     store = Store(demo)
     try:
-        period = dashboard.template_periods(date.today())[0]
-        maker = dashboard.template_maker(store, "01310", period, support.admin())
-        units = dashboard.upload_units(store, "01310", support.admin())
-        assert maker.csv() == dashboard.csv_template(units, period)
+        period = upload.template_periods(date.today())[0]
+        maker = upload.template_maker(store, "01310", period, support.admin())
+        units = upload.upload_units(store, "01310", support.admin())
+        assert maker.csv() == upload.csv_template(units, period)
         assert load_workbook(BytesIO(maker.xlsx())).sheetnames[0] == period
         assert maker.xlsx() is maker.xlsx()  # made once
     finally:
@@ -236,7 +236,7 @@ def test_csv_template_round_trips_through_the_importer(tmp_path):
     """Left blank, the CSV template says it has no figures; partly filled, the blank rows are skipped."""
     store = open_store(demo_db(tmp_path))
     units = metrics.reporting_units(store, COMMUNE)
-    text = dashboard.csv_template(units, "2026-11").decode("utf-8-sig")
+    text = upload.csv_template(units, "2026-11").decode("utf-8-sig")
     assert text.count("\r\n") == 1 + 14 * 16 + 10
     assert ",HT_PHU_SONG_5G,,1,," in text, "yes/no indicators come with the denominator 1"
     blank = import_file(store, "mau.csv", text.encode("utf-8"), admin("t"), dry_run=True, now=datetime(2026, 11, 27))
@@ -275,13 +275,13 @@ def test_submissions_headline_equals_metrics(monkeypatch, demo, period):
 
 
 def test_deadline_counts_days_from_a_fixed_today():
-    before = dashboard.deadline_info("2026-03", 18, date(2026, 3, 10))
+    before = common.deadline_info("2026-03", 18, date(2026, 3, 10))
     assert before.days_left == 8 and before.text.endswith("còn 8 ngày.")
     assert "ngày 18/03/2026" in before.text
-    assert dashboard.deadline_info("2026-03", 18, date(2026, 3, 18)).text.endswith(
+    assert common.deadline_info("2026-03", 18, date(2026, 3, 18)).text.endswith(
         "hôm nay là ngày cuối cùng."
     )
-    after = dashboard.deadline_info("2026-03", 20, date(2026, 4, 2))
+    after = common.deadline_info("2026-03", 20, date(2026, 4, 2))
     assert after.days_left == -13 and after.text.endswith("đã quá hạn 13 ngày.")
 
 

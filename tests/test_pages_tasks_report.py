@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from indicators.domain import tasks
 from indicators.storage import open_store
-from indicators.views import dashboard
+from indicators.views import common, groups
 from tests import support
 from tests.support import demo_db, empty_db
 
@@ -79,7 +79,7 @@ def test_progress_note_is_recorded(monkeypatch, tmp_path):
 def test_group_page_lists_the_groups_tasks(monkeypatch, tmp_path):
     db = demo_db(tmp_path)
     at = _app(monkeypatch, db, "pages/groups.py")
-    view = dashboard.groups_view(open_store(db), "2026-11", dashboard.root_unit(open_store(db)))
+    view = groups.groups_view(open_store(db), "2026-11", common.root_unit(open_store(db)))
     expected = view.group_tasks(1)
     shown = next(d.value for d in at.dataframe if "Đơn vị chủ trì" in d.value.columns)
     assert list(shown["Mã"]) == list(expected["Mã"])

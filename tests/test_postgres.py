@@ -368,15 +368,14 @@ def test_the_monthly_report_and_its_annex_from_postgres(pg_url, demo_file):
     from docx import Document
     from openpyxl import load_workbook
 
-    from indicators.render import report
-    from indicators.views import dashboard
+    from indicators.views import common, report
 
     assert _migrate(demo_file, pg_url)[0] == 0
     store, file_store = Store(pg_url), Store(demo_file)
     try:
-        root = dashboard.root_unit(store)
+        root = common.root_unit(store)
         made = report.render_docx(store, PERIOD, root, date(2026, 11, 27), with_charts=False)
-        same = report.render_docx(file_store, PERIOD, dashboard.root_unit(file_store), date(2026, 11, 27),
+        same = report.render_docx(file_store, PERIOD, common.root_unit(file_store), date(2026, 11, 27),
                                   with_charts=False)  # fmt: skip
         text = "\n".join(p.text for p in Document(io.BytesIO(made)).paragraphs)
         assert "tháng 11/2026" in text

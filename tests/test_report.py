@@ -17,8 +17,8 @@ from indicators.cli import main
 from indicators.domain import format
 from indicators.ingest import import_file
 from indicators.metrics import STATUS_VI
-from indicators.render import report
 from indicators.storage import Store
+from indicators.views import report
 from tests import support
 from tests.support import ADMIN, admin
 

@@ -26,7 +26,7 @@ from indicators import metrics
 from indicators.domain import catalog, format, tasks
 from indicators.render import charts, slides
 from indicators.storage import Store, StoreError, open_store
-from indicators.views import dashboard
+from indicators.views import common, presentation, submissions
 from tests import support
 
 PERIOD = "2026-11"  # the latest demo month
@@ -49,7 +49,7 @@ def demo_store(tmp_path_factory) -> Store:
 
 @pytest.fixture(scope="module")
 def data(demo_store: Store) -> slides.MonthData:
-    return slides.month_data(demo_store, PERIOD, dashboard.root_unit(demo_store), TODAY)
+    return presentation.month_data(demo_store, PERIOD, common.root_unit(demo_store), TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def plain(text: str) -> str:
 
 
 def test_build_slides_gives_eleven_slides_with_vietnamese_titles(demo_store: Store):
-    deck = slides.build_slides(demo_store, PERIOD, dashboard.root_unit(demo_store), TODAY)
+    deck = presentation.build_slides(demo_store, PERIOD, common.root_unit(demo_store), TODAY)
     assert [s.kind for s in deck] == KINDS
     month = format.month(PERIOD)
     assert deck[0].title == f"Các chỉ tiêu chính – {month}"
@@ -108,7 +108,7 @@ def test_type_is_big_enough_for_the_back_of_the_room(data: slides.MonthData, sca
 
 
 def test_headline_slide_writes_the_commune_summary(demo_store: Store, deck: list[slides.Slide]):
-    root = dashboard.root_unit(demo_store)
+    root = common.root_unit(demo_store)
     table = metrics.commune_summary(demo_store, PERIOD, root.code).set_index("indicator_code")
     fig = deck[0].figure
     values, targets, statuses = texts(fig, "value:"), texts(fig, "target:"), texts(fig, "status:")
@@ -133,7 +133,7 @@ def test_group_slides_show_every_indicator_of_the_group(data: slides.MonthData, 
     for slide, group in zip(deck[1:8], catalog.task_groups()):
         part = data.indicators[data.indicators["task_group"] == group.number]
         fig = slide.figure
-        assert named(fig, "label") == [dashboard.short_name(c) for c in part["indicator_code"]]
+        assert named(fig, "label") == [charts.short_name(c) for c in part["indicator_code"]]
         assert [plain(t) for t in named(fig, "value")] == [
             f"{format.indicator_value(r.value, r.kind)} / {format.indicator_value(r.target, r.kind)}"
             for r in part.itertuples()
@@ -146,7 +146,7 @@ def test_group_slides_show_every_indicator_of_the_group(data: slides.MonthData, 
 
 
 def test_ranking_slide_orders_hamlets_by_mean_progress(demo_store: Store, deck: list[slides.Slide]):
-    root = dashboard.root_unit(demo_store)
+    root = common.root_unit(demo_store)
     table = metrics.member_table(demo_store, PERIOD, root.code)
     mean = table.assign(p=table["progress"].clip(upper=1)).groupby("unit_name")["p"].mean()
     order = sorted(mean.index, key=lambda name: -mean[name])
@@ -162,7 +162,7 @@ def test_ranking_slide_orders_hamlets_by_mean_progress(demo_store: Store, deck: 
 
 
 def test_submission_slide_counts_hamlets_on_time(demo_store: Store, deck: list[slides.Slide]):
-    view = dashboard.submissions_view(demo_store, PERIOD, dashboard.root_unit(demo_store), TODAY)
+    view = submissions.submissions_view(demo_store, PERIOD, common.root_unit(demo_store), TODAY)
     fig = deck[9].figure
     assert deck[9].title.startswith(f"{view.hamlets_on_time}/{view.hamlets_total} thôn đã nộp đúng hạn")
     tiles = texts(fig, "unit:")
@@ -225,8 +225,8 @@ def test_tasks_slide_says_when_nothing_is_overdue(data: slides.MonthData):
 def test_an_empty_database_gives_a_slide_that_says_there_is_no_data(tmp_path: Path):
     store = Store(support.empty_db(tmp_path))
     try:
-        root = dashboard.root_unit(store)
-        deck = slides.build_slides(store, dashboard.default_period(store), root, TODAY)
+        root = common.root_unit(store)
+        deck = presentation.build_slides(store, common.default_period(store), root, TODAY)
     finally:
         store.close()
     assert [s.kind for s in deck] == ["empty"]
@@ -236,8 +236,8 @@ def test_an_empty_database_gives_a_slide_that_says_there_is_no_data(tmp_path: Pa
 
 def test_units_without_figures_give_every_slide_with_no_data(store: Store):
     """A catalog of hamlets but no figure for the month: the slides say so, none raises."""
-    root = dashboard.root_unit(store)
-    deck = slides.build_slides(store, "2026-03", root, date(2026, 3, 25))
+    root = common.root_unit(store)
+    deck = presentation.build_slides(store, "2026-03", root, date(2026, 3, 25))
     assert [s.kind for s in deck] == KINDS
     statuses = texts(deck[0].figure, "status:")
     assert set(map(plain, statuses.values())) == {charts.status_label("no_data")}

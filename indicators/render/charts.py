@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from indicators.domain import format
+from indicators.domain import catalog, format
 from indicators.domain.catalog import Indicator
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 
@@ -34,6 +34,42 @@ LINE_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
 
 def status_label(status: str) -> str:
     return f"{STATUS_SYMBOLS[status]} {STATUS_VI[status]}"
+
+
+# Short Vietnamese labels for chart axes, where the full names do not fit
+SHORT_NAMES = {
+    "TT_TIN_BAI": "Tin bài tuyên truyền",
+    "TT_HO_DUOC_HUONG_DAN": "Hộ được hướng dẫn",
+    "TC_VAN_BAN": "Văn bản ban hành",
+    "TC_NHIEM_VU_DUNG_HAN": "Nhiệm vụ đúng hạn",
+    "HT_CAP_QUANG": "Cáp quang",
+    "HT_DIEN_THOAI_THONG_MINH": "Điện thoại thông minh",
+    "HT_MAY_2G": "Máy 2G cần thay",
+    "HT_PHU_SONG_5G": "Phủ sóng 5G",
+    "HT_AN_TOAN_THONG_TIN": "Buổi an toàn thông tin",
+    "NL_BINH_DAN_HOC_VU_SO": "Bình dân học vụ số",
+    "NL_CBCC_KY_NANG_SO": "CBCC có kỹ năng số",
+    "NL_TO_CONG_NGHE_SO": "Tổ công nghệ số",
+    "CQ_DVC_TOAN_TRINH": "DVC toàn trình",
+    "CQ_THANH_TOAN_TRUC_TUYEN": "Thanh toán trực tuyến",
+    "CQ_SO_HOA_HO_SO": "Số hóa hồ sơ",
+    "CQ_HO_SO_DUNG_HAN": "Hồ sơ đúng hạn",
+    "CQ_VNEID_MUC_2": "VNeID mức 2",
+    "CQ_CHU_KY_SO": "Chữ ký số",
+    "CQ_SO_SUC_KHOE": "Sổ sức khỏe điện tử",
+    "CQ_VAN_BAN_KY_SO": "Văn bản ký số",
+    "DN_TAI_KHOAN_THANH_TOAN": "Tài khoản thanh toán",
+    "DN_KHONG_TIEN_MAT": "Không dùng tiền mặt",
+    "DN_THUONG_MAI_DIEN_TU": "Bán hàng trên sàn TMĐT",
+    "DN_NEN_TANG_SO": "Dùng nền tảng số",
+    "HTAC_CHUONG_TRINH": "Chương trình phối hợp",
+    "HTAC_SU_KIEN": "Lượt dự sự kiện",
+}
+
+
+def short_name(code: str) -> str:
+    """A label short enough for a chart axis."""
+    return SHORT_NAMES.get(code) or catalog.HEADLINE.get(code) or catalog.indicator(code).name_vi
 
 
 def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 380) -> go.Figure:

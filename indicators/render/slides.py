@@ -1,8 +1,9 @@
 """Slides for steering-committee meetings: one message per slide, readable from the back of the room.
 
-`build_slides` makes the slides of one month as Plotly figures for a 16:9 screen: the six headline
-indicators, one slide per task group, the hamlets ranked by progress, the submission status and the
-overdue tasks (11 slides). `slide_images` exports every slide in ONE Kaleido session;
+`draw_slides` draws the slides of one month (`MonthData`, gathered by the presentation page's view
+model) as Plotly figures for a 16:9 screen: the six headline indicators, one slide per task group,
+the hamlets ranked by progress, the submission status and the overdue tasks (11 slides).
+`slide_images` exports every slide in ONE Kaleido session;
 `pdf_from_images` and `pptx_from_images` assemble the same images into a PDF and a PowerPoint file
 (`slides_pdf` / `slides_pptx` do both steps for callers that want only one file).
 
@@ -23,12 +24,13 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from typing import Any, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from indicators import metrics
-from indicators.domain import catalog, format, periods, tasks
+from indicators.domain import catalog, format, periods
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.metrics import SUBMISSION_STATUS_VI
@@ -37,12 +39,11 @@ from indicators.render.charts import (
     STATUS_COLORS,
     STATUS_SYMBOLS,
     SUBMISSION_COLORS,
+    SUBMISSION_SYMBOLS,
+    short_name,
     status_label,
     wrap_text,
 )
-from indicators.storage import Store
-from indicators.views import dashboard
-from indicators.views.dashboard import SUBMISSION_SYMBOLS
 
 WIDTH, HEIGHT = 1920, 1080  # the exported slide (16:9)
 SCALE = 1.5  # sizes for WIDTH × HEIGHT; 1.0 fills a 1280×720 screen
@@ -80,6 +81,19 @@ class Slide:
     kind: str  # headline | group | ranking | submissions | tasks | empty
 
 
+class Submissions(Protocol):
+    """What the submissions slide reads of the month's submissions (the submissions page's view)."""
+
+    completeness: pd.DataFrame  # metrics.completeness of the month
+    members: pd.DataFrame | None  # a city's communes (metrics.completeness_by_member), else None
+
+    @property
+    def headline(self) -> str: ...  # “11/14 thôn đã nộp đúng hạn”
+
+    @property
+    def deadline(self) -> Any: ...  # its `text`: the deadline of the month, seen from today
+
+
 @dataclass
 class MonthData:
     """Everything the slides of one month show, computed once; `draw_slides` only draws it."""
@@ -90,7 +104,7 @@ class MonthData:
     indicators: pd.DataFrame  # metrics.commune_summary of the root
     groups: pd.DataFrame  # metrics.group_progress
     ranked: pd.DataFrame  # hamlet_progress
-    submissions: dashboard.SubmissionsView
+    submissions: Submissions
     overdue: pd.DataFrame  # overdue_tasks
     demo: bool = False
 
@@ -106,60 +120,6 @@ class MonthData:
     def footer(self) -> str:
         text = f"{self.root.label} · {format.month(self.period)} · Nghị quyết 57-NQ/TW"
         return text + (" · <b>DỮ LIỆU MẪU (minh họa)</b>" if self.demo else "")
-
-
-# --- what the slides show --------------------------------------------------------------------------
-
-
-def hamlet_progress(table: pd.DataFrame) -> pd.DataFrame:
-    """Hamlets by mean progress (each indicator capped at 100 %), best first, with a status by the
-    rule of the task groups (`metrics.group_progress`) and the count of indicators behind.
-
-    `table` is `metrics.member_table`."""
-    columns = ["unit_code", "unit_name", "progress", "projected_progress", "behind", "status"]
-    if table.empty:
-        return pd.DataFrame(columns=columns)
-    data = table.assign(
-        capped=table["progress"].clip(upper=1), projected=table["projected_progress"].clip(upper=1)
-    )
-    out = data.groupby(["unit_code", "unit_name"], as_index=False).agg(
-        progress=("capped", "mean"),
-        projected_progress=("projected", "mean"),
-        behind=("status", lambda s: int((s == "behind").sum())),
-    )
-    out = out[out["progress"].notna()]
-    out["status"] = [metrics.status_for(p, q) for p, q in zip(out["progress"], out["projected_progress"])]
-    out = out.assign(key=out["unit_name"].map(fold))
-    return out.sort_values(["progress", "key"], ascending=[False, True]).reset_index(drop=True)[columns]
-
-
-def overdue_tasks(store: Store, today: date) -> pd.DataFrame:
-    """The overdue rows of the task register (`tasks.register`), the longest overdue first; `due`
-    is the deadline of a one-off task, or this month's due day of a monthly one."""
-    register = tasks.register(store.tasks(), store.task_notes(), today, store.settings().deadline_day)
-    if register.empty:
-        return register.assign(due=[])
-    late = register[register["state"] == "overdue"].copy()
-    late["due"] = [d if isinstance(d, date) else n for d, n in zip(late["deadline"], late["next_due"])]
-    return late.sort_values(["due", "code"], kind="stable").reset_index(drop=True)
-
-
-def month_data(store: Store, period: str | None, root: OrgUnit | None, today: date) -> MonthData | None:
-    """The figures of the month's slides; None without units or a period (an empty database)."""
-    if root is None or period is None:
-        return None
-    table = metrics.commune_summary(store, period, root.code)
-    return MonthData(
-        period=period,
-        root=root,
-        today=today,
-        indicators=table,
-        groups=metrics.group_progress(store, period, root.code, table),
-        ranked=hamlet_progress(metrics.member_table(store, period, root.code)),
-        submissions=dashboard.submissions_view(store, period, root, today),
-        overdue=overdue_tasks(store, today),
-        demo=store.has_demo(),
-    )
 
 
 # --- drawing helpers -------------------------------------------------------------------------------
@@ -367,7 +327,7 @@ def group_slide(data: MonthData, number: int, scale: float = SCALE) -> Slide:
         return Slide(title, subtitle, pen.done(), "group")
     _progress_rows(
         pen,
-        labels=[dashboard.short_name(c) for c in table["indicator_code"]],
+        labels=[short_name(c) for c in table["indicator_code"]],
         progress=list(table["progress"]),
         statuses=list(table["status"]),
         values=[
@@ -559,7 +519,7 @@ def slide_count(data: MonthData | None) -> int:
 
 
 def draw_slide(data: MonthData | None, index: int, scale: float = SCALE) -> Slide:
-    """Slide `index` (from 0) of `month_data`, with its page number; drawing one slide is cheap."""
+    """Slide `index` (from 0) of the month's data, with its page number; drawing one slide is cheap."""
     makers = _makers(data)
     slide = makers[index](scale=scale)
     footer = next(a for a in slide.figure.layout.annotations if a.name == "footer")
@@ -570,16 +530,8 @@ def draw_slide(data: MonthData | None, index: int, scale: float = SCALE) -> Slid
 
 
 def draw_slides(data: MonthData | None, scale: float = SCALE) -> list[Slide]:
-    """All slides of `month_data` at a size scale (1.5 for 1920×1080, 1.0 for 1280×720)."""
+    """All slides of the month's data at a size scale (1.5 for 1920×1080, 1.0 for 1280×720)."""
     return [draw_slide(data, i, scale) for i in range(slide_count(data))]
-
-
-def build_slides(store: Store, period: str | None, root: OrgUnit | None, today: date,
-                 scale: float = SCALE) -> list[Slide]:  # fmt: skip
-    """The meeting's slides for `period` below `root`: the headline indicators, the 7 task groups,
-    the hamlet ranking, the submissions and the overdue tasks (11 slides). Without units or a period,
-    one slide that says there is no data."""
-    return draw_slides(month_data(store, period, root, today), scale)
 
 
 # --- export ----------------------------------------------------------------------------------------

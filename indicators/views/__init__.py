@@ -1,5 +1,5 @@
-"""What each screen shows: one view model per page, built from the store, the metrics and the
-renderers, so that a page only lays out widgets.
+"""What each screen shows: one module per page (its view model, built from the store), named after the
+page's script in pages/, and `common` for what several pages share; a page only lays out widgets.
 
-Imports `domain`, `storage`, `metrics`, `ingest` and `render`; never Streamlit.
+Imports `domain`, `storage`, `metrics`, `ingest` and `render` (which never imports `views`); never Streamlit.
 """

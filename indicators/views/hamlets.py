@@ -1,0 +1,160 @@
+"""The by-member page (Theo thôn, pages/hamlets.py): hamlets (a city's communes) × indicators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from indicators import metrics
+from indicators.domain import catalog, periods
+from indicators.domain.text import fold
+from indicators.domain.units import OrgUnit
+from indicators.render import charts
+from indicators.render.charts import short_name
+from indicators.storage import Store
+from indicators.storage.memo import by_data_version
+from indicators.views.common import indicator_rows, member_noun, name_key, status_counts
+
+
+@dataclass
+class HamletDetail:
+    """One hamlet: every hamlet-level indicator this month, and its monthly series."""
+
+    unit: OrgUnit
+    period: str
+    table: pd.DataFrame  # metrics rows of this hamlet, catalog order
+    rows: pd.DataFrame  # the same, formatted (`indicator_rows`)
+    series: dict[str, pd.DataFrame]  # code -> monthly values of the hamlet and its commune
+    names: dict[str, str]  # unit code -> label, for chart legends
+    targets: dict[str, float]
+
+    @property
+    def default_codes(self) -> list[str]:
+        """The indicators whose trend opens first: the hamlet's slowest (at most four)."""
+        slow = self.table[self.table["status"].isin(["behind", "at_risk"])]
+        slow = slow.sort_values("progress", kind="stable")
+        codes = list(slow["indicator_code"][:4])
+        return codes or list(self.table["indicator_code"][:2])
+
+    @property
+    def status_counts(self) -> list[tuple[str, int]]:
+        return status_counts(self.table)
+
+
+@dataclass
+class HamletsView:
+    """The "Theo thôn" page: hamlet × indicator for one month below `root`."""
+
+    period: str
+    root: OrgUnit
+    hamlets: list[OrgUnit]  # active hamlets below root, by name
+    table: pd.DataFrame  # metrics.member_table
+    codes: list[str]  # hamlet-level indicators, catalog order
+    targets: dict[str, float]
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)  # metrics.monthly_values
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {code: short_name(code) for code in self.codes}
+
+    @property
+    def hamlet_names(self) -> dict[str, str]:
+        return {u.code: u.label for u in self.hamlets}
+
+    @property
+    def heat_table(self) -> pd.DataFrame:
+        """`table` with the hamlets' bare names ("Cậy", not "Thôn Cậy"): a narrower axis."""
+        bare = {u.code: u.name for u in self.hamlets}
+        return self.table.assign(unit_name=self.table["unit_code"].map(bare).fillna(self.table["unit_name"]))
+
+    def ranking_table(self, code: str) -> pd.DataFrame:
+        """One row per hamlet for one indicator (unit_name, value, status, …)."""
+        return self.table[self.table["indicator_code"] == code].reset_index(drop=True)
+
+    def detail(self, unit_code: str) -> HamletDetail:
+        unit = next(u for u in self.hamlets if u.code == unit_code)
+        table = self.table[self.table["unit_code"] == unit_code].reset_index(drop=True)
+        year = periods.year_of(self.period)
+        series = {}
+        # the two units' rows once, not the whole city's for each of 26 indicators
+        mine = self.monthly[self.monthly["rollup_code"].isin([unit.code, self.root.code])]
+        for code in self.codes:
+            # the hamlet first (first colour), its commune beside it for ratios only: a commune's
+            # count is the sum of all its hamlets and would flatten the hamlet's line
+            units = [unit.code, self.root.code] if catalog.indicator(code).is_ratio else [unit.code]
+            part = metrics.series_from(mine, code, year, units)
+            order = part["unit_code"].map({c: i for i, c in enumerate(units)})
+            series[code] = part.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+        return HamletDetail(
+            unit=unit,
+            period=self.period,
+            table=table,
+            rows=indicator_rows(table, year),
+            series=series,
+            names={unit.code: unit.label, self.root.code: self.root.label},
+            targets=self.targets,
+        )
+
+
+@by_data_version()
+def hamlets_view(store: Store, period: str, root: OrgUnit) -> HamletsView:
+    """The members of `root` (hamlets, or a city's communes) × their indicators."""
+    year = periods.year_of(period)
+    hamlets = metrics.member_units(store, root.code)
+    hamlets.sort(key=lambda u: fold(u.label))
+    order = {item.code: i for i, item in enumerate(catalog.indicators())}
+    table = metrics.member_table(store, period, root.code)
+    table = table.sort_values(
+        ["unit_name", "indicator_code"],
+        key=lambda s: s.map(order) if s.name == "indicator_code" else name_key(s),
+    ).reset_index(drop=True)
+    return HamletsView(
+        period=period,
+        root=root,
+        hamlets=hamlets,
+        table=table,
+        codes=[i.code for i in catalog.indicators()]
+        if root.level == "city"
+        else [i.code for i in catalog.indicators_at_level("hamlet")],
+        targets=store.targets(year),
+        # the members' roll-up is the one member_table just made (kept); the root's is the overview's
+        monthly=pd.concat(
+            [
+                metrics.monthly_values(store, year, period, [root.code]),
+                metrics.monthly_values(store, year, period, [u.code for u in hamlets]),
+            ],
+            ignore_index=True,
+        ),  # fmt: skip
+    )
+
+
+@by_data_version()
+def member_detail(store: Store, period: str, root: OrgUnit, unit_code: str) -> HamletDetail:
+    """`hamlets_view(…).detail(unit_code)`, kept: every click on the page runs it again."""
+    return hamlets_view.shared(store, period, root).detail(unit_code)
+
+
+# The figures of the "by member" page, kept per data version: Plotly takes about 0,1 s to build one
+# and every click reruns the page. Shared, not copied: callers only draw them.
+@by_data_version(copies=False)
+def member_heatmap(store: Store, period: str, root: OrgUnit) -> go.Figure:
+    view = hamlets_view.shared(store, period, root)
+    return charts.hamlet_heatmap(view.heat_table, view.codes, view.labels, period, member_noun(root))
+
+
+@by_data_version(size=64, copies=False)
+def member_ranking(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
+    view = hamlets_view.shared(store, period, root)
+    item = catalog.indicator(code)
+    return charts.hamlet_ranking(
+        view.ranking_table(code), item, view.targets.get(code), period, member_noun(root)
+    )
+
+
+@by_data_version(size=64, copies=False)
+def member_trend(store: Store, period: str, root: OrgUnit, unit_code: str, code: str) -> go.Figure:
+    detail = member_detail.shared(store, period, root, unit_code)
+    return charts.indicator_trend(detail.series[code], catalog.indicator(code), detail.targets.get(code),
+                                  detail.names)  # fmt: skip

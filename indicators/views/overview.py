@@ -1,0 +1,73 @@
+"""The overview page (Tổng quan, pages/overview.py): headline indicators, trends, completeness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date as _date
+
+import pandas as pd
+
+from indicators import metrics
+from indicators.domain import catalog, periods, tasks
+from indicators.domain.units import OrgUnit
+from indicators.storage import Store
+from indicators.storage.memo import by_data_version
+
+
+@dataclass
+class Overview:
+    period: str
+    root: OrgUnit
+    headline: pd.DataFrame  # the six headline indicators, one row each
+    indicators: pd.DataFrame  # every indicator for the root
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)  # headline code -> monthly
+    completeness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    behind: pd.DataFrame = field(default_factory=pd.DataFrame)
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    overdue_tasks: pd.DataFrame = field(default_factory=pd.DataFrame)  # task register rows
+
+    @property
+    def hamlets_total(self) -> int:
+        return int((self.completeness["level"] == "hamlet").sum()) if not self.completeness.empty else 0
+
+    @property
+    def hamlets_on_time(self) -> int:
+        if self.completeness.empty:
+            return 0
+        hamlets = self.completeness[self.completeness["level"] == "hamlet"]
+        return int((hamlets["status"] == "on_time").sum())
+
+    @property
+    def hamlets_submitted(self) -> int:
+        if self.completeness.empty:
+            return 0
+        hamlets = self.completeness[self.completeness["level"] == "hamlet"]
+        return int((hamlets["submitted"] > 0).sum())
+
+
+@by_data_version()
+def overview(store: Store, period: str, root: OrgUnit, today: _date | None = None) -> Overview:
+    table = metrics.commune_summary(store, period, root.code)
+    headline = table.set_index("indicator_code").loc[list(catalog.HEADLINE_CODES)].reset_index()
+    year = periods.year_of(period)
+    monthly = metrics.monthly_values(store, year, period, [root.code])
+    series = {code: metrics.series_from(monthly, code, year, [root.code]) for code in catalog.HEADLINE_CODES}
+    return Overview(
+        period=period,
+        root=root,
+        headline=headline,
+        indicators=table,
+        series=series,
+        completeness=metrics.completeness(store, period, root.code),
+        behind=metrics.members_behind(store, period, root.code),
+        groups=metrics.group_progress(store, period, root.code, table),
+        overdue_tasks=overdue_tasks(store, today or _date.today()),
+    )
+
+
+def overdue_tasks(store: Store, today: _date) -> pd.DataFrame:
+    """Tasks of the register that are overdue today, oldest deadline first."""
+    register = tasks.register(store.tasks(), store.task_notes(), today, store.settings().deadline_day)
+    if register.empty:
+        return register
+    return register[register["state"] == "overdue"].sort_values("next_due", na_position="last")

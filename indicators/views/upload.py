@@ -1,0 +1,144 @@
+"""The upload page (Nộp số liệu, pages/upload.py): the month's templates, what a checked file writes."""
+
+from __future__ import annotations
+
+import csv as _csv
+import io as _io
+from dataclasses import dataclass, field
+from datetime import date as _date
+
+import pandas as pd
+
+from indicators import metrics
+from indicators.domain import catalog, format, periods
+from indicators.domain.text import fold
+from indicators.domain.units import OrgUnit
+from indicators.ingest import ImportReport as _ImportReport
+from indicators.storage import Store
+from indicators.views.common import figure_text
+
+CSV_TEMPLATE_HEADER = ("ky_bao_cao", "don_vi", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "ghi_chu")
+CHANGE_VI = {"new": "Mới", "changed": "Sửa đổi", "unchanged": "Không đổi"}
+
+
+def upload_units(store: Store, root_code: str, actor) -> list[OrgUnit]:
+    """The units whose rows an account's templates hold: its assigned units within `root_code`."""
+    from indicators.domain.accounts import allowed_units
+
+    units = metrics.reporting_units(store, root_code)
+    allowed = allowed_units(actor, {u.code: u.parent for u in metrics.tree(store).units})
+    return [u for u in units if allowed is None or u.code in allowed]
+
+
+def template_periods(today: _date) -> list[str]:
+    """Months a template can be downloaded for: this year's, up to this month, newest first."""
+    this = periods.period_of(today)
+    return list(reversed(periods.months_between(f"{today.year:04d}-01", this)))
+
+
+def _template_order(units: list[OrgUnit]) -> list[OrgUnit]:
+    hamlets = sorted((u for u in units if u.level == "hamlet"), key=lambda u: (fold(u.name), u.code))
+    return hamlets + [u for u in units if u.level == "commune"]
+
+
+EAGER_TEMPLATE_UNITS = 300  # templates of more units are made only when a download button is pressed
+
+
+@dataclass
+class TemplateMaker:
+    """The two templates of one month for some units, made on first use (a callable per file, as
+    st.download_button takes them) and kept until the data change (`template_maker`)."""
+
+    units: list[OrgUnit]
+    period: str
+    made: dict[str, bytes] = field(default_factory=dict)
+
+    def xlsx(self) -> bytes:
+        from indicators.render.template import build_template
+
+        if "xlsx" not in self.made:
+            self.made["xlsx"] = build_template(self.units, [self.period])
+        return self.made["xlsx"]
+
+    def csv(self) -> bytes:
+        if "csv" not in self.made:
+            self.made["csv"] = csv_template(self.units, self.period)
+        return self.made["csv"]
+
+
+_MAKERS: dict[tuple, TemplateMaker] = {}
+
+
+def template_maker(store: Store, root_code: str, period: str, actor) -> TemplateMaker:
+    """The templates of `period` for the account's units below `root_code`, kept per data version."""
+    key = (store.path, store.data_version(), root_code, period, repr(actor))
+    if key not in _MAKERS:
+        if len(_MAKERS) > 16:
+            _MAKERS.clear()
+        _MAKERS[key] = TemplateMaker(upload_units(store, root_code, actor), period)
+    return _MAKERS[key]
+
+
+def csv_template(units: list[OrgUnit], period: str) -> bytes:
+    """The long-format CSV template: one row per (unit, indicator of that unit's level).
+
+    UTF-8 with a BOM so Excel opens the Vietnamese text correctly. Yes/no indicators come with their
+    denominator 1 filled in, as in the Excel template.
+    """
+    out = _io.StringIO()
+    writer = _csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_TEMPLATE_HEADER)
+    for unit in _template_order([u for u in units if u.level in ("hamlet", "commune")]):
+        for item in catalog.indicators_at_level(unit.level):  # type: ignore[arg-type]
+            writer.writerow([period, unit.code, item.code, "", "1" if item.is_yes_no else "", "", ""])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def upload_message(report: _ImportReport) -> tuple[str, str]:
+    """(kind, text) of a file's status line: kind is "error", "success" or "info"."""
+    if report.status == "rejected":
+        return "error", f"{report.summary()} Hãy sửa các lỗi sau rồi tải lên lại."
+    if report.status in ("dry_run", "imported"):
+        return "success", report.summary()
+    return "info", report.summary()
+
+
+def issues_table(report: _ImportReport) -> pd.DataFrame:
+    """The issues of a file (Mức độ, [Trang tính,] Dòng, Cột, Nội dung), errors first.
+
+    The sheet column is dropped when the file has one sheet (a CSV file, say).
+    """
+    frame = report.issues_frame()
+    frame["Dòng"] = [format.number(v) if pd.notna(v) else "" for v in frame["Dòng"]]
+    if frame["Trang tính"].replace("", pd.NA).nunique() <= 1:
+        frame = frame.drop(columns=["Trang tính"])
+    return frame
+
+
+def preview_table(report: _ImportReport, units: list[OrgUnit]) -> pd.DataFrame:
+    """The rows a file would write, formatted: unit, indicator, value, what is there now, change."""
+    columns = ["Đơn vị", "Chỉ tiêu", "Thay đổi", "Số liệu trong tệp", "Số liệu hiện có", "Kỳ báo cáo",
+               "Dòng", "Ghi chú"]  # fmt: skip
+    rows = report.rows
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    names = {u.code: u.label for u in units}
+    out = []
+    for r in rows.itertuples(index=False):
+        kind = catalog.indicator(r.indicator_code).kind
+        current = "–"
+        if hasattr(r, "cur_value"):
+            current = figure_text(kind, r.cur_numerator, r.cur_denominator, r.cur_value)
+        out.append(
+            {
+                "Đơn vị": names.get(r.unit_code, r.unit_code),
+                "Chỉ tiêu": r.indicator_code,
+                "Kỳ báo cáo": format.month(r.period),
+                "Số liệu trong tệp": figure_text(kind, r.numerator, r.denominator, r.value),
+                "Số liệu hiện có": current,
+                "Thay đổi": CHANGE_VI.get(getattr(r, "change", ""), ""),
+                "Dòng": format.number(r.source_row) if pd.notna(r.source_row) else "",
+                "Ghi chú": r.note or "",
+            }
+        )
+    return pd.DataFrame(out, columns=columns)
