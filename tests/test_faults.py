@@ -444,7 +444,7 @@ BIG_WRITE = textwrap.dedent(
     from datetime import datetime
     from pathlib import Path
     import numpy as np, pandas as pd
-    from indicators import catalog
+    from indicators.domain import catalog
     from indicators.domain.accounts import SYSTEM as ADMIN
     from indicators.storage import Store
 
