@@ -1,8 +1,9 @@
 """The current value of each (period, unit, indicator) and their totals, kept up to date.
 
 `current_submissions` holds each key's latest live revision and `current_totals` their sums per
-commune; both are refreshed in the transaction of every import, revert and demo removal. The SQL
-here is plain enough for DuckDB and PostgreSQL both, apart from the marked PostgreSQL statements.
+month, indicator and commune (a hamlet's counted in its commune's); both are refreshed in the
+transaction of every import, revert, unit regrouping and demo removal. The SQL is plain enough for
+DuckDB and PostgreSQL both, apart from the statements marked PostgreSQL.
 """
 
 from __future__ import annotations
