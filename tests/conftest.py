@@ -99,9 +99,9 @@ def _close_postgres_stores() -> None:
     `open_store`), so that a run of many tests stays within the server's connections."""
     yield
     if on_postgres():
-        from indicators.storage import store as store_module
+        from indicators.storage import connection
 
-        for opened in list(store_module._connections.values()):
+        for opened in list(connection._connections.values()):
             with contextlib.suppress(Exception):
                 opened.close()
 

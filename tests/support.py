@@ -119,10 +119,10 @@ def new_db(folder: Path, name: str = "cds") -> str:
 def release(db: str) -> None:
     """Close the process-wide store of `db` if one is open (a PostgreSQL database cannot be
     copied while connections to it are open)."""
-    from indicators.storage import store as store_module
+    from indicators.storage import connection
 
-    with store_module._connections_lock:
-        opened = [s for key, s in store_module._connections.items() if key == str(db)]
+    with connection._connections_lock:
+        opened = [s for key, s in connection._connections.items() if key == str(db)]
     for store in opened:
         store.close()
 
