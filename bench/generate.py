@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from indicators.demo import HAMLET_RATIOS
+from indicators.ingest.demo import HAMLET_RATIOS
 from indicators.domain import catalog, format, periods
 
 from .sizes import AS_OF, SEED, Size, communes_of, hamlet_code, provinces_of

@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+from indicators.domain import clock
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport, import_file
 from indicators.storage import Store
@@ -131,7 +132,7 @@ def page_login(db_path: str | os.PathLike) -> str | None:
             form = _accounts.UserForm(name=BENCH_USER, display_name="Benchmark", role="quan_tri")
             store.add_user(form, _accounts.hash_password(secrets.token_urlsafe(16)), actor())
         token = _accounts.new_session_token()
-        store.start_session(_accounts.token_hash(token), BENCH_USER, datetime.now())
+        store.start_session(_accounts.token_hash(token), BENCH_USER, clock.now())
     finally:
         store.close()
     return token

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
-from indicators.domain import accounts
+from indicators.domain import accounts, clock
 from indicators.domain.accounts import Actor
 from pages._shared import store
 
@@ -44,7 +44,7 @@ def current_actor() -> Actor | None:
     if not token:
         return None
     settings = s.settings()
-    now = datetime.now()
+    now = clock.now()
     user = s.session_user(accounts.token_hash(token), settings.session_timeout_minutes, now)
     if user is None:
         if state.get("auth_token"):
@@ -107,14 +107,14 @@ def login_form(demo_hint: bool) -> None:
                 st.error(result.message)
             else:
                 token = accounts.new_session_token()
-                store().start_session(accounts.token_hash(token), result.actor.name, datetime.now())
+                store().start_session(accounts.token_hash(token), result.actor.name, clock.now())
                 for key in ("logged_out", "show_login"):
                     st.session_state.pop(key, None)
                 st.session_state["auth_token"] = token
                 st.session_state["cookie_to_set"] = token
                 st.rerun()
         if demo_hint:
-            from indicators.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+            from indicators.ingest.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
             names = ", ".join(f"**{a.name}** ({accounts.ROLE_VI[a.role].lower()})" for a in DEMO_ACCOUNTS)
             st.caption(f"Dữ liệu mẫu: đăng nhập bằng {names}; mật khẩu **{DEMO_PASSWORD}**.")

@@ -160,7 +160,7 @@ def empty_state() -> bool:
     if not can("manage_demo"):
         st.caption("Quản trị viên nạp danh sách thôn hoặc dữ liệu mẫu.")
     elif st.button("Nạp dữ liệu mẫu (xã Bình Giang – minh họa)", type="primary", key="load_demo"):
-        from indicators.demo import load_demo
+        from indicators.ingest.demo import load_demo
 
         with st.spinner("Đang nạp dữ liệu mẫu…"):
             load_demo(s, actor())

@@ -1,11 +1,10 @@
 """Danh mục: the units (list, file upload, edit), the 26 indicators, and the targets per year."""
 
 import hashlib
-from datetime import date
 
 import streamlit as st
 
-from indicators.domain import catalog, format
+from indicators.domain import catalog, clock, format
 from indicators.domain.models import Issue
 from indicators.ingest.units_file import parse_units_file
 from indicators.storage import StoreError
@@ -113,7 +112,7 @@ with tab_indicators:
 # --- Mục tiêu -----------------------------------------------------------------------------------
 with tab_targets:
     rows = s.target_rows()
-    years = catalog_view.target_years(date.today(), rows)
+    years = catalog_view.target_years(clock.today(), rows)
     year_filter = st.selectbox("Năm", ["", *map(str, years)], key="targets_year",
                                format_func=lambda y: y or "Tất cả các năm")  # fmt: skip
     table = catalog_view.targets_table(rows, int(year_filter) if year_filter else None)
@@ -127,7 +126,7 @@ with tab_targets:
         codes = [item.code for item in catalog.indicators()]
         code = st.selectbox("Chỉ tiêu", codes, key="target_code",
                             format_func=lambda c: f"{c} – {catalog.indicator(c).name_vi}")  # fmt: skip
-        default_year = date.today().year if date.today().year in years else years[0]
+        default_year = clock.today().year if clock.today().year in years else years[0]
         year = st.selectbox("Năm áp dụng", years, index=years.index(default_year), key="target_year",
                             format_func=str)  # fmt: skip
         item = catalog.indicator(code)

@@ -15,7 +15,7 @@ from datetime import date
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from indicators.domain import format
+from indicators.domain import clock, format
 from indicators.render import slides
 from indicators.views import presentation
 from pages._shared import empty_state, require_page, store, url_root
@@ -64,7 +64,7 @@ if empty_state():
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 @st.cache_resource(max_entries=8, show_spinner="Đang chuẩn bị các trang trình chiếu…")

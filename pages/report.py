@@ -1,11 +1,10 @@
 """Báo cáo tháng: the Word report for the city by the 20th, its Excel annex, and its settings."""
 
-from datetime import date
 
 import streamlit as st
 from pydantic import ValidationError
 
-from indicators.domain import format
+from indicators.domain import clock, format
 from indicators.views import report
 from pages._shared import actor, can, empty_state, period_select, require_page, root_select, store
 
@@ -27,7 +26,7 @@ if st.button("Lập báo cáo", type="primary"):
     with st.spinner("Đang lập báo cáo…"):
         st.session_state["report"] = {
             "period": period,
-            "docx": report.render_docx(store(), period, root, date.today(), with_charts=charts),
+            "docx": report.render_docx(store(), period, root, clock.today(), with_charts=charts),
             "xlsx": report.annex_xlsx(store(), period, root),
         }
 made = st.session_state.get("report")

@@ -1,11 +1,10 @@
 """Tình hình nộp báo cáo: the deadline, who has submitted this month, and the year month by month."""
 
-from datetime import date
 
 import streamlit as st
 
 from indicators import metrics
-from indicators.domain import format
+from indicators.domain import clock, format
 from indicators.render import charts
 from indicators.views import submissions
 from pages._shared import chart, empty_state, require_page, root_select, store, url_select
@@ -25,7 +24,7 @@ def _grid(db: str, version: tuple, root_code: str, first: str, last: str):
 
 s = store()
 root = root_select()
-today = date.today()
+today = clock.today()
 months = submissions.submission_periods(s, today)
 period = url_select("Kỳ báo cáo", months, "ky", months[0], format.month)
 view = submissions.submissions_view(s, period, root, today)

@@ -1,11 +1,10 @@
 """Nhiệm vụ “5 rõ”: the plan's task register — who, what, responsibility, deadline, result."""
 
-from datetime import date
 
 import streamlit as st
 from pydantic import ValidationError
 
-from indicators.domain import catalog, format, periods, tasks
+from indicators.domain import catalog, clock, format, periods, tasks
 from indicators.ingest import tasks_file
 from indicators.views import common
 from pages._shared import actor, can, may_update_tasks, require_page, store, url_select
@@ -14,7 +13,7 @@ st.title("Nhiệm vụ theo nguyên tắc “5 rõ”")
 require_page("view", "Nhiệm vụ “5 rõ”")
 st.caption("Rõ người, rõ việc, rõ trách nhiệm, rõ thời gian, rõ kết quả. Nhiệm vụ không bị xóa: hủy phải ghi lý do.")
 
-today = date.today()
+today = clock.today()
 settings = store().settings()
 all_tasks = store().tasks()
 notes = store().task_notes()

@@ -1,11 +1,10 @@
 """Nộp số liệu: download the month's templates, upload files, check them (dry run), then import."""
 
 import hashlib
-from datetime import date, datetime
 
 import streamlit as st
 
-from indicators.domain import format
+from indicators.domain import clock, format
 from indicators.ingest import import_file
 from indicators.views import common, upload
 from pages._shared import actor, require_page, root_select, store
@@ -31,7 +30,7 @@ if results:
 
 # --- 1. Templates -------------------------------------------------------------------------------
 st.subheader("1. Tải biểu mẫu")
-today = date.today()
+today = clock.today()
 month = st.selectbox(
     "Kỳ báo cáo của biểu mẫu", upload.template_periods(today), format_func=format.month,
     key="template_period",
@@ -89,7 +88,7 @@ for file in files:
     entry = checked.get(sha)
     if entry is None or entry["version"] != version or entry["name"] != file.name:
         with st.spinner(f"Đang kiểm tra “{file.name}”…"):
-            report = import_file(s, file.name, data, actor(), dry_run=True, now=datetime.now())
+            report = import_file(s, file.name, data, actor(), dry_run=True, now=clock.now())
         entry = checked[sha] = {
             "version": version,
             "name": file.name,
@@ -139,7 +138,7 @@ if st.button("Nhập số liệu", type="primary", key="confirm_import", icon=":
     results = []
     for i, entry in enumerate(to_import, start=1):
         bar.progress((i - 1) / len(to_import), text=f"Đang nhập “{entry['name']}” ({i}/{len(to_import)})…")
-        report = import_file(s, entry["name"], entry["data"], actor(), now=datetime.now())
+        report = import_file(s, entry["name"], entry["data"], actor(), now=clock.now())
         results.append(upload.upload_message(report))
     bar.progress(1.0, text="Đã nhập xong.")
     # Start again with an empty uploader; the summaries are shown at the top after the reload

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from indicators.demo import load_demo
-from indicators.domain import accounts
+from indicators.domain import accounts, clock
 from indicators.domain.accounts import Actor
+from indicators.ingest.demo import load_demo
 from indicators.storage import Store, default_path, is_postgres, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,7 +210,7 @@ def sign_in(at: AppTest, name: str = SIGNED_IN, role: str = "quan_tri", units: t
     store = open_store(default_path())
     ensure_user(store, name, role, units)
     token = accounts.new_session_token()
-    store.start_session(accounts.token_hash(token), name, datetime.now())
+    store.start_session(accounts.token_hash(token), name, clock.now())
     at.session_state["auth_token"] = token
     # a page test that switches page before the first run skips app.py, which sets this
     at.session_state["actor"] = accounts.actor_of(store.user(name))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from indicators import cli
-from indicators.domain import accounts
+from indicators.domain import accounts, clock
 from indicators.domain.accounts import Actor, UserForm
 from indicators.domain.errors import PermissionDenied
 from indicators.domain.settings import Settings
@@ -192,7 +192,7 @@ def test_repeated_failures_are_slowed_down_and_a_success_resets(store):
 
 def test_disabled_accounts_cannot_log_in_and_lose_their_sessions(store):
     _add(store)
-    now = datetime.now()
+    now = clock.now()
     token = accounts.token_hash("t1")
     store.start_session(token, "nguyenvana", now)
     assert store.session_user(token, 30, now)["name"] == "nguyenvana"
@@ -203,7 +203,7 @@ def test_disabled_accounts_cannot_log_in_and_lose_their_sessions(store):
 
 def test_sessions_end_when_idle_on_logout_and_on_password_reset(store):
     _add(store)
-    now = datetime.now()
+    now = clock.now()
     for name in ("idle", "out", "reset"):
         store.start_session(accounts.token_hash(name), "nguyenvana", now)
     assert store.session_user(accounts.token_hash("idle"), 30, now + timedelta(minutes=31)) is None
@@ -296,7 +296,7 @@ def test_audit_export_is_vietnamese_and_formula_safe(store):
 
 
 def test_demo_removal_removes_demo_accounts_and_is_audited(tmp_path):
-    from indicators.demo import load_demo
+    from indicators.ingest.demo import load_demo
     from indicators.storage import Store
     from tests.support import DEMO_TODAY
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from indicators import cli, metrics
-from indicators.demo import CITY, city_units, load_city_demo
+from indicators.ingest.demo import CITY, city_units, load_city_demo
 from indicators.storage import Store, open_store
 from indicators.views import common, submissions
 from tests import support

@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indicators import demo, metrics
+from indicators import metrics
 from indicators.domain import periods
+from indicators.ingest import demo
 from indicators.storage import Store
 from tests.support import ADMIN, copy_db, memory_store, new_db
 

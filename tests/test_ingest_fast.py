@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indicators import demo, metrics
-from indicators.ingest import import_file
+from indicators import metrics
+from indicators.ingest import demo, import_file
 from indicators.ingest.fast import clean_rows
 from indicators.ingest.layout import sheet_records
 from indicators.ingest.read import read_tables

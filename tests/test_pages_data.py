@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import indicators.ingest as ingest
 from indicators import metrics
+from indicators.domain import clock
 from indicators.ingest import import_file
 from indicators.storage import Store, open_store
 from indicators.views import common, upload
@@ -194,8 +195,8 @@ def test_download_buttons_give_the_month_templates(monkeypatch, demo, downloads)
     labels = [b.label for b in at.download_button]
     assert labels == ["Biểu mẫu Excel (.xlsx)", "Biểu mẫu CSV"]
     month = at.selectbox(key="template_period")
-    months = upload.template_periods(date.today())
-    assert month.value == months[0] == f"{date.today():%Y-%m}", "the current month by default"
+    months = upload.template_periods(clock.today())
+    assert month.value == months[0] == f"{clock.today():%Y-%m}", "the current month by default"
     month.set_value(months[-1])  # January of this year, whatever today is
     at.run()
     assert not at.exception
@@ -222,7 +223,7 @@ def test_many_units_get_their_templates_when_the_button_is_pressed(monkeypatch, 
     assert not [name for _, _, name in downloads if name and name.startswith("bieu_mau_")], "built eagerly"
     store = Store(demo)
     try:
-        period = upload.template_periods(date.today())[0]
+        period = upload.template_periods(clock.today())[0]
         maker = upload.template_maker(store, "01310", period, support.admin())
         units = upload.upload_units(store, "01310", support.admin())
         assert maker.csv() == upload.csv_template(units, period)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.domain import tasks
+from indicators.domain import clock, tasks
 from indicators.storage import open_store
 from indicators.views import common, groups
 from tests import support
@@ -36,7 +35,7 @@ def test_task_page_counts_equal_the_register(monkeypatch, tmp_path):
     db = demo_db(tmp_path)
     at = _app(monkeypatch, db, "pages/tasks.py")
     store = open_store(db)
-    register = tasks.register(store.tasks(), store.task_notes(), date.today(), 18)
+    register = tasks.register(store.tasks(), store.task_notes(), clock.today(), 18)
     counts = tasks.state_counts(register)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Quá hạn"] == str(counts["overdue"])

@@ -20,6 +20,7 @@ import pytest
 from indicators import metrics
 from indicators.cli import build_parser
 from indicators.cli import run as cli_run
+from indicators.domain import clock
 from indicators.ingest import import_file
 from indicators.storage import CURRENT_SELECT, PG_MIGRATIONS, REBUILD_TOTALS, Store, StoreError, open_store
 from tests import support
@@ -163,12 +164,12 @@ def test_accounts_sessions_and_tasks_on_postgres(pg_url):
     try:
         form = accounts.UserForm(name="canbo1", display_name="Cán bộ Một", role="quan_tri")
         store.add_user(form, accounts.hash_password("mat-khau-dai-du"), ADMIN)
-        ok = accounts.authenticate(store, "canbo1", "mat-khau-dai-du", datetime.now())
+        ok = accounts.authenticate(store, "canbo1", "mat-khau-dai-du", clock.now())
         assert ok.actor is not None and ok.actor.name == "canbo1"
-        store.start_session("abc", "canbo1", datetime.now())
-        assert store.session_user("abc", 30, datetime.now())["name"] == "canbo1"
+        store.start_session("abc", "canbo1", clock.now())
+        assert store.session_user("abc", 30, clock.now())["name"] == "canbo1"
         store.end_session("abc")
-        assert store.session_user("abc", 30, datetime.now()) is None
+        assert store.session_user("abc", 30, clock.now()) is None
         one_off = next(t for t in seed_tasks() if t.recurrence_day is None)
         task = one_off.model_copy(update={"status": "done", "done_on": datetime(2026, 3, 1).date()})
         store.save_tasks([task], ADMIN)

@@ -277,7 +277,7 @@ def test_the_kept_current_values_equal_the_latest_live_revisions(make_store, run
 
 
 def test_the_kept_current_values_follow_a_demo_removal(make_store, run_import, make_long_csv):
-    from indicators.demo import DEMO_ACTOR, load_demo
+    from indicators.ingest.demo import DEMO_ACTOR, load_demo
 
     store = make_store()
     load_demo(store, DEMO_ACTOR, today=datetime(2026, 11, 27).date())

@@ -6,8 +6,8 @@ import argparse
 from typing import TextIO
 
 from indicators.cli.common import OK, Command
-from indicators.demo import load_demo
 from indicators.domain import accounts, format
+from indicators.ingest.demo import load_demo
 from indicators.storage import Store
 
 
@@ -30,7 +30,7 @@ def _demo(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: Te
         return OK
     if args.city:
         return _city(store, args, actor, out)
-    from indicators.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from indicators.ingest.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     counts = load_demo(store, actor)
     names = ", ".join(f"{a.name} ({accounts.ROLE_VI[a.role]})" for a in DEMO_ACCOUNTS)
@@ -45,7 +45,7 @@ def _demo(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: Te
 
 
 def _city(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
-    from indicators.demo import load_city_demo
+    from indicators.ingest.demo import load_city_demo
 
     if not store.units():
         load_demo(store, actor)  # Bình Giang with its accounts, then the rest of the city

@@ -88,7 +88,7 @@ def _add_report(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
 
 def _report(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
-    from indicators.render import report
+    from indicators.views import report
 
     if not args.out.lower().endswith(".docx"):
         raise UsageError("tệp báo cáo phải có đuôi .docx")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from indicators.cli.common import OK, REJECTED, Command, Handler, period, print_report, top_unit
-from indicators.domain import accounts, format
+from indicators.domain import accounts, clock, format
 from indicators.storage import Store
 
 
@@ -58,7 +57,7 @@ def _import(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: 
 def _list(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
     from indicators.domain import tasks
 
-    table = tasks.register(store.tasks(), store.task_notes(), date.today(), store.settings().deadline_day)
+    table = tasks.register(store.tasks(), store.task_notes(), clock.today(), store.settings().deadline_day)
     if args.unit:
         table = table[table["unit"].map(tasks.fold) == tasks.fold(args.unit)]
     for r in table.itertuples():

@@ -25,6 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, Field, field_validator
 
+from indicators.domain import clock
 from indicators.domain.errors import PermissionDenied
 from indicators.domain.text import nfc
 
@@ -240,7 +241,7 @@ class LoginResult:
 
 def authenticate(store, name: str, password: str, now: datetime | None = None) -> LoginResult:
     """Check a login; records the attempt. The message never says which of the two was wrong."""
-    now = now or datetime.now()
+    now = now or clock.now()
     name = nfc(name or "").lower()
     failures, last_failure = store.recent_login_failures(name, now)
     wait = wait_after(failures)

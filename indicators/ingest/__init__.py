@@ -10,7 +10,7 @@ from typing import Literal
 
 import pandas as pd
 
-from indicators.domain import format, periods
+from indicators.domain import clock, format, periods
 from indicators.domain.accounts import Actor, allowed_units, require
 from indicators.domain.models import Issue
 from indicators.ingest.fast import clean_rows
@@ -125,7 +125,7 @@ def import_file(
     Rows for units outside `actor`'s assignment are errors of their row, like any other.
     """
     require(actor, "import")
-    now = now or datetime.now()
+    now = now or clock.now()
     sha = hashlib.sha256(data).hexdigest()
     report = ImportReport(file_name=file_name, sha256=sha, status="rejected")
     if len(data) > MAX_FILE_BYTES:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
+from indicators.domain import clock
 from indicators.domain.accounts import Actor, UserForm, require
 from indicators.domain.errors import StoreError
 from indicators.storage.audit import AuditMixin
@@ -34,7 +35,7 @@ class AccountsMixin(AuditMixin):
     def add_user(self, form: UserForm, password_hash: str, actor: Actor, is_demo: bool = False) -> None:
         """A new account (`form`'s fields are already validated)."""
         require(actor, "manage_users")
-        now = datetime.now()
+        now = clock.now()
         with self.transaction() as cur:
             if cur.execute("SELECT count(*) FROM users WHERE name = ?", [form.name]).fetchone()[0]:
                 raise StoreError(f"Đã có tài khoản “{form.name}”.")
@@ -84,7 +85,7 @@ class AccountsMixin(AuditMixin):
                 "UPDATE users SET display_name = ?, role = ?, units = ?, active = ?, "
                 "password_hash = coalesce(?, password_hash), updated_at = ? WHERE name = ?",
                 [after["display_name"], after["role"], after["units"], after["active"], password_hash,
-                 datetime.now(), name],
+                 clock.now(), name],
             )  # fmt: skip
             old, new = {k: before[k] for k in changed}, {k: after[k] for k in changed}
             if password_hash is not None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import duckdb
 import pandas as pd
 
+from indicators.domain import clock
 from indicators.domain.accounts import Actor, require
 from indicators.storage.connection import Connection
 
@@ -44,7 +44,7 @@ class AuditMixin(Connection):
                     changes: list[tuple[str, object, object]]) -> None:  # fmt: skip
         """`_audit` for many objects at once: (object, before, after) each."""
         first = self._ids(cur, "audit_ids", len(changes))
-        now = datetime.now()
+        now = clock.now()
         values = [(first + n, now, actor.label, actor.role, actor.kind, action, obj, _json(before), _json(after))
                   for n, (obj, before, after) in enumerate(changes)]  # fmt: skip
         if len(values) == 1:  # most writes: a frame's registration would cost more than the write

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from indicators.domain import clock
 from indicators.domain.accounts import Actor, allowed_units, require, require_units
 from indicators.domain.errors import StoreError
 from indicators.storage.current import CurrentMixin, _same_key
@@ -184,7 +184,7 @@ class BatchesMixin(UnitsMixin, CurrentMixin):
                 raise StoreError(f"Không có lô nhập số {batch_id}.")
             if cur.execute("SELECT count(*) FROM batch_reverts WHERE batch_id = ?", [batch_id]).fetchone()[0]:
                 raise StoreError(f"Lô nhập số {batch_id} đã được hoàn tác trước đó.")
-            cur.execute("INSERT INTO batch_reverts VALUES (?, ?, ?)", [batch_id, datetime.now(), actor.label])
+            cur.execute("INSERT INTO batch_reverts VALUES (?, ?, ?)", [batch_id, clock.now(), actor.label])
             self._refresh_current(cur, batch_id)
             count = cur.execute("SELECT count(*) FROM submissions WHERE batch_id = ?", [batch_id]).fetchone()[0]  # fmt: skip
             self._audit(cur, actor, "revert", f"lô nhập {batch_id}", {"reverted": False},

@@ -12,8 +12,9 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
 from typing import TypeVar
+
+from indicators.domain import clock
 
 T = TypeVar("T")
 
@@ -30,7 +31,7 @@ def by_data_version(size: int = 16, copies: bool = True) -> Callable[[Callable[.
         lock = threading.Lock()
 
         def shared(store, *args, **kwargs):
-            key = (store.path, id(store), store.data_version(), date.today(), args, tuple(sorted(kwargs.items())))
+            key = (store.path, id(store), store.data_version(), clock.today(), args, tuple(sorted(kwargs.items())))
             with lock:
                 found = kept.get(key)
                 if found is not None:

@@ -6,11 +6,9 @@ new database is seeded with the catalog's 2026 targets and its tasks.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import duckdb
 
-from indicators.domain import catalog
+from indicators.domain import catalog, clock
 from indicators.domain.tasks import seed_tasks
 from indicators.storage.current import REBUILD_CURRENT, REBUILD_TOTALS
 from indicators.storage.tasks import TasksMixin
@@ -334,7 +332,7 @@ class SchemaMixin(TasksMixin):
                 self._run_native(cur, sql)
                 if self.is_postgres:
                     cur.execute("CALL pg_clear_cache()")  # DuckDB learns the new tables
-                cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, datetime.now()])
+                cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, clock.now()])
                 if version == 1:
                     self._seed_targets(cur)
                 if version == 2:
@@ -348,7 +346,7 @@ class SchemaMixin(TasksMixin):
 
     @staticmethod
     def _seed_targets(cur: duckdb.DuckDBPyConnection) -> None:
-        now = datetime.now()
+        now = clock.now()
         cur.executemany(
             "INSERT INTO targets VALUES (?, 2026, ?, ?, 'hệ thống', ?)",
             [[item.code, item.target_2026, item.target_basis, now] for item in catalog.indicators()],

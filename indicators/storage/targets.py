@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 
+from indicators.domain import clock
 from indicators.domain.accounts import Actor, require
 from indicators.domain.settings import Settings
 from indicators.storage.audit import AuditMixin
@@ -59,6 +58,6 @@ class TargetsMixin(AuditMixin):
                 return
             cur.execute(
                 "INSERT OR REPLACE INTO targets VALUES (?, ?, ?, ?, ?, ?)",
-                [code, year, value, basis, actor.label, datetime.now()],
+                [code, year, value, basis, actor.label, clock.now()],
             )
             self._audit(cur, actor, "target", f"chỉ tiêu {code} năm {year}", before, after)

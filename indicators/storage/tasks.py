@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from indicators.domain import clock
 from indicators.domain.accounts import Actor, require_tasks
 from indicators.domain.tasks import Task
 from indicators.storage.units import UnitsMixin
@@ -30,7 +31,7 @@ class TasksMixin(UnitsMixin):
     def _insert_task_revisions(
         self, cur: duckdb.DuckDBPyConnection, tasks: Iterable[Task], author: str
     ) -> None:
-        now = datetime.now()
+        now = clock.now()
         rows = [[*(getattr(t, f) for f in TASK_FIELDS), author, now] for t in tasks]
         if rows:
             first = self._ids(cur, "task_revision_ids", len(rows))
@@ -85,6 +86,6 @@ class TasksMixin(UnitsMixin):
             require_tasks(actor, self._levels(cur))
             cur.execute(
                 "INSERT INTO task_notes VALUES (?, ?, ?, ?, ?, ?)",
-                [self._ids(cur, "task_note_ids"), code, period, note, actor.label, at or datetime.now()],
+                [self._ids(cur, "task_note_ids"), code, period, note, actor.label, at or clock.now()],
             )
             self._audit(cur, actor, "task_note", f"nhiệm vụ {code}", None, {"period": period, "note": note})

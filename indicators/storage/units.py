@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from indicators.domain import clock
 from indicators.domain.accounts import Actor, require
 from indicators.domain.units import STORED_FIELDS, OrgUnit
 from indicators.storage.audit import AuditMixin
@@ -97,7 +97,7 @@ class UnitsMixin(AuditMixin):
     def save_units(self, units: Iterable[OrgUnit], actor: Actor, is_demo: bool = False) -> None:
         """Add or update units (units are never deleted: history refers to them)."""
         require(actor, "edit_catalog")
-        now = datetime.now()
+        now = clock.now()
         keys = ["name", "parent", "level", "households", "population", "active"]
         with self.transaction() as cur:
             stored = {

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from indicators import metrics
-from indicators.domain import catalog, format, periods, tasks
+from indicators.domain import catalog, clock, format, periods, tasks
 from indicators.domain.units import OrgUnit
 from indicators.render import charts
 from indicators.storage import Store
@@ -88,7 +88,7 @@ def groups_view(store: Store, period: str, root: OrgUnit, today: _date | None = 
         targets=store.targets(year),
         monthly=metrics.monthly_values(store, year, period, [root.code]),
         tasks=tasks.register(
-            store.tasks(), store.task_notes(), today or _date.today(), store.settings().deadline_day
+            store.tasks(), store.task_notes(), today or clock.today(), store.settings().deadline_day
         ),
     )
 

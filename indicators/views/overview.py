@@ -8,7 +8,7 @@ from datetime import date as _date
 import pandas as pd
 
 from indicators import metrics
-from indicators.domain import catalog, periods, tasks
+from indicators.domain import catalog, clock, periods, tasks
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
@@ -61,7 +61,7 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
         completeness=metrics.completeness(store, period, root.code),
         behind=metrics.members_behind(store, period, root.code),
         groups=metrics.group_progress(store, period, root.code, table),
-        overdue_tasks=overdue_tasks(store, today or _date.today()),
+        overdue_tasks=overdue_tasks(store, today or clock.today()),
     )
 
 

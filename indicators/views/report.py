@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from indicators import metrics
-from indicators.domain import format, periods, tasks
+from indicators.domain import clock, format, periods, tasks
 from indicators.domain.units import OrgUnit
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 from indicators.render.report import TEMPLATE, annex_bytes, docx_bytes
@@ -158,7 +158,7 @@ def render_docx(store: Store, period: str, root: OrgUnit | None = None, today: d
     root = root or root_unit(store)
     if root is None:
         raise ValueError("Chưa có đơn vị nào: hãy nạp danh mục thôn trước.")
-    return docx_bytes(report_context(store, period, root, today or date.today()), with_charts, template)
+    return docx_bytes(report_context(store, period, root, today or clock.today()), with_charts, template)
 
 
 def annex_xlsx(store: Store, period: str, root: OrgUnit | None = None) -> bytes:

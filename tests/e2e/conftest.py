@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators.demo import DEMO_PASSWORD
+from indicators.ingest.demo import DEMO_PASSWORD
 from tests.support import ROOT, demo_db, empty_db
 
 # the demo's accounts (quantri, lanhdao, canbo, thon-cay) and the empty server's admin share it
@@ -350,7 +350,7 @@ def full_screenshot(page, path: Path) -> None:
 @pytest.fixture(scope="session")
 def city_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:
     """The commune demo placed in a small city (Bình Giang and four more communes of Hải Phòng)."""
-    from indicators.demo import load_city_demo
+    from indicators.ingest.demo import load_city_demo
     from indicators.storage import Store
     from tests.support import ADMIN, DEMO_TODAY
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from indicators.domain import periods
+from indicators.domain import clock, periods
 from indicators.domain.accounts import Actor, UserForm, hash_password, require
 from indicators.domain.tasks import on_time_ratio
 from indicators.domain.units import OrgUnit
@@ -165,7 +165,7 @@ def _csv(period: str, unit: OrgUnit, rows: list[tuple]) -> bytes:
 def load_demo(store: Store, actor: Actor, today: date | None = None, seed: int = 57) -> dict[str, int]:
     """Load the demo: units, accounts, then every month from January 2026 to the latest closed month."""
     require(actor, "manage_demo")
-    today = today or date.today()
+    today = today or clock.today()
     deadline_day = store.settings().deadline_day
     last = periods.latest_closed_period(today, deadline_day)
     rng = random.Random(seed)
@@ -265,7 +265,7 @@ def _load(store, name, period, unit, rows, received, counts) -> int:
 # --- the city demo: Hải Phòng's 114 communes and wards -------------------------------------------
 
 CITY = OrgUnit(code="05", name="Hải Phòng", level="city")  # the province code of the 2025 list
-ADMIN_UNITS = Path(__file__).parent / "data" / "admin_units" / "communes.csv"
+ADMIN_UNITS = Path(__file__).parent.parent / "data" / "admin_units" / "communes.csv"
 _KIND_PREFIX = {"commune": "", "ward": "Phường ", "special": "Đặc khu "}
 
 
@@ -304,7 +304,7 @@ def load_city_demo(store: Store, actor: Actor, today: date | None = None, seed: 
     minutes, and these rows are made by this code, not typed by a person.
     """
     require(actor, "manage_demo")
-    today = today or date.today()
+    today = today or clock.today()
     last = periods.latest_closed_period(today, store.settings().deadline_day)
     months = periods.months_between("2026-01", last) if last >= "2026-01" else []
     existing = {u.code: u for u in store.units()}
