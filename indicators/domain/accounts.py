@@ -35,7 +35,7 @@ ROLE_VI = {"lanh_dao": "Lãnh đạo", "can_bo": "Cán bộ", "quan_tri": "Quả
 
 Action = Literal[
     "view", "download", "import", "update_task", "revert", "edit_catalog", "edit_settings",
-    "manage_users", "read_audit", "manage_demo",
+    "manage_users", "read_audit", "manage_demo", "approve",
 ]  # fmt: skip
 ACTION_VI = {
     "view": "xem số liệu",
@@ -48,14 +48,15 @@ ACTION_VI = {
     "manage_users": "quản lý tài khoản",
     "read_audit": "xem nhật ký thay đổi",
     "manage_demo": "nạp hoặc xóa dữ liệu mẫu",
+    "approve": "duyệt hoặc trả lại số liệu",
 }
 PERMISSIONS: dict[str, frozenset[str]] = {
     "khach": frozenset({"view"}),  # the optional public read-only view
-    "lanh_dao": frozenset({"view", "download"}),
-    "can_bo": frozenset({"view", "download", "import", "update_task"}),
+    "lanh_dao": frozenset({"view", "download", "approve"}),
+    "can_bo": frozenset({"view", "download", "import", "update_task", "approve"}),
     "quan_tri": frozenset(ACTION_VI),
 }
-SCOPED_ACTIONS = frozenset({"import", "update_task"})  # limited to assigned units for cán bộ
+SCOPED_ACTIONS = frozenset({"import", "update_task", "approve"})  # limited to assigned units for cán bộ
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._\-]{2,39}$"
 MIN_PASSWORD = 10
@@ -261,3 +262,30 @@ def actor_of(user: dict) -> Actor:
         name=user["name"], role=user["role"], units=tuple(u for u in user["units"].split(",") if u),
         kind="user", display_name=user["display_name"],
     )  # fmt: skip
+
+
+def approvable_units(actor: Actor, parents: dict[str, str | None], levels: dict[str, str]) -> set[str] | None:
+    """The units whose months `actor` may approve or send back (None: all). Leaders and admins
+    approve everywhere; cán bộ only below an assignment above hamlet level (a hamlet head never
+    approves their own figures)."""
+    if not actor.can("approve"):
+        return set()
+    if actor.role in ("quan_tri", "lanh_dao"):
+        return None
+    above_hamlet = tuple(code for code in actor.units if levels.get(code, "hamlet") != "hamlet")
+    return allowed_units(Actor(actor.name, actor.role, above_hamlet), parents)
+
+
+def require_approval(actor: Actor, codes: Iterable[str], parents: dict[str, str | None],
+                     levels: dict[str, str]) -> None:  # fmt: skip
+    """Approving or sending back the months of every unit in `codes`, or PermissionDenied."""
+    require(actor, "approve")
+    allowed = approvable_units(actor, parents, levels)
+    if allowed is None:
+        return
+    outside = sorted(set(codes) - allowed)
+    if outside:
+        raise PermissionDenied(
+            f"Tài khoản “{actor.label}” không được duyệt số liệu của đơn vị {outside[0]}: "
+            "chỉ cán bộ được giao cấp xã, lãnh đạo và quản trị được duyệt."
+        )

@@ -1,11 +1,12 @@
 """Roll-ups, progress, projection, status and reporting completeness, one module per concern
-(`status`, `unit_tree`, `rollups`, `submissions`); the public names are re-exported here (`metrics.x`).
+(`status`, `unit_tree`, `rollups`, `submissions`, `review`); the public names are re-exported here (`metrics.x`).
 
 Imports only `domain` and `storage`, never Streamlit; its modules import each other, never this package.
 """
 
 from __future__ import annotations
 
+from indicators.metrics.review import month_review, state_counts
 from indicators.metrics.rollups import (
     commune_summary,
     group_progress,
@@ -60,12 +61,14 @@ __all__ = [
     "member_table",
     "member_units",
     "members_behind",
+    "month_review",
     "monthly_values",
     "progress_for",
     "projection_for",
     "reporting_units",
     "series",
     "series_from",
+    "state_counts",
     "status_for",
     "tree",
 ]

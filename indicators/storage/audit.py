@@ -25,6 +25,8 @@ AUDIT_ACTIONS_VI = {
     "demo_remove": "Xóa dữ liệu mẫu",
     "restore": "Khôi phục từ bản sao lưu",
     "migrate": "Chuyển dữ liệu từ tệp DuckDB sang PostgreSQL",
+    "month_approve": "Duyệt số liệu tháng",
+    "month_return": "Trả lại số liệu tháng",
 }
 
 

@@ -276,5 +276,6 @@ class Connection:
                     (SELECT max(updated_at) AS units_set, count(*) AS units FROM units) u,
                     (SELECT max(value) AS settings FROM settings) s,
                     (SELECT max(id) AS last_task_revision FROM task_revisions) tr,
-                    (SELECT max(id) AS last_task_note FROM task_notes) tn""",
+                    (SELECT max(id) AS last_task_note FROM task_notes) tn,
+                    (SELECT max(id) AS last_review FROM month_reviews) mr""",
             )[0])  # fmt: skip

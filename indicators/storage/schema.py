@@ -196,6 +196,20 @@ MIGRATIONS: list[str] = [
         reporters BIGINT NOT NULL
     );
     """,
+    # 7: reviews of a unit's month (approve, send back), append-only; the state is derived
+    """
+    CREATE SEQUENCE review_ids START 1;
+    CREATE TABLE month_reviews (
+        id BIGINT PRIMARY KEY,
+        period VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        batch_mark INTEGER NOT NULL,
+        reason VARCHAR NOT NULL,
+        reviewed_by VARCHAR NOT NULL,
+        reviewed_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 # The same schema in PostgreSQL's dialect, version for version (a shared database for a city,
@@ -294,6 +308,15 @@ PG_MIGRATIONS: list[str] = [
         reporters BIGINT NOT NULL
     );
     CREATE INDEX current_totals_key ON current_totals (period, unit_code, indicator_code);
+    """,
+    """
+    CREATE SEQUENCE review_ids START 1;
+    CREATE TABLE month_reviews (
+        id BIGINT PRIMARY KEY, period VARCHAR NOT NULL, unit_code VARCHAR NOT NULL,
+        action VARCHAR NOT NULL, batch_mark INTEGER NOT NULL, reason VARCHAR NOT NULL,
+        reviewed_by VARCHAR NOT NULL, reviewed_at TIMESTAMP NOT NULL
+    );
+    CREATE INDEX month_reviews_key ON month_reviews (period, unit_code);
     """,
 ]
 

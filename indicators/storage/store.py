@@ -26,6 +26,7 @@ from indicators.storage.connection import (
 )
 from indicators.storage.current import CurrentMixin
 from indicators.storage.demo import DemoMixin
+from indicators.storage.reviews import ReviewsMixin
 from indicators.storage.schema import MIGRATIONS, SchemaMixin
 from indicators.storage.submissions import SubmissionsMixin
 from indicators.storage.targets import TargetsMixin
@@ -39,6 +40,7 @@ __all__ = ["Store", "open_store", "restore_database"]
 # has an `__init__`, and no two parts define the same name.
 class Store(
     SchemaMixin,
+    ReviewsMixin,
     TasksMixin,
     TargetsMixin,
     AccountsMixin,
