@@ -29,6 +29,8 @@ def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[s
             *([st.Page("pages/upload.py", title="Nộp số liệu", icon=":material/upload_file:", url_path="nop-so-lieu")]
               if can("import") else []),
             st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon=":material/event_available:", url_path="tinh-hinh-nop"),
+            *([st.Page("pages/review.py", title="Duyệt số liệu", icon=":material/fact_check:", url_path="duyet-so-lieu")]
+              if accounts.may_approve(actor, {u.code: u.level for u in store().units()}) else []),
             st.Page("pages/history.py", title="Lịch sử", icon=":material/history:", url_path="lich-su"),
             st.Page("pages/catalog.py", title="Danh mục", icon=":material/menu_book:", url_path="danh-muc"),
         ],

@@ -60,6 +60,10 @@ def may_update_tasks() -> bool:
     return accounts.may_update_tasks(actor(), {u.code: u.level for u in store().units()})
 
 
+def may_approve() -> bool:
+    return accounts.may_approve(actor(), {u.code: u.level for u in store().units()})
+
+
 def require_page(action: str, what: str) -> None:
     """Stop a page whose purpose the account may not use (reached by a typed URL)."""
     if not can(action):

@@ -276,6 +276,13 @@ def approvable_units(actor: Actor, parents: dict[str, str | None], levels: dict[
     return allowed_units(Actor(actor.name, actor.role, above_hamlet), parents)
 
 
+def may_approve(actor: Actor, levels: dict[str, str]) -> bool:
+    """Whether to offer the review page: leaders, admins and cán bộ assigned above hamlet level."""
+    if not actor.can("approve"):
+        return False
+    return actor.role in ("quan_tri", "lanh_dao") or any(levels.get(c, "hamlet") != "hamlet" for c in actor.units)
+
+
 def require_approval(actor: Actor, codes: Iterable[str], parents: dict[str, str | None],
                      levels: dict[str, str]) -> None:  # fmt: skip
     """Approving or sending back the months of every unit in `codes`, or PermissionDenied."""

@@ -1,0 +1,123 @@
+"""The review page (Duyệt số liệu, pages/review.py): each unit's month, its state, and what may be
+approved or sent back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date as _date
+
+import pandas as pd
+
+from indicators import metrics
+from indicators.domain import format
+from indicators.domain.accounts import Actor, approvable_units
+from indicators.domain.review import STATE_VI
+from indicators.domain.units import OrgUnit
+from indicators.storage import Store
+from indicators.storage.memo import by_data_version
+from indicators.views.common import Deadline, deadline_info, timestamp_text
+
+# One symbol per state, so that colour is never the only cue (the same on every page)
+STATE_SYMBOLS = {"missing": "○", "submitted": "◐", "returned": "↩", "approved": "✔"}
+# Which rows come first: what waits for a look, then what was sent back, then the rest
+_STATE_ORDER = {"submitted": 0, "returned": 1, "missing": 2, "approved": 3}
+_SENT = {"on_time": "đúng hạn", "late": "có chỉ tiêu nộp muộn", "partial": "chưa đủ chỉ tiêu", "missing": ""}
+
+
+def state_text(state: str) -> str:
+    return f"{STATE_SYMBOLS[state]} {STATE_VI[state]}"
+
+
+@dataclass
+class ReviewView:
+    period: str
+    root: OrgUnit
+    deadline: Deadline
+    units: pd.DataFrame  # metrics.month_review of the month
+    parents: dict[str, str | None]  # every unit's parent, for who may approve what
+    levels: dict[str, str]
+
+    def _hamlets(self) -> pd.DataFrame:
+        return self.units[self.units["level"] == "hamlet"] if len(self.units) else self.units
+
+    @property
+    def headline(self) -> str:
+        """E.g. “12/14 thôn đã duyệt”."""
+        hamlets = self._hamlets()
+        approved = int((hamlets["state"] == "approved").sum()) if len(hamlets) else 0
+        return f"{format.number(approved)}/{format.number(len(hamlets))} thôn đã duyệt"
+
+    def counts(self) -> dict[str, int]:
+        """Units (hamlets and the commune) per state."""
+        return metrics.state_counts(self.units, level=None) if len(self.units) else dict.fromkeys(STATE_VI, 0)
+
+    @property
+    def summary(self) -> str:
+        return " · ".join(f"{state_text(s)}: {format.number(n)}" for s, n in self.counts().items()) + "."
+
+    def waiting(self, actor: Actor) -> list[str]:
+        """The units in state "submitted" that `actor` may approve, those changed after an earlier
+        approval first (they want a look)."""
+        allowed = approvable_units(actor, self.parents, self.levels)
+        rows = self.units[self.units["state"] == "submitted"]
+        if allowed is not None:
+            rows = rows[rows["unit_code"].isin(allowed)]
+        rows = rows.sort_values("changed_since_approval", ascending=False, kind="stable")
+        return list(rows["unit_code"])
+
+    def reviewable(self, actor: Actor) -> list[str]:
+        """Units with figures this month that `actor` may approve or send back."""
+        allowed = approvable_units(actor, self.parents, self.levels)
+        rows = self.units[self.units["state"] != "missing"]
+        if allowed is not None:
+            rows = rows[rows["unit_code"].isin(allowed)]
+        return list(rows["unit_code"])
+
+    def names(self) -> dict[str, str]:
+        return dict(zip(self.units["unit_code"], self.units["unit_name"]))
+
+    def table(self) -> pd.DataFrame:
+        """One row per reporting unit, what waits for a look first."""
+        columns = ["Đơn vị", "Trạng thái", "Đã nộp", "Nhận lần cuối", "Thay đổi sau khi duyệt", "Lý do trả lại",
+                   "Người duyệt", "Lúc duyệt", "state"]  # fmt: skip
+        if self.units.empty:
+            return pd.DataFrame(columns=columns)
+        data = self.units.assign(order=self.units["state"].map(_STATE_ORDER),
+                                 commune=self.units["level"] != "hamlet")  # fmt: skip
+        rows = []
+        for r in data.sort_values(["order", "commune"], kind="stable").itertuples(index=False):
+            sent = f"{format.number(r.submitted)}/{format.number(r.expected)} chỉ tiêu"
+            if _SENT.get(r.status):
+                sent += f", {_SENT[r.status]}"
+            rows.append({
+                "Đơn vị": r.unit_name,
+                "Trạng thái": state_text(r.state),
+                "Đã nộp": sent if r.submitted else "–",
+                "Nhận lần cuối": timestamp_text(r.last_received_at),
+                "Thay đổi sau khi duyệt": (
+                    f"{format.number(r.changed_since_approval)} số liệu" if r.changed_since_approval else ""
+                ),
+                "Lý do trả lại": r.reason if r.state == "returned" else "",
+                "Người duyệt": r.reviewed_by if r.state in ("approved", "returned") else "",
+                "Lúc duyệt": timestamp_text(r.reviewed_at) if r.state in ("approved", "returned") else "",
+                "state": r.state,
+            })  # fmt: skip
+        return pd.DataFrame(rows, columns=columns)
+
+
+@by_data_version()
+def review_view(store: Store, period: str, root: OrgUnit, today: _date) -> ReviewView:
+    units = store.units()
+    return ReviewView(
+        period=period,
+        root=root,
+        deadline=deadline_info(period, store.settings().deadline_day, today),
+        units=metrics.month_review(store, period, root.code),
+        parents={u.code: u.parent for u in units},
+        levels={u.code: u.level for u in units},
+    )
+
+
+def approval_message(count: int, names: list[str]) -> str:
+    shown = ", ".join(names[:5]) + (f" và {format.number(len(names) - 5)} đơn vị khác" if len(names) > 5 else "")
+    return f"Đã duyệt số liệu của {format.number(count)} đơn vị: {shown}."

@@ -1,0 +1,82 @@
+"""Duyệt số liệu: each unit's month, approve one or all, send back with a reason."""
+
+import streamlit as st
+
+from indicators.domain import clock, format
+from indicators.domain.errors import PermissionDenied, StoreError
+from indicators.views import review, submissions
+from pages._shared import actor, empty_state, may_approve, root_select, store, url_select
+
+st.title("Duyệt số liệu")
+if not may_approve():
+    st.warning("Chỉ lãnh đạo, quản trị và cán bộ được giao cấp xã duyệt được số liệu.")
+    st.stop()
+if not store().units():
+    empty_state()
+    st.stop()
+
+flash = st.session_state.pop("review_flash", None)
+if flash:
+    st.success(flash)
+
+s = store()
+root = root_select()
+today = clock.today()
+months = submissions.submission_periods(s, today)
+period = url_select("Kỳ báo cáo", months, "ky", months[0], format.month)
+view = review.review_view(s, period, root, today)
+names = view.names()
+
+with st.container(border=True):
+    st.subheader(view.headline)
+    st.caption(view.summary)
+    st.caption(view.deadline.text)
+
+table = view.table()
+st.dataframe(table, hide_index=True, column_order=[c for c in table.columns if c != "state"],
+             height=min(600, 38 + 35 * max(len(table), 1)))  # fmt: skip
+st.caption("Số liệu nộp thêm sau khi đã duyệt đưa tháng về “Đã nộp, chờ duyệt” và được đếm ở cột "
+           "“Thay đổi sau khi duyệt”. Mọi lần duyệt và trả lại đều ghi vào nhật ký.")  # fmt: skip
+
+
+def _review(codes: list[str], action: str, reason: str | None = None) -> None:
+    try:
+        count = store().review_month(period, codes, action, actor(), reason=reason)
+    except (StoreError, PermissionDenied) as exc:
+        st.error(str(exc))
+        return
+    chosen = [names.get(code, code) for code in codes]
+    if action == "approve":
+        st.session_state["review_flash"] = review.approval_message(count, chosen)
+    else:
+        st.session_state["review_flash"] = f"Đã trả lại số liệu của {chosen[0]} kèm lý do; thôn sẽ thấy lý do."
+    st.rerun()
+
+
+waiting = view.waiting(actor())
+reviewable = view.reviewable(actor())
+approve_tab, return_tab = st.tabs(["Duyệt", "Trả lại"])
+with approve_tab:
+    if not waiting:
+        st.write(f"Không có đơn vị nào chờ duyệt trong {format.month(period)}.")
+    else:
+        changed = [names[c] for c in waiting if int(view.units.set_index("unit_code").loc[c, "changed_since_approval"])]
+        if changed:
+            st.warning("Có số liệu nộp thêm sau lần duyệt trước, nên xem lại trước khi duyệt: " + ", ".join(changed) + ".")
+        one = st.selectbox("Đơn vị", waiting, format_func=names.get, key="review_one")
+        with st.container(horizontal=True):
+            if st.button("Duyệt đơn vị này", type="primary", key="review_approve_one", icon=":material/check:"):
+                _review([one], "approve")
+            if st.button(f"Duyệt tất cả {format.number(len(waiting))} đơn vị chờ duyệt", key="review_approve_all",
+                         icon=":material/done_all:"):  # fmt: skip
+                _review(waiting, "approve")
+with return_tab:
+    if not reviewable:
+        st.write(f"Chưa có đơn vị nào nộp số liệu {format.month(period)}.")
+    else:
+        with st.form("review_return", clear_on_submit=False, border=False):
+            unit = st.selectbox("Đơn vị", reviewable, format_func=names.get, key="review_return_unit")
+            reason = st.text_area("Lý do trả lại (thôn sẽ thấy)", key="review_return_reason", max_chars=500,
+                                  placeholder="Ví dụ: Mẫu số hộ gia đình khác tháng trước, đề nghị kiểm tra lại.")  # fmt: skip
+            if st.form_submit_button("Trả lại", icon=":material/undo:"):
+                _review([unit], "return", reason)
