@@ -51,7 +51,7 @@ with right:
         help="Nộp đủ các chỉ tiêu của thôn trước hết ngày hạn nộp.",
     )
     st.write(f"{format.number(view.hamlets_submitted)}/{format.number(view.hamlets_total)} thôn đã nộp số liệu "
-             f"{format.month(period)}.")
+             f"{format.month(period)}" + (f"; {view.approved}." if view.approved else "."))
     noun = common.member_noun(root)
     st.subheader(f"{noun.capitalize()} chậm nhất")
     if view.behind.empty:

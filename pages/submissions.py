@@ -40,7 +40,8 @@ st.caption(f"{root.label} · hạn nộp là ngày {s.settings().deadline_day} c
 with st.container(border=True):
     st.subheader(view.headline)
     st.write(
-        f"{format.number(view.hamlets_submitted)}/{format.number(view.hamlets_total)} thôn đã nộp số liệu."
+        f"{format.number(view.hamlets_submitted)}/{format.number(view.hamlets_total)} thôn đã nộp số liệu"
+        + (f"; {view.approved} (trang Duyệt số liệu)." if view.approved else ".")
     )
     st.caption(view.summary)
 

@@ -111,7 +111,9 @@ def test_completeness_matches_the_metrics(use_db):
     submitted = int((hamlets["submitted"] > 0).sum())
     [metric] = [m for m in at.metric if m.label == ON_TIME_LABEL]
     assert metric.value == f"{on_time}/{HAMLETS} thôn"
-    sentence = f"{submitted}/{HAMLETS} thôn đã nộp số liệu {format.month(PERIOD)}."
+    approved = metrics.state_counts(metrics.month_review(open_store(path), PERIOD, COMMUNE))["approved"]
+    sentence = (f"{submitted}/{HAMLETS} thôn đã nộp số liệu {format.month(PERIOD)}; "
+                f"{approved}/{HAMLETS} thôn đã duyệt.")  # fmt: skip
     assert any(sentence in m.value for m in at.markdown), sentence
 
 

@@ -25,6 +25,7 @@ class Overview:
     behind: pd.DataFrame = field(default_factory=pd.DataFrame)
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     overdue_tasks: pd.DataFrame = field(default_factory=pd.DataFrame)  # task register rows
+    approved: str = ""  # “12/14 thôn đã duyệt” (a commune only)
 
     @property
     def hamlets_total(self) -> int:
@@ -62,6 +63,7 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
         behind=metrics.members_behind(store, period, root.code),
         groups=metrics.group_progress(store, period, root.code, table),
         overdue_tasks=overdue_tasks(store, today or clock.today()),
+        approved=metrics.approved_line(store, period, root.code),
     )
 
 

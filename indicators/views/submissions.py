@@ -32,6 +32,7 @@ class SubmissionsView:
     deadline: Deadline
     completeness: pd.DataFrame  # metrics.completeness of the month
     members: pd.DataFrame | None = None  # a city's communes: metrics.completeness_by_member
+    approved: str = ""  # “12/14 thôn đã duyệt” (a commune only)
 
     def _hamlets(self) -> pd.DataFrame:
         if self.completeness.empty:
@@ -95,6 +96,7 @@ def submissions_view(store: Store, period: str, root: OrgUnit, today: _date) -> 
         deadline=deadline_info(period, store.settings().deadline_day, today),
         completeness=completeness,
         members=metrics.completeness_by_member(store, period, root.code, completeness) if city else None,
+        approved=metrics.approved_line(store, period, root.code),
     )
 
 
