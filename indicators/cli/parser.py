@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from indicators.cli import data, database, demo, reports, tasks, units, users
+from indicators.cli import data, database, demo, month, reports, tasks, units, users
 from indicators.cli.common import Command
 from indicators.storage import default_path
 
 # the order `python -m indicators --help` lists the commands in (a command left out fails here)
-_ORDER = ("init", "units", "demo", "import", "summary", "history", "revert", "template", "report", "tasks",
-          "export", "backup", "restore", "migrate", "user", "audit")  # fmt: skip
+_ORDER = ("init", "units", "demo", "import", "summary", "month", "history", "revert", "template", "report",
+          "tasks", "export", "backup", "restore", "migrate", "user", "audit")  # fmt: skip
 _FOUND = {**database.COMMANDS, **units.COMMANDS, **demo.COMMANDS, **data.COMMANDS, **reports.COMMANDS,
-          **tasks.COMMANDS, **users.COMMANDS}  # fmt: skip
+          **tasks.COMMANDS, **users.COMMANDS, **month.COMMANDS}  # fmt: skip
 COMMANDS: dict[str, Command] = dict(sorted(_FOUND.items(), key=lambda item: _ORDER.index(item[0])))
 
 
