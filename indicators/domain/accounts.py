@@ -35,7 +35,7 @@ ROLE_VI = {"lanh_dao": "Lãnh đạo", "can_bo": "Cán bộ", "quan_tri": "Quả
 
 Action = Literal[
     "view", "download", "import", "update_task", "revert", "edit_catalog", "edit_settings",
-    "manage_users", "read_audit", "manage_demo", "approve",
+    "manage_users", "read_audit", "manage_demo", "approve", "issue_report",
 ]  # fmt: skip
 ACTION_VI = {
     "view": "xem số liệu",
@@ -49,10 +49,11 @@ ACTION_VI = {
     "read_audit": "xem nhật ký thay đổi",
     "manage_demo": "nạp hoặc xóa dữ liệu mẫu",
     "approve": "duyệt hoặc trả lại số liệu",
+    "issue_report": "phát hành báo cáo tháng hoặc mở bổ sung tháng đã khóa",
 }
 PERMISSIONS: dict[str, frozenset[str]] = {
     "khach": frozenset({"view"}),  # the optional public read-only view
-    "lanh_dao": frozenset({"view", "download", "approve"}),
+    "lanh_dao": frozenset({"view", "download", "approve", "issue_report"}),
     "can_bo": frozenset({"view", "download", "import", "update_task", "approve"}),
     "quan_tri": frozenset(ACTION_VI),
 }

@@ -9,6 +9,9 @@ class Settings(BaseModel):
     # The plan: units submit by the 18th of the reporting month itself; the commune reports by the 20th.
     deadline_day: int = Field(default=18, ge=1, le=28)
     report_day: int = Field(default=20, ge=1, le=28)
+    # Close each month automatically after this day of it (None: only issuing the report closes it,
+    # so that past months can still be loaded into a new database)
+    auto_close_day: int | None = Field(default=None, ge=1, le=28)
     # A month-on-month change beyond this share of the previous value is flagged as a jump
     jump_threshold_pct: float = Field(default=50.0, gt=0)
     # ... unless it is smaller than this (percentage points for ratios, units for counts)

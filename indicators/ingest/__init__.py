@@ -19,6 +19,7 @@ from indicators.ingest.read import ReadError, Sheet, read_tables
 from indicators.ingest.validate import Context, column_arrays, compare_with_store, validate_records
 from indicators.metrics import tree
 from indicators.storage import Store
+from indicators.storage.batches import closed_message
 
 # The same limit as the upload widget (.streamlit/config.toml server.maxUploadSize = 20), so the
 # command line refuses what the web page refuses.
@@ -118,11 +119,13 @@ def import_file(
     dry_run: bool = False,
     now: datetime | None = None,
     is_demo: bool = False,
+    reason: str | None = None,
 ) -> ImportReport:
     """Validate a file and, unless it has errors or `dry_run`, write it as one batch.
 
     `now` is the moment the file was received (the import time by default): it decides lateness.
     Rows for units outside `actor`'s assignment are errors of their row, like any other.
+    Figures of a closed month (its report issued) are refused unless `reason` says why they change.
     """
     require(actor, "import")
     now = now or clock.now()
@@ -146,7 +149,7 @@ def import_file(
     # the checks read what is stored; hold the write lock until the batch is written so that
     # concurrent imports behave as if run one after another
     with store.exclusive() if not dry_run else nullcontext():
-        return _check_and_write(store, report, sheets, actor, now, dry_run, is_demo)
+        return _check_and_write(store, report, sheets, actor, now, dry_run, is_demo, reason)
 
 
 def _records(sheets: list[Sheet], report: ImportReport) -> list | None:
@@ -175,7 +178,7 @@ def _records(sheets: list[Sheet], report: ImportReport) -> list | None:
 
 
 def _check_and_write(store: Store, report: ImportReport, sheets: list[Sheet], actor: Actor, now: datetime,
-                     dry_run: bool, is_demo: bool) -> ImportReport:  # fmt: skip
+                     dry_run: bool, is_demo: bool, reason: str | None = None) -> ImportReport:  # fmt: skip
     """Validation against the store, then the batch write (the caller holds the write lock)."""
     units = tree(store)
     ctx = Context(units=units.units, settings=store.settings(), now=now, matcher=units.matcher,
@@ -183,7 +186,7 @@ def _check_and_write(store: Store, report: ImportReport, sheets: list[Sheet], ac
     frame = clean_rows(sheets, ctx)  # column-wise, when every row is clean
     if frame is not None:
         _check_against_store(store, report, frame, ctx)
-        return _write(store, report, actor, now, dry_run, is_demo)
+        return _write(store, report, actor, now, dry_run, is_demo, reason)
     records = _records(sheets, report)
     if records is None:
         return report
@@ -206,7 +209,7 @@ def _check_and_write(store: Store, report: ImportReport, sheets: list[Sheet], ac
         report.rows = frame
         return report
     _check_against_store(store, report, frame, ctx)
-    return _write(store, report, actor, now, dry_run, is_demo)
+    return _write(store, report, actor, now, dry_run, is_demo, reason)
 
 
 def _check_against_store(store: Store, report: ImportReport, frame: pd.DataFrame, ctx: Context) -> None:
@@ -220,13 +223,23 @@ def _check_against_store(store: Store, report: ImportReport, frame: pd.DataFrame
 
 
 def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_run: bool,
-           is_demo: bool) -> ImportReport:  # fmt: skip
+           is_demo: bool, reason: str | None = None) -> ImportReport:  # fmt: skip
     rows = report.rows
     unchanged = bool((rows["change"] == "unchanged").all())
     duplicate = store.batch_by_sha(report.sha256) if unchanged else None  # a file with news is no duplicate
     if duplicate is not None:
         report.status, report.duplicate_of = "duplicate", duplicate
         return report
+    reason = " ".join((reason or "").split())
+    changing = rows[rows["change"] != "unchanged"][["period", "unit_code"]].drop_duplicates()
+    closed = store.closed_for(set(zip(changing["period"].astype(str), changing["unit_code"].astype(str))), now)
+    if closed and not reason:
+        report.issues.append(Issue("error", closed_message(closed)))
+        return report
+    if closed:
+        months = ", ".join(sorted({format.month(period) for period, _ in closed}))
+        report.issues.append(Issue("warning", f"Điều chỉnh sau phát hành ({months}), lý do: {reason}. "
+                                              "Thay đổi sẽ có trong báo cáo tháng sau."))  # fmt: skip
     if dry_run:
         report.status = "dry_run"
         return report
@@ -253,6 +266,7 @@ def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_
         "warnings": [issue.text() for issue in report.warnings],
         "outcome": "imported",
         "is_demo": is_demo,
+        "reason": reason,
     }
     report.batch_id = store.insert_batch(batch, to_write, actor)
     report.status = "imported"

@@ -27,6 +27,8 @@ AUDIT_ACTIONS_VI = {
     "migrate": "Chuyển dữ liệu từ tệp DuckDB sang PostgreSQL",
     "month_approve": "Duyệt số liệu tháng",
     "month_return": "Trả lại số liệu tháng",
+    "report_issue": "Phát hành báo cáo tháng",
+    "month_open": "Mở bổ sung tháng đã khóa",
 }
 
 

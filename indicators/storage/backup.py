@@ -115,7 +115,8 @@ class BackupMixin(AuditMixin):
                 cur.execute("DETACH cds_source")
             for sequence, table in (("batch_ids", "batches"), ("submission_ids", "submissions"),
                                     ("task_revision_ids", "task_revisions"), ("task_note_ids", "task_notes"),
-                                    ("audit_ids", "audit_log"), ("review_ids", "month_reviews")):  # fmt: skip
+                                    ("audit_ids", "audit_log"), ("review_ids", "month_reviews"),
+                                    ("issue_ids", "issued_reports"), ("opening_ids", "month_openings")):  # fmt: skip
                 self._query_native(
                     cur, f"SELECT setval('{sequence}', (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
                 )

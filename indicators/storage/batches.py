@@ -11,6 +11,7 @@ import pyarrow as pa
 from indicators.domain import clock
 from indicators.domain.accounts import Actor, allowed_units, require, require_units
 from indicators.domain.errors import StoreError
+from indicators.storage.closing import ClosingMixin
 from indicators.storage.current import CurrentMixin, _same_key
 from indicators.storage.units import UnitsMixin
 
@@ -61,8 +62,24 @@ def _arrow_rows(rows: pd.DataFrame) -> pa.Table:
     return table
 
 
-class BatchesMixin(UnitsMixin, CurrentMixin):
+def closed_message(closed: dict[tuple[str, str], str]) -> str:
+    """Why a batch may not change closed months, and how to go on."""
+    (period, unit), why = next(iter(sorted(closed.items())))
+    more = f" (và {len(closed) - 1} tháng, đơn vị khác)" if len(closed) > 1 else ""
+    return (f"{why}; số liệu của {unit}{more} không thay đổi được nữa. Muốn điều chỉnh: nhập lại kèm lý do "
+            "(ghi là “điều chỉnh sau phát hành” và đưa vào báo cáo tháng sau), hoặc đề nghị lãnh đạo mở bổ "
+            "sung cho đơn vị.")  # fmt: skip
+
+
+class BatchesMixin(ClosingMixin, UnitsMixin, CurrentMixin):
     """Batches and their revisions: append-only; a revert adds a row to `batch_reverts`."""
+
+    def _closed_in(self, cur, rows: pd.DataFrame, at) -> dict[tuple[str, str], str]:
+        """The closed (month, unit) pairs among a batch's rows."""
+        if not len(rows):
+            return {}
+        pairs = rows[["period", "unit_code"]].drop_duplicates()
+        return self.closed_units(cur, set(zip(pairs["period"].astype(str), pairs["unit_code"].astype(str))), at)
 
     def insert_batch(self, batch: dict, rows: pd.DataFrame, actor: Actor) -> int:
         """Write one import batch and its rows in one transaction; returns the batch id.
@@ -74,7 +91,13 @@ class BatchesMixin(UnitsMixin, CurrentMixin):
         with self.transaction() as cur:
             parents = {} if allowed_units(actor, {}) is None else self._parents(cur)  # an admin's: not needed
             require_units(actor, "import", rows["unit_code"].unique() if len(rows) else [], parents)
+            reason = batch.get("reason") or ""
+            closed = self._closed_in(cur, rows, batch["created_at"])
+            if closed and not reason:
+                raise StoreError(closed_message(closed))
             batch_id = self._ids(cur, "batch_ids")
+            if closed:
+                cur.execute("INSERT INTO late_changes VALUES (?, ?)", [batch_id, reason])
             cur.execute(
                 "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -105,7 +128,7 @@ class BatchesMixin(UnitsMixin, CurrentMixin):
             self._audit(cur, actor, "import", f"lô nhập {batch_id}", _replaced(rows), {
                 "file_name": batch["file_name"], "sha256": batch["sha256"], "periods": batch["periods"],
                 "rows_new": batch["rows_new"], "rows_changed": batch["rows_changed"],
-                "rows_written": len(rows),
+                "rows_written": len(rows), **({"reason": reason} if closed else {}),
             })  # fmt: skip
         return batch_id
 

@@ -277,5 +277,7 @@ class Connection:
                     (SELECT max(value) AS settings FROM settings) s,
                     (SELECT max(id) AS last_task_revision FROM task_revisions) tr,
                     (SELECT max(id) AS last_task_note FROM task_notes) tn,
-                    (SELECT max(id) AS last_review FROM month_reviews) mr""",
+                    (SELECT max(id) AS last_review FROM month_reviews) mr,
+                    (SELECT max(id) AS last_issue FROM issued_reports) ir,
+                    (SELECT max(id) AS last_opening FROM month_openings) mo""",
             )[0])  # fmt: skip

@@ -210,6 +210,35 @@ MIGRATIONS: list[str] = [
         reviewed_at TIMESTAMP NOT NULL
     );
     """,
+    # 8: closing the month: issued reports kept byte for byte, openings of a closed month, and the
+    # reason a batch gave for changing a closed month
+    """
+    CREATE SEQUENCE issue_ids START 1;
+    CREATE TABLE issued_reports (
+        id BIGINT PRIMARY KEY,
+        period VARCHAR NOT NULL,
+        root_code VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        docx BLOB NOT NULL,
+        docx_sha256 VARCHAR NOT NULL,
+        xlsx BLOB NOT NULL,
+        xlsx_sha256 VARCHAR NOT NULL,
+        figures VARCHAR NOT NULL,
+        issued_by VARCHAR NOT NULL,
+        issued_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE opening_ids START 1;
+    CREATE TABLE month_openings (
+        id BIGINT PRIMARY KEY,
+        period VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL,
+        until TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL,
+        opened_by VARCHAR NOT NULL,
+        opened_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE late_changes (batch_id INTEGER PRIMARY KEY, reason VARCHAR NOT NULL);
+    """,
 ]
 
 # The same schema in PostgreSQL's dialect, version for version (a shared database for a city,
@@ -317,6 +346,20 @@ PG_MIGRATIONS: list[str] = [
         reviewed_by VARCHAR NOT NULL, reviewed_at TIMESTAMP NOT NULL
     );
     CREATE INDEX month_reviews_key ON month_reviews (period, unit_code);
+    """,
+    """
+    CREATE SEQUENCE issue_ids START 1;
+    CREATE TABLE issued_reports (
+        id BIGINT PRIMARY KEY, period VARCHAR NOT NULL, root_code VARCHAR NOT NULL, version INTEGER NOT NULL,
+        docx BYTEA NOT NULL, docx_sha256 VARCHAR NOT NULL, xlsx BYTEA NOT NULL, xlsx_sha256 VARCHAR NOT NULL,
+        figures VARCHAR NOT NULL, issued_by VARCHAR NOT NULL, issued_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE opening_ids START 1;
+    CREATE TABLE month_openings (
+        id BIGINT PRIMARY KEY, period VARCHAR NOT NULL, unit_code VARCHAR NOT NULL, until TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL, opened_by VARCHAR NOT NULL, opened_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE late_changes (batch_id INTEGER PRIMARY KEY, reason VARCHAR NOT NULL);
     """,
 ]
 

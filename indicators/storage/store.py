@@ -17,6 +17,7 @@ from indicators.storage.accounts import AccountsMixin
 from indicators.storage.audit import AuditMixin
 from indicators.storage.backup import BackupMixin, backup_schema_version
 from indicators.storage.batches import BatchesMixin
+from indicators.storage.closing import ClosingMixin
 from indicators.storage.connection import (
     Connection,
     _connections,
@@ -47,6 +48,7 @@ class Store(
     BackupMixin,
     DemoMixin,
     BatchesMixin,
+    ClosingMixin,
     SubmissionsMixin,
     UnitsMixin,
     AuditMixin,
