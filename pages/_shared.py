@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from indicators.domain import accounts, catalog, format
+from indicators.domain import accounts, catalog, clock, format
 from indicators.metrics import STATUS_VI
 from indicators.render.charts import STATUS_COLORS, STATUS_SYMBOLS
-from indicators.storage import Store, default_path, open_store
+from indicators.storage import Store, default_path, open_store, store_as_of
 from indicators.views import common
 
 
@@ -30,6 +31,42 @@ def _store(path: str) -> Store:
 def store() -> Store:
     """The one store of this process (shared by every session)."""
     return _store(default_path())
+
+
+@st.cache_resource(show_spinner="Đang tính lại số liệu tại thời điểm đã chọn…", max_entries=4)
+def _as_of(path: str, moment: datetime, version: tuple) -> Store:
+    """The figures as they stood at `moment`, kept while the data does not change (`version`)."""
+    return store_as_of(store(), moment)
+
+
+def figures_store() -> Store:
+    """The store the dashboards read: today's, or, with ?luc=2026-03-20T10:00 in the URL, its figures
+    as they stood then (the same pages, every figure recomputed from the revisions of that moment)."""
+    _as_of_control()
+    raw = st.query_params.get("luc")
+    if not raw:
+        return store()
+    try:
+        moment = clock.parse_moment(raw)
+    except ValueError as exc:
+        st.warning(f"{exc} Đang hiện số liệu hiện tại.")
+        return store()
+    st.info(f"🕘 Số liệu tại thời điểm {format.timestamp(moment)}, không phải số liệu hiện tại.")
+    return _as_of(store().path, moment, store().data_version())
+
+
+def _as_of_control() -> None:
+    """The sidebar's “Số liệu tại thời điểm…”: pick a day and an hour, or go back to now."""
+    with st.sidebar.expander("Số liệu tại thời điểm…", expanded="luc" in st.query_params):
+        now = clock.now()
+        day = st.date_input("Ngày", value=now.date(), max_value=now.date(), format="DD/MM/YYYY", key="as_of_day")
+        at = st.time_input("Giờ", value=time(23, 59), step=timedelta(minutes=30), key="as_of_time")
+        if st.button("Xem số liệu lúc đó", key="as_of_show"):
+            st.query_params["luc"] = f"{day.isoformat()}T{at:%H:%M}"
+            st.rerun()
+        if "luc" in st.query_params and st.button("Về số liệu hiện tại", key="as_of_clear"):
+            del st.query_params["luc"]
+            st.rerun()
 
 
 def actor() -> accounts.Actor:

@@ -8,11 +8,11 @@ from pages._shared import (
     INDICATOR_COLUMNS,
     chart,
     empty_state,
+    figures_store,
     period_select,
     require_page,
     root_select,
     status_badge,
-    store,
     url_select,
 )
 
@@ -23,10 +23,11 @@ if empty_state():
 
 root = root_select()
 period = period_select(st.sidebar)
-view = groups.groups_view(store(), period, root)
+figures = figures_store()
+view = groups.groups_view(figures, period, root)
 st.caption(f"{root.label} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")
 
-chart(groups.group_bars(store(), period, root))
+chart(groups.group_bars(figures, period, root))
 st.caption("Tiến độ của nhóm là bình quân tiến độ các chỉ tiêu có số liệu (mỗi chỉ tiêu tính tối đa 100%).")
 
 number = url_select("Nhóm nhiệm vụ", [str(g.number) for g in catalog.task_groups()], "nhom",
@@ -53,7 +54,7 @@ cols = st.columns(2)
 for i, row in enumerate(group.table.itertuples()):
     item = catalog.indicator(row.indicator_code)
     with cols[i % 2].container(border=True):
-        chart(groups.group_trend(store(), period, root, item.code))
+        chart(groups.group_trend(figures, period, root, item.code))
         st.markdown(
             f"{status_badge(row.status)} &nbsp; {format.month(period)}: "
             f"**{format.indicator_value(row.value, row.kind)}** · mục tiêu "

@@ -9,12 +9,12 @@ from pages._shared import (
     INDICATOR_COLUMNS,
     chart,
     empty_state,
+    figures_store,
     indicator_select,
     period_select,
     require_page,
     root_select,
     status_badge,
-    store,
     url_select,
 )
 
@@ -26,7 +26,8 @@ root = root_select()
 noun = common.member_noun(root)
 st.title(f"Tiến độ theo {noun}")
 period = period_select(st.sidebar)
-view = hamlets.hamlets_view(store(), period, root)
+figures = figures_store()
+view = hamlets.hamlets_view(figures, period, root)
 scope = "chỉ tiêu do thôn báo cáo" if noun == "thôn" else "mọi chỉ tiêu, cộng từ các thôn của mỗi xã"
 st.caption(f"{root.label} · {format.month(period)} · {len(view.hamlets)} {noun} · {scope}")
 if not view.hamlets:
@@ -36,7 +37,7 @@ if not view.hamlets:
 heat, rank, one = st.tabs(["Bản đồ nhiệt", f"Xếp hạng {noun}", f"Từng {noun}"])
 
 with heat:
-    heatmap = hamlets.member_heatmap(store(), period, root)
+    heatmap = hamlets.member_heatmap(figures, period, root)
     st.markdown(
         f"Mỗi ô là giá trị của một {noun} ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
         "Chạm hoặc rê chuột vào ô để xem chi tiết.<br>" + charts.scale_legend_html(heatmap),
@@ -46,7 +47,7 @@ with heat:
 
 with rank:
     code = indicator_select(st, view.codes)
-    chart(hamlets.member_ranking(store(), period, root, code))
+    chart(hamlets.member_ranking(figures, period, root, code))
     st.caption(
         "Màu và ký hiệu cho biết trạng thái: ★ đã đạt, ▲ đúng tiến độ, ● có nguy cơ, ▼ chậm "
         "(tính theo dự báo đến tháng 12). Nét đứt là mục tiêu năm."
@@ -55,7 +56,7 @@ with rank:
 with one:
     names = view.hamlet_names
     unit_code = url_select(noun.capitalize(), list(names), "thon", format_func=names.get)
-    detail = hamlets.member_detail(store(), period, root, unit_code)
+    detail = hamlets.member_detail(figures, period, root, unit_code)
     st.subheader(f"{detail.unit.label} – {format.month(period)}")
     st.markdown(
         " &nbsp; ".join(f"{status_badge(s)} **{n}** chỉ tiêu" for s, n in detail.status_counts),
@@ -71,4 +72,4 @@ with one:
     cols = st.columns(2)
     for i, code in enumerate(codes):
         with cols[i % 2]:
-            chart(hamlets.member_trend(store(), period, root, unit_code, code))
+            chart(hamlets.member_trend(figures, period, root, unit_code, code))

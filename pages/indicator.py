@@ -8,12 +8,12 @@ from indicators.views import indicator
 from pages._shared import (
     chart,
     empty_state,
+    figures_store,
     indicator_select,
     period_select,
     require_page,
     root_select,
     status_badge,
-    store,
 )
 
 require_page("view", "Chỉ tiêu")
@@ -21,7 +21,8 @@ st.title("Chỉ tiêu")
 code = indicator_select(st)
 period = period_select(st.sidebar)
 root = root_select()
-view = indicator.indicator_view(store(), code, period, root)
+figures = figures_store()
+view = indicator.indicator_view(figures, code, period, root)
 item = view.item
 
 st.header(item.name_vi)

@@ -5,7 +5,15 @@ import streamlit as st
 from indicators.domain import catalog, format
 from indicators.render import charts
 from indicators.views import common, overview
-from pages._shared import chart, empty_state, period_select, require_page, root_select, status_badge, store
+from pages._shared import (
+    chart,
+    empty_state,
+    figures_store,
+    period_select,
+    require_page,
+    root_select,
+    status_badge,
+)
 
 require_page("view", "Tổng quan")
 st.title("Tổng quan chuyển đổi số")
@@ -14,8 +22,9 @@ if empty_state():
 
 root = root_select()
 period = period_select(st.sidebar)
-view = overview.overview(store(), period, root)
-st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {store().settings().deadline_day} hằng tháng")
+figures = figures_store()
+view = overview.overview(figures, period, root)
+st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {figures.settings().deadline_day} hằng tháng")
 
 cols = st.columns(3)
 for i, row in enumerate(view.headline.itertuples()):

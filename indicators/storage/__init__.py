@@ -18,10 +18,10 @@ from indicators.storage.connection import attach_postgres, default_path, is_post
 from indicators.storage.current import CURRENT_SELECT, REBUILD_CURRENT, REBUILD_TOTALS
 from indicators.storage.demo import DEMO_AUTHOR
 from indicators.storage.schema import MIGRATIONS, PG_MIGRATIONS
-from indicators.storage.store import Store, open_store, restore_database
+from indicators.storage.store import Store, open_store, restore_database, store_as_of
 
 __all__ = [
     "AUDIT_ACTIONS_VI", "CURRENT_SELECT", "DEMO_AUTHOR", "MIGRATIONS", "PG_MIGRATIONS", "REBUILD_CURRENT",
     "REBUILD_TOTALS", "Store", "StoreError", "StoreLockedError", "attach_postgres", "backup_schema_version",
-    "backup_while_open", "default_path", "is_postgres", "open_store", "restore_database", "shown_path",
+    "backup_while_open", "default_path", "is_postgres", "open_store", "restore_database", "shown_path", "store_as_of",
 ]  # fmt: skip

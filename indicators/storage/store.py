@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 from indicators.domain.accounts import Actor, require
@@ -25,7 +26,7 @@ from indicators.storage.connection import (
     default_path,
     is_postgres,
 )
-from indicators.storage.current import CurrentMixin
+from indicators.storage.current import CURRENT_SELECT, REBUILD_TOTALS, CurrentMixin
 from indicators.storage.demo import DemoMixin
 from indicators.storage.reviews import ReviewsMixin
 from indicators.storage.schema import MIGRATIONS, SchemaMixin
@@ -34,7 +35,7 @@ from indicators.storage.targets import TargetsMixin
 from indicators.storage.tasks import TasksMixin
 from indicators.storage.units import UnitsMixin
 
-__all__ = ["Store", "open_store", "restore_database"]
+__all__ = ["Store", "open_store", "restore_database", "store_as_of"]
 
 
 # Each part before the parts it builds on (Python's method order requires it); only `Connection`
@@ -57,6 +58,8 @@ class Store(
 ):
     """A database (a DuckDB file, `:memory:` or a postgresql:// URL), opened and migrated."""
 
+    as_of: datetime | None = None  # set on a copy made by `store_as_of`: the moment its figures show
+
     def __init__(self, path: str | os.PathLike = ":memory:"):
         super().__init__(path)
         self.migrate()
@@ -78,6 +81,38 @@ def open_store(path: str | os.PathLike | None = None) -> Store:
             if key != ":memory:":
                 _connections[key] = store
         return store
+
+
+# The figures as they stood at a moment: the revisions of batches written by then and not yet
+# reverted by then (submissions are append-only, so this is exact)
+_CURRENT_AS_OF = CURRENT_SELECT.format(keys="").replace(
+    "FROM live_submissions s",
+    "FROM (SELECT s.* FROM submissions s JOIN batches b ON b.id = s.batch_id WHERE b.created_at <= $moment "
+    "AND s.batch_id NOT IN (SELECT batch_id FROM batch_reverts WHERE reverted_at <= $moment)) s",
+)
+_COPIED_AS_IS = ("units", "targets", "settings", "task_revisions", "task_notes")
+
+
+def store_as_of(source: Store, moment: datetime) -> Store:
+    """A read-only copy in memory of `source` with its figures as they stood at `moment` (the
+    commune's local time): every metric and view run on it gives the figures of that moment. Units,
+    targets, settings and tasks are today's."""
+    snapshot = Store(":memory:")
+    with source.cursor() as cur:
+        tables = {name: cur.execute(f"SELECT * FROM {name}").fetch_arrow_table() for name in _COPIED_AS_IS}
+        tables["current_submissions"] = cur.execute(_CURRENT_AS_OF, {"moment": moment}).fetch_arrow_table()
+    with snapshot.transaction() as cur:
+        for name, table in tables.items():
+            cur.execute(f"DELETE FROM {name}")
+            cur.register("copied", table)
+            try:
+                cur.execute(f"INSERT INTO {name} SELECT * FROM copied")
+            finally:
+                cur.unregister("copied")
+        for statement in REBUILD_TOTALS:
+            cur.execute(statement)
+    snapshot.as_of = moment
+    return snapshot
 
 
 def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike, actor: Actor) -> Path | None:

@@ -1,0 +1,65 @@
+"""The figures as they stood at a moment (issue 23, item 5): `store_as_of` recomputes them exactly
+from the append-only revisions."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from indicators import metrics
+from indicators.domain import clock
+from indicators.domain.accounts import Actor
+from indicators.ingest import import_file
+from indicators.storage import store_as_of
+from tests.support import ADMIN
+
+MARCH = "2026-03"
+COMMUNE = "01310"
+
+
+def _send(store, value: int, reason: str | None = None):
+    data = ("ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
+            f"{MARCH},BG01,TT_HO_DUOC_HUONG_DAN,{value},100,,\n{MARCH},BG02,TT_HO_DUOC_HUONG_DAN,50,100,,\n")  # fmt: skip
+    report = import_file(store, f"bg_{value}.csv", data.encode(), ADMIN, reason=reason)
+    assert report.ok, report.issues
+    time.sleep(0.01)  # batches a moment apart
+    return report
+
+
+def _value(store) -> float:
+    table = metrics.commune_summary(store, MARCH, COMMUNE).set_index("indicator_code")
+    return float(table.loc["TT_HO_DUOC_HUONG_DAN", "value"])
+
+
+def test_the_figures_at_a_moment_follow_imports_and_reverts(store):
+    _send(store, 40)
+    after_first = clock.now()
+    time.sleep(0.01)
+    second = _send(store, 60)
+    after_second = clock.now()
+    time.sleep(0.01)
+    store.revert_batch(second.batch_id, ADMIN)
+    assert _value(store_as_of(store, after_first)) == 45.0  # (40 + 50) / 200
+    assert _value(store_as_of(store, after_second)) == 55.0  # (60 + 50) / 200: the revert came later
+    assert _value(store_as_of(store, clock.now())) == _value(store) == 45.0
+    assert store_as_of(store, after_first - timedelta(days=1)).current_submissions().empty
+
+
+def test_the_figures_at_a_moment_equal_the_store_now_everywhere(store):
+    _send(store, 40)
+    now = store_as_of(store, clock.now() + timedelta(seconds=1))
+    mine, theirs = metrics.commune_summary(store, MARCH, COMMUNE), metrics.commune_summary(now, MARCH, COMMUNE)
+    assert mine.equals(theirs)
+    assert metrics.completeness(store, MARCH, COMMUNE).equals(metrics.completeness(now, MARCH, COMMUNE))
+
+
+def test_an_issued_report_holds_the_figures_as_of_its_issue(store):
+    _send(store, 40)
+    figures = metrics.commune_summary(store, MARCH, COMMUNE).set_index("indicator_code")["value"].dropna().to_dict()
+    store.issue_report(MARCH, COMMUNE, b"docx", b"xlsx", figures, Actor("lanhdao", "lanh_dao"))
+    issued = store.issued_report(MARCH, COMMUNE)
+    time.sleep(0.01)
+    _send(store, 70, reason="Thôn Cậy đếm lại")  # a change after the issue
+    assert _value(store) == 60.0
+    then = metrics.commune_summary(store_as_of(store, issued["issued_at"]), MARCH, COMMUNE)
+    assert then.set_index("indicator_code")["value"].dropna().to_dict() == issued["figures"]
