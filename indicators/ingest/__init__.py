@@ -1,4 +1,9 @@
-"""Importing submission files: read, lay out, validate, compare, then write all or nothing."""
+"""Importing submission files: read, lay out, validate, compare, then write all or nothing.
+
+Here: reading (read), layout (layout, columns, numbers), the import's rules stated once (rules), the
+row check (validate) and column check (fast) derived from them, and the units and task files
+(units_file, tasks_file). It may import domain, storage and metrics; never streamlit, views, render, cli.
+"""
 
 from __future__ import annotations
 

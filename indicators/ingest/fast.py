@@ -1,32 +1,32 @@
-"""Column-wise validation of files whose every row is clean: the common case, and a city's files.
+"""Column-wise check of long-layout files: the common case, and a city's files.
 
 `validate_records` checks a file row by row and explains every problem. Most files have none, and
-checking 9.000 rows one by one costs seconds, so a long-layout file is first checked here a column at
-a time, each distinct value once (a file repeats a few months, units and codes thousands of times).
-The rules are the same functions the row-by-row check calls (`parse_period`, `UnitMatcher`,
-`match_indicator`, `parse_number`, the rules of `SubmissionRow`, written again with numpy). At the
-first row that is not plainly clean (an error, a blank template row, a duplicate…) this gives up and
-returns None: the row-by-row check then runs on the whole file and explains what it finds. A test
-checks that both give the same rows on clean files.
+reading 9.000 rows one by one costs seconds, so a long-layout file is first checked here a column
+at a time: the cell rules of `rules` run once per distinct value of a column (a file repeats a few
+months, units and codes thousands of times) and the row rules (`rules.verdicts`) on whole columns,
+the same rules the row check applies. A file with no error and nothing to warn about (a blank
+template row, a repeated row) gives its rows here (`clean_rows`); any other gives None, and the row
+check then runs on the whole file and explains what it finds. `check_columns` also finds, column-wise,
+the cells the row check blames (`ColumnCheck.error_cells`): a property test checks that both checks
+accept and refuse the same files, give the same rows and blame the same cells (tests/test_ingest_rules.py).
 """
 
 from __future__ import annotations
 
-from typing import get_args
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from indicators.domain import catalog, periods
-from indicators.domain.text import nfc, unsafe_text
-from indicators.domain.units import UnitLevel
-from indicators.ingest.layout import find_layout
-from indicators.ingest.numbers import NumberProblem, parse_number
+import indicators.ingest.rules as rules
+from indicators.ingest.columns import COLUMN_VI
+from indicators.ingest.layout import find_layout, only_prefill, ref
 from indicators.ingest.read import Sheet
-from indicators.ingest.validate import ROW_COLUMNS, Context
+from indicators.ingest.rules import Context
+from indicators.ingest.validate import ROW_COLUMNS
 
 _COLUMNS = ["ky_bao_cao", "don_vi", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "ghi_chu"]
-_NOT_CLEAN = object()
 
 
 def _blank(column: pd.Series, trimmed: bool = False) -> np.ndarray:
@@ -55,6 +55,11 @@ class _Distinct:
         results[:] = [fn(value) for value in self.values]
         return results
 
+    def each_pair(self, fn) -> tuple[list, list]:
+        """`fn` of each distinct value when it gives two results: two lists."""
+        found = [fn(value) for value in self.values]
+        return [a for a, _ in found], [b for _, b in found]
+
     def rows(self, results: np.ndarray) -> np.ndarray:
         return results[self.codes]
 
@@ -62,10 +67,25 @@ class _Distinct:
         """For each row, a number that is equal for rows whose results are equal."""
         return pd.factorize(results)[0][self.codes]
 
-    def categories(self, results: np.ndarray) -> pd.Categorical:
-        """For each row its result, as `validate.KEY_TEXT` columns are kept (sorted categories)."""
+    def categories(self, results: np.ndarray, rows=slice(None)) -> pd.Categorical:
+        """For each of `rows` its result, as `validate.KEY_TEXT` columns are kept (sorted categories)."""
         distinct = pd.Categorical(results)
-        return pd.Categorical.from_codes(distinct.codes[self.codes], distinct.categories)
+        return pd.Categorical.from_codes(distinct.codes[self.codes[rows]], distinct.categories)
+
+
+def _text(values: list) -> np.ndarray:
+    """Texts (or None) as an array of objects."""
+    return np.array(values, dtype=object)
+
+
+def _told(problems: list) -> np.ndarray:
+    """Which of the distinct values has a problem (`rules.Problem`)."""
+    return np.array([p is not None for p in problems], dtype=bool)
+
+
+def _stops(problems: list) -> np.ndarray:
+    """Which of the distinct values has a problem that stops its row's other checks."""
+    return np.array([p is not None and p.blocks for p in problems], dtype=bool)
 
 
 def _plain(column: _Distinct) -> bool:
@@ -74,9 +94,10 @@ def _plain(column: _Distinct) -> bool:
     return all(v is None or isinstance(v, str) for v in column.values)
 
 
-def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
-    """The raw cells of every long-layout sheet, one column per field; None if a sheet is wide."""
-    parts = []
+def _table(sheets: list[Sheet]) -> tuple[pd.DataFrame, dict[str, dict[str, str]]] | None:
+    """The raw cells of every long-layout sheet, one column per field, and each sheet's columns as
+    the user sees them ({field: "D (tu_so)"}); None if a sheet is wide or no sheet has rows."""
+    parts, shown = [], {}
     for sheet in sheets:
         layout = find_layout(sheet)
         if layout is None:
@@ -84,6 +105,8 @@ def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
         kind, header_row, columns = layout
         if kind != "long":
             return None
+        header = sheet.rows[header_row]
+        shown[sheet.name] = {**COLUMN_VI, **{name: ref(i, header[i]) for i, name in columns.items()}}
         if header_row + 1 >= len(sheet.rows):
             continue
         if sheet.frame is not None:  # a CSV file read column-wise: its cells are already clean
@@ -104,88 +127,136 @@ def _table(sheets: list[Sheet]) -> pd.DataFrame | None:
     if not parts:
         return None
     table = pd.concat(parts, ignore_index=True)
-    return table if len(table) else None
+    return (table, shown) if len(table) else None
 
 
-def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
-    """The validated rows (as `validate_records` gives them) when every row is clean, else None.
+@dataclass
+class ColumnCheck:
+    """What the rules say of a file's rows, column-wise: `errors` {field: the rows whose cell of
+    that field the row check blames}, `skipped` unfilled template rows, `repeated` the later rows of
+    a repeated key (`conflicting` those with other figures: an error), and `rows()` the valid rows
+    as the row check gives them."""
 
-    Each check runs once per distinct value of a column; only the results are spread to the rows."""
-    t = _table(sheets)
-    if t is None:
+    table: pd.DataFrame
+    shown: dict[str, dict[str, str]]
+    errors: dict[str, np.ndarray]
+    skipped: np.ndarray
+    repeated: np.ndarray
+    conflicting: np.ndarray
+    rows: Callable[[], pd.DataFrame]
+
+    @property
+    def clean(self) -> bool:
+        """No error and nothing to warn about: the row check would say nothing."""
+        return not (self.skipped.any() or self.repeated.any() or self.refused)
+
+    @property
+    def refused(self) -> bool:
+        """An error in a cell, or no row filled in: the row check refuses the file."""
+        return any(m.any() for m in (*self.errors.values(), self.conflicting)) or bool(self.skipped.all())
+
+    def error_cells(self) -> set[tuple[str, int, str]]:
+        """(sheet, row, column as the user sees it) of every cell the row check reports an error in."""
+        sheet, row = self.table["sheet"].to_numpy(object), self.table["source_row"].to_numpy(int)
+        cells = {(sheet[i], int(row[i]), self.shown[sheet[i]][name])
+                 for name, found in self.errors.items() for i in np.flatnonzero(found)}  # fmt: skip
+        # a repeated key is told in the indicator's column by its name (which rows: the message says)
+        return cells | {(sheet[i], int(row[i]), COLUMN_VI["ma_chi_tieu"]) for i in np.flatnonzero(self.conflicting)}
+
+
+def check_columns(sheets: list[Sheet], ctx: Context) -> ColumnCheck | None:
+    """The rules applied column-wise; None when the file is not for this check (no long-layout
+    rows, a wide sheet, or a workbook's typed cells)."""
+    found = _table(sheets)
+    if found is None:
         return None
+    t, shown = found
     cols = {name: _Distinct(t[name]) for name in _COLUMNS}
     if not all(_plain(cols[name]) for name in _COLUMNS):
         return None  # a workbook's typed cells: row by row
-    blank = {name: cols[name].rows(cols[name].each(lambda v: v is None or not v.strip(), bool))
-             for name in ("tu_so", "gia_tri", "ghi_chu")}  # fmt: skip
-    if (blank["tu_so"] & blank["gia_tri"] & blank["ghi_chu"]).any():
-        return None  # an unfilled template row, or a note without a figure: the row-by-row check says so
+    by_period, by_unit, by_item = (cols[name].rows for name in ("ky_bao_cao", "don_vi", "ma_chi_tieu"))
 
-    current = periods.period_of(ctx.now.date())
-    period = cols["ky_bao_cao"].each(lambda v: None if v is None else periods.parse_period(v))
-    if any(p is None or p > current for p in period):
-        return None
+    # cell rules, once per distinct value: values, and whether a problem is told, and whether it stops the row
+    period, period_problem = cols["ky_bao_cao"].each_pair(lambda v: rules.period_cell(v, ctx))
+    unit, unit_problem = cols["don_vi"].each_pair(lambda v: rules.unit_cell(v, ctx))
+    item, item_problem = cols["ma_chi_tieu"].each_pair(rules.indicator_cell)
+    amounts, amount_problem, blank = {}, {}, {}
+    for name in rules.AMOUNTS:
+        values = cols[name].values
+        parsed = [rules.amount_cell(value) for value in values]
+        number = np.fromiter((number for number, _ in parsed), float, len(parsed))
+        amounts[name] = cols[name].rows(number)
+        amount_problem[name] = cols[name].rows(np.fromiter((kind is not None for _, kind in parsed), bool, len(parsed)))
+        empty = np.zeros(len(values), dtype=bool)  # a blank cell reads as no number (NaN): only those are asked
+        empty[np.isnan(number)] = [rules.blank(values[i]) for i in np.flatnonzero(np.isnan(number))]
+        blank[name] = cols[name].rows(empty)
+    blank["ghi_chu"] = cols["ghi_chu"].rows(cols["ghi_chu"].each(rules.blank, bool))
+    skipped = _unfilled(cols, blank, item)
 
-    def unit_of(value):
-        if value is None:
-            return None
-        found = ctx.matcher.candidates(str(value))
-        if len(found) != 1:
-            return None
-        unit = ctx.by_code[found[0]]
-        if not unit.active or (ctx.allowed is not None and unit.code not in ctx.allowed):
-            return None
-        return unit.code
+    # row rules, on whole columns
+    level = rules.LEVEL_NUMBER
+    parsed = rules.Rows(
+        num=amounts["tu_so"], den=amounts["mau_so"], val=amounts["gia_tri"],
+        ratio=by_item(np.array([i is not None and i.is_ratio for i in item], dtype=bool)),
+        unit_level=by_unit(np.array([-1 if u is None else level[u.level] for u in unit], dtype=int)),
+        indicator_level=by_item(np.array([-1 if i is None else level[i.level] for i in item], dtype=int)),
+    )  # fmt: skip
+    blocked = (skipped | by_period(_stops(period_problem)) | by_unit(_stops(unit_problem))
+               | by_item(_stops(item_problem)) | np.logical_or.reduce(list(amount_problem.values())))  # fmt: skip
+    verdicts = rules.verdicts(parsed, blocked)
+    errors = {"ky_bao_cao": by_period(_told(period_problem)), "don_vi": by_unit(_told(unit_problem)) | verdicts.level,
+              "ma_chi_tieu": by_item(_told(item_problem)), **amount_problem}  # fmt: skip
+    for i, rule in enumerate(rules.FIGURES):
+        errors[rule.column] = errors[rule.column] | (verdicts.figure == i)
+    errors = {name: found & ~skipped for name, found in errors.items()}
 
-    units = cols["don_vi"].each(unit_of)
-    codes = cols["ma_chi_tieu"].each(lambda v: None if v is None else catalog.match_indicator(str(v)))
-    if any(u is None for u in units) or any(c is None for c in codes):
-        return None
-    items = [catalog.indicator(c) for c in codes]  # per distinct value, as everything below
-    # each row's unit and indicator of one level, compared as small numbers, not a million strings
-    level_number = {level: i for i, level in enumerate(get_args(UnitLevel))}
-    unit_level = [level_number[ctx.by_code[u].level] for u in units]
-    indicator_level = [level_number[i.level] for i in items]
-    if (cols["don_vi"].rows(np.array(unit_level)) != cols["ma_chi_tieu"].rows(np.array(indicator_level))).any():
-        return None
-
-    def number(value):
-        if value is not None and value.isdigit() and value.isascii():  # most cells: a whole number
-            return float(value)
-        try:
-            result = parse_number(value)
-        except NumberProblem:
-            return _NOT_CLEAN
-        return np.nan if result is None else result
-
-    amounts = {}
-    for name in ("tu_so", "mau_so", "gia_tri"):
-        parsed = cols[name].each(number)
-        if any(result is _NOT_CLEAN for result in parsed):
-            return None
-        amounts[name] = cols[name].rows(parsed.astype(float))
-    num, den, val = amounts["tu_so"], amounts["mau_so"], amounts["gia_tri"]
-    ratio = cols["ma_chi_tieu"].rows(np.array([i.is_ratio for i in items], dtype=bool))
-    with np.errstate(invalid="ignore"):
-        if (num < 0).any() or (den < 0).any() or (val < 0).any():
-            return None
-        whole = lambda a: np.isnan(a) | (a == np.floor(a))  # noqa: E731
-        ratio_ok = ~np.isnan(num) & ~np.isnan(den) & whole(num) & whole(den) & (num <= den)
-        count_ok = ~np.isnan(val) & whole(val)
-        if not np.where(ratio, ratio_ok, count_ok).all():
-            return None
-        value = np.where(ratio, np.where(den > 0, 100 * num / np.where(den > 0, den, 1), np.nan), val)
-    note = cols["ghi_chu"].each(lambda v: "" if v is None else nfc(unsafe_text(v)))
+    # the file's rule: one row per (period, unit, indicator)
+    kept = slice(None) if verdicts.kept.all() else np.flatnonzero(verdicts.kept)  # the clean case: no copies
+    numerator, denominator, value = (a[kept] for a in rules.figures(parsed))
+    period = _text(period)
+    unit_code, code = (_text([None if v is None else v.code for v in values]) for values in (unit, item))
     key = np.zeros(len(t), dtype=np.int64)  # one number per (period, unit, indicator)
-    for column, results in (("ky_bao_cao", period), ("don_vi", units), ("ma_chi_tieu", codes)):
+    for column, results in (("ky_bao_cao", period), ("don_vi", unit_code), ("ma_chi_tieu", code)):
         key = key * (len(cols[column].values) + 1) + cols[column].same(results)
-    if pd.Index(key).has_duplicates:
-        return None
-    # the new arrays as they are (copying a million rows into pandas' blocks: 0,3 s)
-    return pd.DataFrame({
-        "period": cols["ky_bao_cao"].categories(period), "unit_code": cols["don_vi"].categories(units),
-        "indicator_code": cols["ma_chi_tieu"].categories(codes), "numerator": np.where(ratio, num, np.nan),
-        "denominator": np.where(ratio, den, np.nan), "value": value, "note": cols["ghi_chu"].categories(note),
-        "sheet": t["sheet"].to_numpy(object, copy=True), "source_row": t["source_row"].to_numpy(int, copy=True),
-    }, columns=ROW_COLUMNS, copy=False)  # fmt: skip
+    repeated, conflicting = np.zeros(len(t), dtype=bool), np.zeros(len(t), dtype=bool)
+    twice = rules.duplicates(key[kept], numerator, denominator, value)
+    if twice is not None:
+        at = np.arange(len(t))[kept]
+        repeated[at[twice.later]] = True
+        conflicting[at[twice.later & twice.conflict]] = True
+
+    def rows() -> pd.DataFrame:
+        # the new arrays as they are (copying a million rows into pandas' blocks: 0,3 s)
+        note = cols["ghi_chu"].each(rules.note_cell)
+        return pd.DataFrame({
+            "period": cols["ky_bao_cao"].categories(period, kept),
+            "unit_code": cols["don_vi"].categories(unit_code, kept),
+            "indicator_code": cols["ma_chi_tieu"].categories(code, kept),
+            "numerator": numerator, "denominator": denominator, "value": value,
+            "note": cols["ghi_chu"].categories(note, kept),
+            "sheet": t["sheet"].to_numpy(object, copy=True)[kept], "source_row": t["source_row"].to_numpy(int)[kept],
+        }, columns=ROW_COLUMNS, copy=False)  # fmt: skip
+
+    return ColumnCheck(table=t, shown=shown, errors=errors, skipped=skipped, repeated=repeated,
+                       conflicting=conflicting, rows=rows)  # fmt: skip
+
+
+def _unfilled(cols: dict[str, _Distinct], blank: dict[str, np.ndarray], item: np.ndarray) -> np.ndarray:
+    """The rows `rules.unfilled` skips. Whether a yes/no indicator's denominator is only the
+    template's is asked once per distinct (indicator, denominator) of rows without other figures."""
+    maybe = np.flatnonzero(blank["tu_so"] & ~blank["mau_so"] & blank["gia_tri"] & blank["ghi_chu"])
+    prefill_only = np.zeros(len(blank["tu_so"]), dtype=bool)
+    if len(maybe):
+        pairs = np.stack([cols["ma_chi_tieu"].codes[maybe], cols["mau_so"].codes[maybe]], axis=1)
+        distinct, at = np.unique(pairs, axis=0, return_inverse=True)
+        answer = np.array([item[i] is not None and only_prefill(item[i].code, {"tu_so": None, "mau_so": cols["mau_so"].values[d]})
+                           for i, d in distinct], dtype=bool)  # fmt: skip
+        prefill_only[maybe] = answer[at.ravel()]
+    return rules.unfilled(blank["tu_so"], blank["mau_so"], blank["gia_tri"], blank["ghi_chu"], prefill_only)
+
+
+def clean_rows(sheets: list[Sheet], ctx: Context) -> pd.DataFrame | None:
+    """The validated rows (as `validate_records` gives them) when the file has no error and
+    nothing to warn about, else None (the row check then explains)."""
+    checked = check_columns(sheets, ctx)
+    return checked.rows() if checked is not None and checked.clean else None

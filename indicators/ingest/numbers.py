@@ -51,4 +51,7 @@ def parse_number(value: object) -> float | None:
         text = text.replace(".", "")
     if not _PLAIN.match(text):
         raise NumberProblem("text")
-    return float(text)
+    number = float(text)
+    if math.isinf(number):  # 309 digits or more: beyond any figure, and beyond a float
+        raise NumberProblem("text")
+    return number

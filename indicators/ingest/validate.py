@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
+import indicators.ingest.rules as rules
 from indicators.domain import catalog, format, periods
-from indicators.domain.catalog import LEVEL_VI
-from indicators.domain.models import Issue, SubmissionRow
-from indicators.domain.settings import Settings
-from indicators.domain.text import nfc, unsafe_text
-from indicators.domain.units import OrgUnit, UnitMatcher
+from indicators.domain.models import Issue
 from indicators.ingest.columns import COLUMN_VI
 from indicators.ingest.layout import Record, only_prefill
-from indicators.ingest.numbers import NumberProblem, parse_number
+from indicators.ingest.rules import Context
 
 CHANGES = ["new", "changed", "unchanged"]  # a row against the stored value of its key
 ROW_COLUMNS = [
@@ -31,146 +25,58 @@ ROW_COLUMNS = [
 KEY_TEXT = ["period", "unit_code", "indicator_code", "note"]
 
 
-@dataclass
-class Context:
-    units: list[OrgUnit]
-    settings: Settings
-    now: datetime
-    allowed: set[str] | None = None  # the units the importing account may write for (None: all)
-    actor_label: str = ""
-    matcher: UnitMatcher | None = None  # built from `units` unless given
-
-    def __post_init__(self) -> None:
-        self.matcher = self.matcher or UnitMatcher(self.units)
-        self.by_code = self.matcher.units
-
-
-def _suggest(names: list[str]) -> str:
-    return f" Có phải: {', '.join(names)}?" if names else ""
-
-
 def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame, list[Issue]]:
-    """Every record checked; every problem reported, not just the first."""
+    """Every record checked; every problem reported, not just the first.
+
+    The cell rules read each record's cells; the row rules (`rules.verdicts`) then judge all the
+    records at once; each record's problems are told in its order, as it was always read."""
     issues: list[Issue] = []
-    rows: list[dict] = []
-    current_period = periods.period_of(ctx.now.date())
-
-    def error(record: Record, column: str, message: str) -> None:
-        issues.append(Issue("error", message, record.row, record.column(column), record.sheet))
-
     blank_rows: list[Record] = []
+    filled: list[Record] = []
+    cells: list[tuple] = []  # of each filled record: period, unit, indicator, the problems of its cells
+    amounts: list[list[float]] = []  # of each filled record: its three figures (NaN when empty)
     for record in records:
         # a template row left without any figure or note was simply not filled in
         if _unfilled(record):
             blank_rows.append(record)
             continue
-        ok = True
-        raw_period = record.value("ky_bao_cao")
-        period = periods.parse_period(raw_period)
-        if raw_period is None:
-            error(record, "ky_bao_cao", "Thiếu kỳ báo cáo (ví dụ 2026-03 hoặc 3/2026).")
-            ok = False
-        elif period is None:
-            error(
-                record, "ky_bao_cao",
-                f"Kỳ báo cáo “{raw_period}” không hợp lệ: viết dạng 2026-03, 3/2026 hoặc Tháng 3/2026.",
-            )  # fmt: skip
-            ok = False
-        elif period > current_period:
-            error(
-                record, "ky_bao_cao",
-                f"Kỳ báo cáo {format.month(period)} chưa tới (hôm nay là {format.day(ctx.now)}).",
-            )  # fmt: skip
-            ok = False
+        period, period_problem = rules.period_cell(record.value("ky_bao_cao"), ctx)
+        unit, unit_problem = rules.unit_cell(record.value("don_vi"), ctx)
+        item, item_problem = rules.indicator_cell(record.value("ma_chi_tieu"))
+        numbers, number_problems = [], []
+        for column in rules.AMOUNTS:
+            raw = record.value(column)
+            number, kind = rules.amount_cell(raw)
+            numbers.append(number)
+            if kind is not None:
+                number_problems.append(rules.amount_problem(raw, column, kind, item))
+        problems = [p for p in (period_problem, unit_problem, item_problem) if p is not None]
+        filled.append(record)
+        cells.append((period, unit, item, problems, number_problems))
+        amounts.append(numbers)
 
-        unit = None
-        raw_unit = record.value("don_vi")
-        if raw_unit is None:
-            error(record, "don_vi", "Thiếu tên hoặc mã đơn vị (thôn).")
-            ok = False
-        else:
-            found = ctx.matcher.candidates(str(raw_unit))
-            if not found:
-                names = [ctx.by_code[c].label for c in ctx.matcher.suggestions(str(raw_unit))]
-                error(record, "don_vi", f"Không có đơn vị “{raw_unit}” trong danh mục.{_suggest(names)}")
-                ok = False
-            elif len(found) > 1:
-                labels = ", ".join(f"{ctx.by_code[c].label} (mã {c})" for c in found)
-                error(record, "don_vi", f"Tên “{raw_unit}” trùng nhiều đơn vị: {labels}. Hãy ghi mã.")
-                ok = False
-            else:
-                unit = ctx.by_code[found[0]]
-                if not unit.active:
-                    error(record, "don_vi", f"{unit.label} đã ngừng hoạt động (sáp nhập hoặc chia tách).")
-                elif ctx.allowed is not None and unit.code not in ctx.allowed:
-                    error(record, "don_vi", f"Tài khoản “{ctx.actor_label}” không được giao nhập số liệu "
-                                            f"cho {unit.label}.")  # fmt: skip
-                    ok = False
-
-        item = None
-        raw_code = record.value("ma_chi_tieu")
-        if raw_code is None:
-            error(record, "ma_chi_tieu", "Thiếu mã chỉ tiêu.")
-            ok = False
-        else:
-            code = catalog.match_indicator(str(raw_code))
-            if code is None:
-                near = catalog.indicator_suggestions(str(raw_code))
-                error(record, "ma_chi_tieu", f"Không có chỉ tiêu “{raw_code}”.{_suggest(near)}")
-                ok = False
-            else:
-                item = catalog.indicator(code)
-
-        if unit is not None and item is not None and unit.level != item.level:
-            error(
-                record, "don_vi",
-                f"Chỉ tiêu {item.code} do cấp {LEVEL_VI[item.level].lower()} báo cáo, "
-                f"không phải {unit.label}.",
-            )  # fmt: skip
-            ok = False
-
-        amounts: dict[str, float | None] = {}
-        for column in ("tu_so", "mau_so", "gia_tri"):
-            try:
-                amounts[column] = parse_number(record.value(column))
-            except NumberProblem as problem:
-                ok = False
-                raw = record.value(column)
-                if problem.kind == "percent" and (item is None or item.is_ratio):
-                    error(
-                        record, column,
-                        f"“{raw}” là tỷ lệ phần trăm. Chỉ tiêu tỷ lệ cần tử số và mẫu số "
-                        "(số đếm được), ứng dụng tự tính tỷ lệ.",
-                    )  # fmt: skip
-                else:
-                    error(record, column, f"“{raw}” không phải là số.")
-        if not ok:
-            continue
-        assert item is not None and unit is not None and period is not None
-        if item.is_ratio and amounts["tu_so"] is None and amounts["mau_so"] is None:
-            if amounts["gia_tri"] is not None:
-                error(
-                    record, "gia_tri",
-                    f"{item.code} là chỉ tiêu tỷ lệ: cần nhập tử số ({item.numerator_vi}) và mẫu số "
-                    f"({item.denominator_vi}), không nhập giá trị hay tỷ lệ %.",
-                )  # fmt: skip
-                continue
-        note = record.value("ghi_chu")
-        try:
-            row = SubmissionRow(
-                period=period,
-                unit_code=unit.code,
-                indicator_code=item.code,
-                numerator=amounts["tu_so"],
-                denominator=amounts["mau_so"],
-                value=amounts["gia_tri"],
-                note=nfc(unsafe_text(note)) if note is not None else "",
-            )
-        except ValidationError as exc:
-            for problem in exc.errors():
-                error(record, problem["type"], problem["msg"])
-            continue
-        rows.append({**row.model_dump(), "sheet": record.sheet, "source_row": record.row})
+    rows = _rows(cells, amounts)
+    blocked = np.array([any(p.blocks for p in (*c[3], *c[4])) for c in cells], dtype=bool)
+    verdicts = rules.verdicts(rows, blocked)
+    level, figure, kept = verdicts.level.tolist(), verdicts.figure.tolist(), verdicts.kept.tolist()
+    stored = zip(*(a.tolist() for a in rules.figures(rows)))  # (numerator, denominator, value) of each row
+    valid: list[dict] = []
+    for i, (record, (period, unit, item, problems, number_problems), figures) in enumerate(zip(filled, cells, stored)):
+        said = [(p.column, p.say()) for p in problems]
+        one = rules.One(unit, item, *(None if a != a else a for a in amounts[i]))  # NaN: empty
+        if level[i]:
+            said.append((rules.LEVEL.column, rules.LEVEL.message(one)))
+        said += [(p.column, p.say()) for p in number_problems]
+        if figure[i] >= 0:
+            rule = rules.FIGURES[figure[i]]
+            said.append((rule.column, rule.message(one)))
+        issues += [Issue("error", message, record.row, record.column(column), record.sheet) for column, message in said]
+        if kept[i]:
+            valid.append({
+                "period": period, "unit_code": unit.code, "indicator_code": item.code,
+                **{name: None if x != x else x for name, x in zip(("numerator", "denominator", "value"), figures)},
+                "note": rules.note_cell(record.value("ghi_chu")), "sheet": record.sheet, "source_row": record.row,
+            })  # fmt: skip
 
     if blank_rows:
         listed = ", ".join(str(r.row) for r in blank_rows[:20]) + ("…" if len(blank_rows) > 20 else "")
@@ -178,59 +84,67 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
             issues.append(Issue("error", "Tệp chưa có số liệu nào: các dòng đều để trống tử số, mẫu số và giá trị."))
         else:
             issues.append(Issue("warning", f"{len(blank_rows)} dòng không có số liệu nên được bỏ qua (dòng {listed})."))
-    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype({name: "category" for name in KEY_TEXT})
-    issues += _duplicates(frame, records)
+    frame = pd.DataFrame(valid, columns=ROW_COLUMNS).astype({name: "category" for name in KEY_TEXT})
+    issues += _duplicates(frame)
     if any(issue.severity == "error" for issue in issues):
         return frame, issues
     frame = frame.drop_duplicates(["period", "unit_code", "indicator_code"], keep="first")
     return frame.reset_index(drop=True), issues
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+def _rows(cells: list[tuple], amounts: list[list[float]]) -> rules.Rows:
+    """The records' parsed values column-wise, for the row rules."""
+    figures = np.array(amounts, dtype=float).reshape(len(amounts), len(rules.AMOUNTS))
+    level = rules.LEVEL_NUMBER
+    return rules.Rows(
+        num=figures[:, 0], den=figures[:, 1], val=figures[:, 2],
+        ratio=np.array([item is not None and item.is_ratio for _, _, item, *_ in cells], dtype=bool),
+        unit_level=np.array([-1 if unit is None else level[unit.level] for _, unit, *_ in cells], dtype=int),
+        indicator_level=np.array([-1 if item is None else level[item.level] for _, _, item, *_ in cells], dtype=int),
+    )  # fmt: skip
 
 
 def _unfilled(record: Record) -> bool:
     """No figure and no note (a yes/no indicator's prefilled denominator 1 alone is no answer)."""
-    if not all(_blank(record.value(c)) for c in ("tu_so", "gia_tri", "ghi_chu")):
+    value = record.value
+    numerator, value_, note = rules.blank(value("tu_so")), rules.blank(value("gia_tri")), rules.blank(value("ghi_chu"))
+    if not (numerator and value_ and note):  # most rows: a figure (`rules.unfilled` is then False)
         return False
-    if _blank(record.value("mau_so")):
-        return True
-    code = catalog.match_indicator(str(record.value("ma_chi_tieu") or ""))
-    return code is not None and only_prefill(code, {"tu_so": None, "mau_so": record.value("mau_so")})
+    denominator = rules.blank(value("mau_so"))
+    code = None if denominator else catalog.match_indicator(str(value("ma_chi_tieu") or ""))
+    prefill_only = code is not None and only_prefill(code, {"tu_so": None, "mau_so": value("mau_so")})
+    return bool(rules.unfilled(numerator, denominator, value_, note, prefill_only))
 
 
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None or (isinstance(a, float) and np.isnan(a)):
-        return (a is None or (isinstance(a, float) and np.isnan(a))) and (
-            b is None or (isinstance(b, float) and np.isnan(b))
-        )
-    return abs(a - b) < 1e-9
-
-
-def _duplicates(frame: pd.DataFrame, records: list[Record]) -> list[Issue]:
+def _duplicates(frame: pd.DataFrame) -> list[Issue]:
     """Identical repeated rows are a warning (kept once); conflicting ones an error."""
+    key = np.zeros(len(frame), dtype=np.int64)  # one number per (period, unit, indicator)
+    for column in ("period", "unit_code", "indicator_code"):
+        at, values = pd.factorize(frame[column])
+        key = key * (len(values) + 1) + at
+    figures = (frame[name].to_numpy(float, na_value=np.nan) for name in ("numerator", "denominator", "value"))
+    found = rules.duplicates(key, *figures)
+    if found is None:
+        return []
     issues: list[Issue] = []
-    key = ["period", "unit_code", "indicator_code"]
-    dup = frame[frame.duplicated(key, keep=False)]
-    for (period, unit, code), group in dup.groupby(key, sort=False, observed=True):  # categories: only those present
-        first = group.iloc[0]
-        where = ", ".join(str(r) for r in group["source_row"])
-        conflict = any(
-            not (_same(r.numerator, first.numerator) and _same(r.denominator, first.denominator)
-                 and _same(r.value, first.value))
-            for r in group.itertuples()
-        )  # fmt: skip
-        for r in group.iloc[1:].itertuples():
-            if conflict:
+    source_row, sheet = frame["source_row"].tolist(), frame["sheet"].tolist()
+    groups: dict[int, list[int]] = {}
+    for i in np.flatnonzero(found.group >= 0):
+        groups.setdefault(int(found.group[i]), []).append(i)
+    for at in groups.values():  # in the order of their first rows
+        first = at[0]
+        where = ", ".join(str(source_row[i]) for i in at)
+        for i in at[1:]:
+            if found.conflict[i]:
+                period, unit, code = (frame[c].iat[i] for c in ("period", "unit_code", "indicator_code"))
                 message = (
                     f"{code} của đơn vị {unit}, {format.month(period)} xuất hiện nhiều lần với số "
                     f"liệu khác nhau (dòng {where}). Hãy giữ một dòng đúng."
                 )
-                issues.append(Issue("error", message, r.source_row, COLUMN_VI["ma_chi_tieu"], r.sheet))
+                issues.append(Issue("error", message, source_row[i], COLUMN_VI["ma_chi_tieu"], sheet[i]))
             else:
-                message = f"Dòng trùng lặp với dòng {first.source_row}; chỉ nhập một lần."
-                issues.append(Issue("warning", message, r.source_row, "", r.sheet))
+                message = f"Dòng trùng lặp với dòng {source_row[first]}; chỉ nhập một lần."
+                issues.append(Issue("warning", message, source_row[i], "", sheet[i]))
     return issues
 
 
