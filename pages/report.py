@@ -1,10 +1,12 @@
-"""Báo cáo tháng: the Word report for the city by the 20th, its Excel annex, and its settings."""
+"""Báo cáo tháng: the Word report for the city by the 20th, its Excel annex, issuing it (which
+closes the month), the reports issued so far, and the report's settings."""
 
 
 import streamlit as st
 from pydantic import ValidationError
 
 from indicators.domain import clock, format
+from indicators.domain.errors import PermissionDenied, StoreError
 from indicators.views import report
 from pages._shared import actor, can, empty_state, period_select, require_page, root_select, store
 
@@ -12,6 +14,9 @@ st.title("Báo cáo tháng gửi thành phố")
 require_page("download", "Báo cáo tháng")
 if empty_state():
     st.stop()
+flash = st.session_state.pop("report_flash", None)
+if flash:
+    st.success(flash, icon=":material/task_alt:")
 
 period = period_select(st.sidebar)
 root = root_select()
@@ -22,6 +27,8 @@ st.write(
 )
 
 charts = st.checkbox("Chèn biểu đồ vào báo cáo", value=True, help="Xuất biểu đồ mất thêm khoảng 10–20 giây.")
+st.caption("“Lập báo cáo” để xem trước, chưa khóa tháng; bản gửi thành phố là bản phát hành, "
+           "được lưu nguyên vẹn trong danh sách “Báo cáo đã phát hành”.")  # fmt: skip
 if st.button("Lập báo cáo", type="primary"):
     with st.spinner("Đang lập báo cáo…"):
         st.session_state["report"] = {
@@ -41,8 +48,73 @@ if made and made["period"] == period:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )  # fmt: skip
 
+
+
+def _forget_issue() -> None:
+    st.session_state.pop("issue_pending", None)
+
+
+@st.dialog("Phát hành báo cáo tháng", on_dismiss=_forget_issue)
+def confirm_issue(prompt: report.IssuePrompt) -> None:
+    for text in prompt.question:
+        st.markdown(text)
+    st.caption("Báo cáo có biểu đồ (lập mất thêm 10–20 giây)." if charts
+               else "Báo cáo không chèn biểu đồ (ô “Chèn biểu đồ vào báo cáo” đang bỏ chọn).")  # fmt: skip
+    with st.container(horizontal=True):
+        confirmed = st.button("Xác nhận phát hành", type="primary", key="issue_confirm")
+        cancelled = st.button("Hủy", key="issue_cancel")
+    if cancelled:
+        _forget_issue()
+        st.rerun()
+    if confirmed:
+        try:
+            with st.spinner("Đang lập và phát hành báo cáo…"):
+                version = report.issue_report(store(), period, root, actor(), clock.today(), with_charts=charts)
+        except (StoreError, PermissionDenied) as exc:
+            st.error(str(exc))
+            return
+        _forget_issue()
+        st.session_state["report_flash"] = report.issued_message(period, version)
+        st.rerun()
+
+
+if can("issue_report"):
+    st.subheader("Phát hành báo cáo")
+    prompt = report.issue_prompt(store(), period, root)
+    st.caption(prompt.state)
+    if st.button(prompt.button, key="issue_open", icon=":material/send:"):
+        st.session_state["issue_pending"] = (period, root.code)
+    if st.session_state.get("issue_pending") == (period, root.code):
+        confirm_issue(prompt)
+
+st.subheader("Báo cáo đã phát hành")
+issued = report.issued_list(store(), root)
+if issued.empty:
+    st.write(f"{root.label} chưa phát hành báo cáo tháng nào.")
+else:
+    st.dataframe(issued, hide_index=True, column_order=[c for c in issued.columns if c not in ("period", "version")])
+    keys = [f"{p}/{v}" for p, v in zip(issued["period"], issued["version"])]
+    labels = {k: report.issued_label(row) for k, (_, row) in zip(keys, issued.iterrows())}
+    default = next((k for k in keys if k.startswith(f"{period}/")), keys[0])  # this month's latest
+    chosen = st.selectbox("Tải bản đã phát hành", keys, index=keys.index(default), format_func=labels.get,
+                          key="issued_choice")  # fmt: skip
+    month, version = chosen.split("/")
+    stored = store().issued_report(month, root.code, int(version))
+    with st.container(horizontal=True):
+        st.download_button(
+            f"Báo cáo bản {version} (.docx)", stored["docx"], report.issued_file_name(month, int(version), "docx"),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="issued_docx",
+            icon=":material/download:", on_click="ignore",
+        )  # fmt: skip
+        st.download_button(
+            f"Phụ lục bản {version} (.xlsx)", stored["xlsx"], report.issued_file_name(month, int(version), "xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="issued_xlsx",
+            icon=":material/download:", on_click="ignore",
+        )  # fmt: skip
+    st.caption(f"Tệp tải về đúng từng byte như khi phát hành (SHA-256 .docx: {stored['docx_sha256']}).")
+
 if not can("edit_settings"):
-    st.caption(f"Người ký: {settings.signer_title.title()} {settings.signer_name or '(chưa đặt)'} · "
+    st.caption(f"Người ký: {settings.signer_title.capitalize()} {settings.signer_name or '(chưa đặt)'} · "
                "Quản trị viên sửa thông tin trên báo cáo.")  # fmt: skip
     st.stop()
 with st.expander("Thông tin trên báo cáo (cơ quan ban hành, người ký, nơi nhận)"):

@@ -109,6 +109,9 @@ def build() -> None:
     para(doc, "BÁO CÁO", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
     para(doc, "{{ subtitle }}", 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
     para(doc, "{{ intro }}", indent=True)
+    para(doc, "{%p if replaces_text %}")
+    para(doc, "{{ replaces_text }}", italic=True, indent=True)
+    para(doc, "{%p endif %}")
     para(doc, "{%p if demo %}")
     para(doc, "(Báo cáo lập từ DỮ LIỆU MẪU, không phải số liệu thật.)", 13, italic=True)
     para(doc, "{%p endif %}")
@@ -162,13 +165,33 @@ def build() -> None:
     para(doc, "- {{ line }}", indent=True)
     para(doc, "{%p endfor %}")
 
-    para(doc, "VI. NHIỆM VỤ ĐẾN HẠN, QUÁ HẠN", bold=True)
+    # Earlier months' figures changed after their report (always there: "none" is news too)
+    para(doc, "VI. ĐIỀU CHỈNH SỐ LIỆU CÁC THÁNG TRƯỚC", bold=True)
+    para(doc, "{{ adjustments_text }}", indent=True)
+    para(doc, "{%p if adjustments %}")
+    headers = ["TT", "Tháng", "Đơn vị", "Chỉ tiêu", "Số liệu cũ → mới", "Người điều chỉnh, lý do"]
+    table = doc.add_table(rows=3, cols=len(headers))
+    table.style = "Table Grid"
+    for i, text in enumerate(headers):
+        cell_text(table.rows[0].cells[i], text, 11, bold=True)
+    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for a in adjustments %}")
+    fields = ["{{ loop.index }}", "{{ a.month }}", "{{ a.unit }}", "{{ a.indicator }}", "{{ a.change }}", "{{ a.note }}"]
+    row = table.add_row()
+    for i, text in enumerate(fields):
+        cell_text(row.cells[i], text, 11, align=WD_ALIGN_PARAGRAPH.CENTER if i in (0, 1) else WD_ALIGN_PARAGRAPH.LEFT)
+    end = table.add_row()
+    end.cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    table._tbl.remove(table.rows[2]._tr)
+    set_widths(table, [Mm(9), Mm(18), Mm(24), Mm(46), Mm(32), Mm(36)])
+    para(doc, "{%p endif %}")
+
+    para(doc, "VII. NHIỆM VỤ ĐẾN HẠN, QUÁ HẠN", bold=True)
     para(doc, "{{ tasks_text }}", indent=True)
     para(doc, "{%p for line in task_lines %}")
     para(doc, "- {{ line }}", indent=True)
     para(doc, "{%p endfor %}")
 
-    para(doc, "VII. PHƯƠNG HƯỚNG, KIẾN NGHỊ", bold=True)
+    para(doc, "VIII. PHƯƠNG HƯỚNG, KIẾN NGHỊ", bold=True)
     para(doc, "{{ proposals }}", indent=True)
 
     # Recipients | signature

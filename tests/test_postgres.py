@@ -382,7 +382,7 @@ def test_the_monthly_report_and_its_annex_from_postgres(pg_url, demo_file):
         assert "tháng 11/2026" in text
         assert text == "\n".join(p.text for p in Document(io.BytesIO(same)).paragraphs)
         sheets = load_workbook(io.BytesIO(report.annex_xlsx(store, PERIOD, root))).sheetnames
-        assert len(sheets) == 4
+        assert len(sheets) == 5
     finally:
         store.close()
         file_store.close()

@@ -145,7 +145,7 @@ def test_annex_holds_every_figure_and_is_formula_safe(tmp_path):
     )
     assert import_file(store, "a.csv", csv, admin("test"), now=datetime(2026, 3, 10)).status == "imported"
     workbook = load_workbook(io.BytesIO(report.annex_xlsx(store, "2026-03")))
-    assert workbook.sheetnames == ["Chỉ tiêu", "Theo thôn", "Nộp số liệu", "Số liệu gốc"]
+    assert workbook.sheetnames == ["Chỉ tiêu", "Theo thôn", "Nộp số liệu", "Số liệu gốc", "Điều chỉnh"]
     summary = {row[1]: row for row in workbook["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
     assert summary["CQ_VNEID_MUC_2"][6] == 66.9
     assert summary["TT_TIN_BAI"][6] == 4

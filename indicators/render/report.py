@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from indicators.domain import format
 from indicators.domain.text import safe_text
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 from indicators.render import charts
@@ -53,7 +54,8 @@ def docx_bytes(context: dict, with_charts: bool = True, template: Path = TEMPLAT
         pngs = figure_pngs(report_figures(context))
         context["chart_groups"] = InlineImage(document, io.BytesIO(pngs[0]), width=Mm(160))
         context["chart_trend"] = InlineImage(document, io.BytesIO(pngs[1]), width=Mm(160))
-    context.pop("_view")
+    for key in [k for k in context if k.startswith("_")]:  # the view models behind the text
+        context.pop(key)
     document.render(context, autoescape=True)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -84,11 +86,12 @@ def _sheet(workbook: Workbook, title: str, frame: pd.DataFrame, percent_columns:
 
 
 def annex_bytes(period: str, summary: pd.DataFrame, hamlets: pd.DataFrame, completeness: pd.DataFrame,
-                current: pd.DataFrame, names: dict[str, str]) -> bytes:  # fmt: skip
+                current: pd.DataFrame, names: dict[str, str], adjustments: pd.DataFrame | None = None) -> bytes:  # fmt: skip
     """The annex workbook from the month's tables: every figure, formatted, safe against formula
     injection. `summary` is `metrics.commune_summary`, `hamlets` `metrics.member_table`,
-    `completeness` `metrics.completeness`, `current` the month's current submissions and `names`
-    unit code -> label."""
+    `completeness` `metrics.completeness`, `current` the month's current submissions, `names`
+    unit code -> label and `adjustments` the earlier months' figures changed after their report
+    (`views.report.adjustments`; the sheet "Điều chỉnh" is there, with its header, when empty)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     _sheet(workbook, "Chỉ tiêu", pd.DataFrame({
@@ -120,6 +123,26 @@ def annex_bytes(period: str, summary: pd.DataFrame, hamlets: pd.DataFrame, compl
         "Ghi chú": current["note"], "Nhận lúc": current["first_received_at"].astype(str),
         "Số lần nộp": current["revisions"],
     }))  # fmt: skip
+    _sheet(workbook, "Điều chỉnh", _adjustment_frame(adjustments))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _adjustment_frame(adjustments: pd.DataFrame | None) -> pd.DataFrame:
+    """The sheet "Điều chỉnh": one row per earlier month's figure changed after its report."""
+    a = adjustments if adjustments is not None else pd.DataFrame()
+
+    def column(name: str) -> pd.Series:
+        return a[name] if name in a else pd.Series(dtype=object)
+
+    return pd.DataFrame({
+        "Kỳ báo cáo": column("period"), "Mã đơn vị": column("unit_code"), "Đơn vị": column("unit_name"),
+        "Mã chỉ tiêu": column("indicator_code"), "Chỉ tiêu": column("name_vi"),
+        "Tử số cũ": column("old_numerator"), "Mẫu số cũ": column("old_denominator"),
+        "Giá trị cũ": column("old_value").astype(float).round(2), "Tử số mới": column("numerator"),
+        "Mẫu số mới": column("denominator"), "Giá trị mới": column("value").astype(float).round(2),
+        "Người điều chỉnh": column("who"),
+        "Điều chỉnh lúc": column("created_at").map(lambda t: format.timestamp(pd.Timestamp(t).to_pydatetime())),
+        "Lý do": column("reason"),
+    })  # fmt: skip
