@@ -76,6 +76,15 @@ if not files:
     st.caption("Tệp được kiểm tra trước; chưa có gì được ghi cho đến khi bấm **Nhập số liệu**.")
     st.stop()
 
+
+def _finish(results: list[tuple[str, str]]) -> None:
+    """Start again with an empty uploader; the summaries are shown at the top after the reload."""
+    st.session_state["upload_results"] = results
+    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+    st.session_state["upload_checked"] = {}
+    st.rerun()
+
+
 # Dry runs are kept per file content (sha256), so reruns do not validate again; they are redone
 # only when the data in the store changed since (new, changed and unchanged counts depend on it).
 checked: dict[str, dict] = st.session_state.setdefault("upload_checked", {})
@@ -99,24 +108,33 @@ for file in files:
     reports.append(entry)
 
     report = entry["report"]
+    closed = upload.closed_refusal(report) is not None  # a closed month: may be imported with a reason
     with st.container(border=True):
         st.markdown(f":material/description: **{file.name}**")
         kind, text = upload.upload_message(report)
         getattr(st, kind)(text)
-        if report.issues:
-            label = f"{format.number(len(report.errors))} lỗi, {format.number(len(report.warnings))} cảnh báo"
-            st.caption(f"Các vấn đề tìm thấy ({label}):")
-            issues = upload.issues_table(report)
+        issues = upload.issues_table(report)
+        if len(issues):
+            st.caption(upload.issues_caption(report))
             if len(issues) <= 40:  # a table wraps long messages; a long list scrolls instead
                 st.table(issues, hide_index=True)
             else:
                 st.dataframe(issues, hide_index=True, height=400)
-        if report.ok and not report.rows.empty:
+        if (report.ok or closed) and not report.rows.empty:
             with st.expander(
                 f"Xem trước {format.number(len(report.rows))} số liệu", expanded=len(files) == 1
             ):
                 preview = upload.preview_table(report, list(names.values()))
                 st.dataframe(preview, hide_index=True, height=min(360, 38 + 35 * len(preview)))
+        if closed:
+            reason = st.text_input(upload.LATE_REASON_LABEL, key=f"late_reason_{sha}", help=upload.LATE_REASON_HELP,
+                                   max_chars=upload.LATE_REASON_MAX)  # fmt: skip
+            if st.button("Nhập kèm lý do", key=f"late_import_{sha}", icon=":material/upload:"):
+                late = import_file(s, entry["name"], entry["data"], actor(), now=clock.now(), reason=reason)
+                if late.ok:
+                    _finish([upload.upload_message(late)])
+                kind, text = upload.late_import_message(late)
+                getattr(st, kind)(text)
 
 for sha in set(checked) - {e["sha"] for e in reports}:  # files removed from the uploader
     del checked[sha]
@@ -125,14 +143,11 @@ for sha in set(checked) - {e["sha"] for e in reports}:  # files removed from the
 to_import = [e for e in reports if e["report"].status == "dry_run"]
 rejected = [e for e in reports if e["report"].status == "rejected"]
 st.subheader("3. Nhập vào cơ sở dữ liệu")
+closed_files = sum(upload.closed_refusal(e["report"]) is not None for e in rejected)
 if not to_import:
-    st.info("Không có tệp nào có số liệu mới để nhập." if not rejected else
-            "Chưa có tệp hợp lệ để nhập: sửa các lỗi ở trên rồi tải lên lại.")  # fmt: skip
+    st.info(upload.nothing_to_import_text(len(rejected), closed_files))
     st.stop()
-note = f"Sẽ nhập {format.number(len(to_import))} tệp hợp lệ"
-if rejected:
-    note += f"; bỏ qua {format.number(len(rejected))} tệp bị từ chối"
-st.caption(note + ". Mỗi tệp thành một lô, có thể hoàn tác ở trang **Lịch sử**.")
+st.caption(upload.import_note(len(to_import), len(rejected), closed_files))
 if st.button("Nhập số liệu", type="primary", key="confirm_import", icon=":material/upload:"):
     bar = st.progress(0.0, text="Đang nhập số liệu…")
     results = []
@@ -141,8 +156,4 @@ if st.button("Nhập số liệu", type="primary", key="confirm_import", icon=":
         report = import_file(s, entry["name"], entry["data"], actor(), now=clock.now())
         results.append(upload.upload_message(report))
     bar.progress(1.0, text="Đã nhập xong.")
-    # Start again with an empty uploader; the summaries are shown at the top after the reload
-    st.session_state["upload_results"] = results
-    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
-    st.session_state["upload_checked"] = {}
-    st.rerun()
+    _finish(results)

@@ -18,6 +18,11 @@ def _add_import(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     imp.add_argument("files", nargs="+")
     imp.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
     imp.add_argument(
+        "--reason", default=None,
+        help="lý do điều chỉnh sau phát hành: cần khi tệp thay đổi số liệu của tháng đã khóa (báo cáo tháng đã "
+             "phát hành); số liệu được ghi kèm lý do và đưa vào báo cáo tháng sau",
+    )  # fmt: skip
+    imp.add_argument(
         "--user", default=None, help="tên người nhập ghi vào lô (mặc định: tài khoản hệ điều hành)"
     )
 
@@ -30,10 +35,14 @@ def _import(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: 
             print(f"Không tìm thấy tệp {name}.", file=out)
             status = REJECTED
             continue
-        report = import_file(store, path.name, path.read_bytes(), actor, dry_run=args.dry_run)
+        report = import_file(
+            store, path.name, path.read_bytes(), actor, dry_run=args.dry_run, reason=args.reason
+        )
         print_report(report, out)
         if not report.ok:
             status = REJECTED
+        if not report.ok and report.closed and not (args.reason or "").strip():
+            print(f'  Để nhập kèm lý do: import {name} --reason "lý do điều chỉnh"', file=out)
     return status
 
 

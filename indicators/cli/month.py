@@ -1,9 +1,10 @@
-"""Closing the month (issue 23): `month status`, `month approve` and `month return`.
+"""Closing the month (issue 23): `month status`, `month approve`, `month return` and `month open`.
 
 Where each reporting unit's month stands (chưa nộp, đã nộp, trả lại, đã duyệt: rules in
 `indicators.domain.review`), and the review itself through `Store.review_month`, all or nothing.
 A refusal of the store (no figures to review, a blank reason, no right) propagates to `main`,
-which prints its Vietnamese message and exits 1 with nothing written.
+which prints its Vietnamese message and exits 1 with nothing written. `month open` lets one unit
+change its closed month (its report issued) for a few days, through `Store.open_month`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import pandas as pd
 
 from indicators import metrics
 from indicators.cli.common import OK, REJECTED, Command, Handler, period, top_unit
-from indicators.domain import accounts, format
+from indicators.domain import accounts, clock, format
 from indicators.domain.catalog import LEVEL_VI
 from indicators.domain.review import STATE_VI, clean_reason
 from indicators.storage import Store
+from indicators.storage.closing import MAX_OPEN_DAYS
 
 _STATUS_HELP = "tình trạng duyệt số liệu tháng của từng thôn/xã"
 _APPROVE_HELP = "duyệt số liệu tháng của một đơn vị hoặc mọi đơn vị đang chờ duyệt"
@@ -30,12 +32,17 @@ _APPROVE_EPILOG = (
     "được duyệt. Dùng --dry-run để chỉ xem danh sách đó mà không ghi gì."
 )
 _RETURN_HELP = "trả lại số liệu tháng của một đơn vị, kèm lý do để đơn vị sửa"
+_OPEN_HELP = "mở bổ sung tháng đã khóa cho một đơn vị trong vài ngày"
+_OPEN_EPILOG = (
+    "Tháng đã khóa khi báo cáo tháng đã phát hành (`report --issue`). Trong số ngày mở, đơn vị nhập "
+    "lại số liệu tháng đó mà không cần --reason; hết hạn, tháng tự khóa lại."
+)
 _MAX_WARNINGS = 5  # warning texts shown per import batch; the rest are counted
 
 
 def _add_month(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     month = sub.add_parser(
-        "month", parents=[common], help="chốt số liệu tháng: xem tình trạng, duyệt, trả lại"
+        "month", parents=[common], help="chốt số liệu tháng: xem tình trạng, duyệt, trả lại, mở bổ sung"
     )
     month_sub = month.add_subparsers(dest="month_command", required=True)
 
@@ -63,6 +70,29 @@ def _add_month(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     back.add_argument(
         "--user", default=None, help="tên người trả lại ghi vào nhật ký (mặc định: tài khoản hệ điều hành)"
     )
+
+    opening = month_sub.add_parser("open", parents=[common], help=_OPEN_HELP, description=_OPEN_HELP,
+                                   epilog=_OPEN_EPILOG)  # fmt: skip
+    opening.add_argument("--period", type=period, required=True, help="kỳ báo cáo YYYY-MM")
+    opening.add_argument("--unit", required=True, help="mã đơn vị được mở bổ sung")
+    opening.add_argument("--days", type=_days, required=True, help=f"số ngày mở, từ 1 đến {MAX_OPEN_DAYS}")
+    opening.add_argument("--reason", required=True, help="lý do mở bổ sung (bắt buộc, ghi vào nhật ký)")
+    opening.add_argument(
+        "--user", default=None, help="tên người mở ghi vào nhật ký (mặc định: tài khoản hệ điều hành)"
+    )
+
+
+def _days(text: str) -> int:
+    """An argparse type: a number of days an opening lasts, 1 to MAX_OPEN_DAYS."""
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"số ngày không hợp lệ: {text!r}") from None
+    if not 1 <= days <= MAX_OPEN_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"số ngày mở bổ sung phải từ 1 đến {MAX_OPEN_DAYS}, không phải {days}"
+        )
+    return days
 
 
 # --- status -----------------------------------------------------------------------------------
@@ -211,7 +241,20 @@ def _return(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: 
     return OK
 
 
-_SUBCOMMANDS: dict[str, Handler] = {"status": _status, "approve": _approve, "return": _return}
+def _open(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
+    code = top_unit(store, args.unit)  # an unknown code is a usage error
+    closed = store.closed_for({(args.period, code)}, clock.now())
+    until = store.open_month(args.period, code, args.days, args.reason, actor)  # refusals reach `main`
+    label = {unit.code: unit.label for unit in store.units()}[code]
+    print(f"Đã mở bổ sung {format.month(args.period).lower()} cho {code} {label} đến {format.timestamp(until)} "
+          f"({format.number(args.days)} ngày). Lý do: {clean_reason(args.reason, required=False)}", file=out)  # fmt: skip
+    if not closed:
+        print(f"Lưu ý: {format.month(args.period).lower()} của {code} hiện chưa khóa (chưa phát hành báo cáo "
+              "tháng); nếu tháng khóa trước hạn trên, đơn vị vẫn nhập được đến hạn đó.", file=out)  # fmt: skip
+    return OK
+
+
+_SUBCOMMANDS: dict[str, Handler] = {"status": _status, "approve": _approve, "return": _return, "open": _open}
 
 
 def _month(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:

@@ -54,6 +54,9 @@ class ImportReport:
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     batch_id: int | None = None
     duplicate_of: int | None = None
+    # the closed (month, unit) pairs the file changes, with why each is closed: refused without a
+    # reason (then the file's only error), stored as a change after the report was issued with one
+    closed: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Issue]:
@@ -238,6 +241,7 @@ def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_
     reason = " ".join((reason or "").split())
     changing = rows[rows["change"] != "unchanged"][["period", "unit_code"]].drop_duplicates()
     closed = store.closed_for(set(zip(changing["period"].astype(str), changing["unit_code"].astype(str))), now)
+    report.closed = closed
     if closed and not reason:
         report.issues.append(Issue("error", closed_message(closed)))
         return report

@@ -11,6 +11,7 @@ import pandas as pd
 
 from indicators import metrics
 from indicators.domain import catalog, format, periods
+from indicators.domain.review import MAX_REASON
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport as _ImportReport
@@ -94,8 +95,62 @@ def csv_template(units: list[OrgUnit], period: str) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+LATE_REASON_LABEL = "Lý do điều chỉnh sau phát hành"
+LATE_REASON_MAX = MAX_REASON
+LATE_REASON_HELP = (
+    "Bắt buộc khi tệp thay đổi số liệu của tháng đã phát hành báo cáo. Số liệu được ghi kèm lý do, báo cáo "
+    "đã phát hành giữ nguyên; thay đổi được đưa vào báo cáo tháng sau."
+)
+
+
+def closed_refusal(report: _ImportReport) -> str | None:
+    """The store's message when a file is refused only because it changes a closed month (its
+    report issued): such a file may be imported with a reason. None otherwise."""
+    if report.status != "rejected" or not report.closed or len(report.errors) != 1:
+        return None
+    return report.errors[0].message
+
+
+def late_import_message(report: _ImportReport) -> tuple[str, str]:
+    """(kind, text) after importing a file of a closed month with the reason typed in: an empty
+    reason gets the store's refusal."""
+    refusal = closed_refusal(report)
+    if refusal:
+        return (
+            "error",
+            f"Chưa nhập tệp “{report.file_name}”: cần ghi lý do điều chỉnh sau phát hành. {refusal}",
+        )
+    return upload_message(report)
+
+
+def nothing_to_import_text(rejected: int, closed: int) -> str:
+    """What section 3 says when no file can be imported as it is."""
+    if closed:
+        return ("Tệp thay đổi số liệu của tháng đã khóa chỉ nhập được kèm lý do: ghi lý do ở trên rồi bấm "
+                "**Nhập kèm lý do**.")  # fmt: skip
+    if rejected:
+        return "Chưa có tệp hợp lệ để nhập: sửa các lỗi ở trên rồi tải lên lại."
+    return "Không có tệp nào có số liệu mới để nhập."
+
+
+def import_note(to_import: int, rejected: int, closed: int) -> str:
+    """What section 3 says above the import button: how many files go in, and which stay out (a
+    closed month's file, among the rejected, is imported on its own with its reason)."""
+    note = f"Sẽ nhập {format.number(to_import)} tệp hợp lệ"
+    if rejected - closed:
+        note += f"; bỏ qua {format.number(rejected - closed)} tệp bị từ chối"
+    if closed:
+        note += (
+            f"; {format.number(closed)} tệp của tháng đã khóa nhập riêng, kèm lý do (nút **Nhập kèm lý do**)"
+        )
+    return note + ". Mỗi tệp thành một lô, có thể hoàn tác ở trang **Lịch sử**."
+
+
 def upload_message(report: _ImportReport) -> tuple[str, str]:
     """(kind, text) of a file's status line: kind is "error", "success" or "info"."""
+    refusal = closed_refusal(report)
+    if refusal:
+        return "error", f"Tệp “{report.file_name}” chưa được nhập. {refusal}"
     if report.status == "rejected":
         return "error", f"{report.summary()} Hãy sửa các lỗi sau rồi tải lên lại."
     if report.status in ("dry_run", "imported"):
@@ -106,13 +161,25 @@ def upload_message(report: _ImportReport) -> tuple[str, str]:
 def issues_table(report: _ImportReport) -> pd.DataFrame:
     """The issues of a file (Mức độ, [Trang tính,] Dòng, Cột, Nội dung), errors first.
 
-    The sheet column is dropped when the file has one sheet (a CSV file, say).
+    The sheet column is dropped when the file has one sheet (a CSV file, say); the refusal of a
+    closed month is left out (the status line says it).
     """
     frame = report.issues_frame()
+    if closed_refusal(report):
+        frame = frame[frame["Mức độ"] != "Lỗi"].reset_index(drop=True)
     frame["Dòng"] = [format.number(v) if pd.notna(v) else "" for v in frame["Dòng"]]
     if frame["Trang tính"].replace("", pd.NA).nunique() <= 1:
         frame = frame.drop(columns=["Trang tính"])
     return frame
+
+
+def issues_caption(report: _ImportReport) -> str:
+    """The line above a file's issues: how many errors and warnings (the closed month's refusal is
+    not counted: the status line says it)."""
+    errors = 0 if closed_refusal(report) else len(report.errors)
+    return (
+        f"Các vấn đề tìm thấy ({format.number(errors)} lỗi, {format.number(len(report.warnings))} cảnh báo):"
+    )
 
 
 def preview_table(report: _ImportReport, units: list[OrgUnit]) -> pd.DataFrame:
