@@ -63,6 +63,10 @@ with approve_tab:
         changed = [names[c] for c in waiting if int(view.units.set_index("unit_code").loc[c, "changed_since_approval"])]
         if changed:
             st.warning("Có số liệu nộp thêm sau lần duyệt trước, nên xem lại trước khi duyệt: " + ", ".join(changed) + ".")
+        notes = review.review_notes(s, period, view.units[view.units["unit_code"].isin(waiting)])
+        if notes:
+            with st.expander(f"Cần lưu ý trước khi duyệt ({len(notes)} dòng)", expanded=len(notes) <= 12):
+                st.text("\n".join(notes))  # plain text: file names and warnings are never markup
         one = st.selectbox("Đơn vị", waiting, format_func=names.get, key="review_one")
         with st.container(horizontal=True):
             if st.button("Duyệt đơn vị này", type="primary", key="review_approve_one", icon=":material/check:"):

@@ -108,7 +108,7 @@ def test_issue_keeps_the_files_and_issued_gives_them_back_byte_for_byte(
     assert (_sha(docx), _sha(xlsx)) == (kept["docx_sha256"], kept["xlsx_sha256"])
     assert docx.read_bytes() == kept["docx"] and xlsx.read_bytes() == kept["xlsx"]
     assert docx.read_bytes()[:2] == b"PK" and xlsx.read_bytes()[:2] == b"PK"
-    assert kept["figures"]["TT_HO_DUOC_HUONG_DAN"] == pytest.approx(40.0)  # the commune summary's values
+    assert kept["figures"]["indicators"]["TT_HO_DUOC_HUONG_DAN"]["value"] == pytest.approx(40.0)  # the summary
     assert set(closed) == {(MARCH, "BG01"), (MARCH, COMMUNE)}, "the month closes for the commune and below"
     lines = out.splitlines()
     assert lines[0] == "Đã phát hành báo cáo Tháng 3/2026 của 01310 Xã Bình Giang: bản 1."

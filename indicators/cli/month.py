@@ -22,6 +22,7 @@ from indicators.domain.catalog import LEVEL_VI
 from indicators.domain.review import STATE_VI, clean_reason
 from indicators.storage import Store
 from indicators.storage.closing import MAX_OPEN_DAYS
+from indicators.views import review
 
 _STATUS_HELP = "tình trạng duyệt số liệu tháng của từng thôn/xã"
 _APPROVE_HELP = "duyệt số liệu tháng của một đơn vị hoặc mọi đơn vị đang chờ duyệt"
@@ -37,7 +38,6 @@ _OPEN_EPILOG = (
     "Tháng đã khóa khi báo cáo tháng đã phát hành (`report --issue`). Trong số ngày mở, đơn vị nhập "
     "lại số liệu tháng đó mà không cần --reason; hết hạn, tháng tự khóa lại."
 )
-_MAX_WARNINGS = 5  # warning texts shown per import batch; the rest are counted
 
 
 def _add_month(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -166,39 +166,6 @@ def _status(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: 
 # --- approve and return -----------------------------------------------------------------------
 
 
-def _notes(store: Store, period: str, rows: pd.DataFrame) -> list[str]:
-    """What a reviewer should know about the months about to be approved: figures missing, sent
-    late or changed since the last approval, and the warnings of the import batches that carry
-    their current figures (a batch may hold figures of several units: listed once)."""
-    notes = []
-    for r in rows.itertuples():
-        unit = f"{r.unit_code} {r.unit_name}"
-        expected, changed, late = _count(r.expected), _count(r.changed_since_approval), _count(r.late)
-        if changed:
-            notes.append(f"{unit}: {format.number(changed)} số liệu thay đổi sau lần duyệt trước")
-        if expected > _count(r.submitted):
-            missing = expected - _count(r.submitted)
-            notes.append(f"{unit}: còn thiếu {format.number(missing)}/{format.number(expected)} số liệu")
-        if late:
-            notes.append(f"{unit}: {format.number(late)} số liệu nộp sau hạn")
-    codes = list(rows["unit_code"])
-    current = store.current_submissions(periods=[period], unit_codes=codes) if codes else pd.DataFrame()
-    carried: dict[int, set[str]] = {}
-    for batch_id, code in zip(current.get("batch_id", []), current.get("unit_code", [])):
-        carried.setdefault(int(batch_id), set()).add(code)
-    for batch_id in sorted(carried):
-        found = store.batches(batch_id=batch_id)
-        warnings = list(found.iloc[0]["warnings"]) if len(found) else []
-        if not warnings:
-            continue
-        notes.append(f"lô #{batch_id} ({found.iloc[0]['file_name']}, số liệu của {', '.join(sorted(carried[batch_id]))}): "
-                     f"{format.number(len(warnings))} cảnh báo khi nhập")  # fmt: skip
-        notes += [f"    {text}" for text in warnings[:_MAX_WARNINGS]]
-        if len(warnings) > _MAX_WARNINGS:
-            notes.append(f"    … và {format.number(len(warnings) - _MAX_WARNINGS)} cảnh báo khác")
-    return notes
-
-
 def _approve(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
     if args.all:
         root = top_unit(store)
@@ -212,7 +179,7 @@ def _approve(store: Store, args: argparse.Namespace, actor: accounts.Actor, out:
         code = top_unit(store, args.unit)  # an unknown code is a usage error
         table = metrics.month_review(store, args.period, code)
         rows = table[table["unit_code"] == code]
-    notes = _notes(store, args.period, rows)
+    notes = review.review_notes(store, args.period, rows)
     names = ", ".join(f"{r.unit_code} {r.unit_name}" for r in rows.itertuples()) or args.unit
     if args.dry_run and (rows.empty or (rows["state"] == "missing").any()):  # what the store would refuse
         print(f"Đơn vị {args.unit} chưa nộp số liệu {format.month(args.period).lower()}: chưa có gì để duyệt.",

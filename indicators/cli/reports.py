@@ -10,8 +10,6 @@ import math
 from pathlib import Path
 from typing import TextIO
 
-import pandas as pd
-
 from indicators import metrics
 from indicators.cli.common import OK, REJECTED, Command, UsageError, period, top_unit
 from indicators.domain import accounts, format
@@ -151,20 +149,6 @@ def _version_text(version: int) -> str:
     return f"bản {version}" + (" (báo cáo thay thế)" if version > 1 else "")
 
 
-def _issue_report(store: Store, period: str, root: OrgUnit, actor: accounts.Actor, with_charts: bool) -> int:
-    """Build the report and its annex as `report` does, and issue them with the figures of the
-    commune summary ({indicator code: value}); returns the version.
-
-    To be replaced by `indicators.views.report.issue_report` once both have landed."""
-    from indicators.views import report
-
-    docx = report.render_docx(store, period, root, with_charts=with_charts)
-    xlsx = report.annex_xlsx(store, period, root)
-    summary = metrics.commune_summary(store, period, root.code)
-    figures = {r.indicator_code: None if pd.isna(r.value) else float(r.value) for r in summary.itertuples()}
-    return store.issue_report(period, root.code, docx, xlsx, figures, actor)
-
-
 def _missing_folder(args: argparse.Namespace) -> str | None:
     """The first file asked for whose folder does not exist (checked before anything is issued)."""
     for name in (args.out, args.annex):
@@ -180,7 +164,9 @@ def _issue(store: Store, args: argparse.Namespace, root: OrgUnit, actor: account
               "Chưa phát hành gì.", file=out)  # fmt: skip
         return REJECTED
     # a refusal (no right) reaches `main`: exit 1, nothing issued
-    version = _issue_report(store, args.period, root, actor, with_charts=not args.no_charts)
+    from indicators.views import report
+
+    version = report.issue_report(store, args.period, root, actor, with_charts=not args.no_charts)
     print(f"Đã phát hành báo cáo {format.month(args.period)} của {root.code} {root.label}: "
           f"{_version_text(version)}.", file=out)  # fmt: skip
     status = _write_issued(store, args, root, version, out)

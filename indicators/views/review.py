@@ -121,3 +121,43 @@ def review_view(store: Store, period: str, root: OrgUnit, today: _date) -> Revie
 def approval_message(count: int, names: list[str]) -> str:
     shown = ", ".join(names[:5]) + (f" và {format.number(len(names) - 5)} đơn vị khác" if len(names) > 5 else "")
     return f"Đã duyệt số liệu của {format.number(count)} đơn vị: {shown}."
+
+
+MAX_WARNINGS_LISTED = 5  # warning texts shown per import batch; the rest are counted
+
+
+def _whole(value) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def review_notes(store: Store, period: str, rows: pd.DataFrame) -> list[str]:
+    """What a reviewer should know about the months about to be approved: figures missing, sent
+    late or changed since the last approval, and the warnings of the import batches that carry
+    their current figures (a batch may hold figures of several units: listed once)."""
+    notes = []
+    for r in rows.itertuples():
+        unit = f"{r.unit_code} {r.unit_name}"
+        expected, changed, late = _whole(r.expected), _whole(r.changed_since_approval), _whole(r.late)
+        if changed:
+            notes.append(f"{unit}: {format.number(changed)} số liệu thay đổi sau lần duyệt trước")
+        if expected > _whole(r.submitted):
+            missing = expected - _whole(r.submitted)
+            notes.append(f"{unit}: còn thiếu {format.number(missing)}/{format.number(expected)} số liệu")
+        if late:
+            notes.append(f"{unit}: {format.number(late)} số liệu nộp sau hạn")
+    codes = list(rows["unit_code"])
+    current = store.current_submissions(periods=[period], unit_codes=codes) if codes else pd.DataFrame()
+    carried: dict[int, set[str]] = {}
+    for batch_id, code in zip(current.get("batch_id", []), current.get("unit_code", [])):
+        carried.setdefault(int(batch_id), set()).add(code)
+    for batch_id in sorted(carried):
+        found = store.batches(batch_id=batch_id)
+        warnings = list(found.iloc[0]["warnings"]) if len(found) else []
+        if not warnings:
+            continue
+        notes.append(f"lô #{batch_id} ({found.iloc[0]['file_name']}, số liệu của {', '.join(sorted(carried[batch_id]))}): "
+                     f"{format.number(len(warnings))} cảnh báo khi nhập")  # fmt: skip
+        notes += [f"    {text}" for text in warnings[:MAX_WARNINGS_LISTED]]
+        if len(warnings) > MAX_WARNINGS_LISTED:
+            notes.append(f"    … và {format.number(len(warnings) - MAX_WARNINGS_LISTED)} cảnh báo khác")
+    return notes
