@@ -52,12 +52,13 @@ def month_state(figures: int, last_batch: int | None, review: Review | None,
     return "approved" if review.action == "approve" else "returned"
 
 
-def clean_reason(text: str | None, required: bool) -> str:
-    """A review's reason, trimmed; ValueError with a Vietnamese message when it is missing or too
-    long."""
+def clean_reason(text: str | None, required: bool,
+                 missing: str = "Cần ghi lý do trả lại để thôn biết phải sửa gì.") -> str:  # fmt: skip
+    """A reason (a return's, an opening's, a late change's), trimmed; ValueError with a Vietnamese
+    message when it is `missing` or too long."""
     reason = nfc(" ".join((text or "").split()))
     if required and not reason:
-        raise ValueError("Cần ghi lý do trả lại để thôn biết phải sửa gì.")
+        raise ValueError(missing)
     if len(reason) > MAX_REASON:
         raise ValueError(f"Lý do dài quá {MAX_REASON} ký tự.")
     return reason

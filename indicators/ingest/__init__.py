@@ -18,6 +18,7 @@ import pandas as pd
 from indicators.domain import clock, format, periods
 from indicators.domain.accounts import Actor, allowed_units, require
 from indicators.domain.models import Issue
+from indicators.domain.review import clean_reason
 from indicators.ingest.fast import clean_rows
 from indicators.ingest.layout import sheet_records
 from indicators.ingest.read import ReadError, Sheet, read_tables
@@ -238,7 +239,11 @@ def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_
     if duplicate is not None:
         report.status, report.duplicate_of = "duplicate", duplicate
         return report
-    reason = " ".join((reason or "").split())
+    try:
+        reason = clean_reason(reason, required=False)
+    except ValueError as exc:
+        report.issues.append(Issue("error", str(exc)))
+        return report
     changing = rows[rows["change"] != "unchanged"][["period", "unit_code"]].drop_duplicates()
     closed = store.closed_for(set(zip(changing["period"].astype(str), changing["unit_code"].astype(str))), now)
     report.closed = closed

@@ -88,9 +88,9 @@ class ClosingMixin(UnitsMixin, AuditMixin):
         if not 1 <= int(days) <= MAX_OPEN_DAYS:
             raise StoreError(f"Số ngày mở bổ sung phải từ 1 đến {MAX_OPEN_DAYS}.")
         try:
-            reason = clean_reason(reason, required=True)
-        except ValueError:
-            raise StoreError("Cần ghi lý do mở bổ sung số liệu.") from None
+            reason = clean_reason(reason, required=True, missing="Cần ghi lý do mở bổ sung số liệu.")
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
         with self.transaction() as cur:
             if unit_code not in self._parents(cur):
                 raise StoreError(f"Không có đơn vị mã {unit_code}.")
