@@ -69,3 +69,33 @@ def test_an_issued_report_holds_the_figures_as_of_its_issue(store):
         assert kept["value"] == (None if row.value != row.value else row.value), row.indicator_code
         assert kept["status"] == row.status
     assert issued["figures"]["indicators"]["TT_HO_DUOC_HUONG_DAN"]["value"] == 45.0
+
+
+def test_summary_as_of_on_the_command_line(tmp_path, make_store):
+    import json
+
+    from indicators.cli import main
+    from tests.support import new_db
+
+    db = new_db(tmp_path)
+    store = make_store(db)
+    _send(store, 40)
+    between = clock.now()
+    time.sleep(0.01)
+    _send(store, 60)
+    store.close()
+
+    def value(*extra: str) -> float:
+        import contextlib
+        import io
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["summary", "--period", MARCH, "--json", "--db", str(db), *extra]) == 0
+        rows = {r["code"]: r for r in json.loads(out.getvalue())["indicators"]}
+        return rows["TT_HO_DUOC_HUONG_DAN"]["value"]
+
+    assert value() == 55.0
+    assert value("--as-of", between.isoformat()) == 45.0
+    assert value("--as-of", (between - timedelta(hours=7)).isoformat() + "+00:00") == 45.0  # the same moment in UTC
+    assert main(["summary", "--period", MARCH, "--db", str(db), "--as-of", "hôm qua"]) == 2

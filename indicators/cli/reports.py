@@ -12,10 +12,10 @@ from typing import TextIO
 
 from indicators import metrics
 from indicators.cli.common import OK, REJECTED, Command, UsageError, period, top_unit
-from indicators.domain import accounts, format
+from indicators.domain import accounts, clock, format
 from indicators.domain.units import OrgUnit
 from indicators.render.template import build_template
-from indicators.storage import Store
+from indicators.storage import Store, store_as_of
 
 
 def _add_summary(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -23,6 +23,17 @@ def _add_summary(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     summary.add_argument("--period", type=period, required=True)
     summary.add_argument("--unit", default=None, help="mã đơn vị (mặc định: đơn vị cao nhất)")
     summary.add_argument("--json", action="store_true")
+    summary.add_argument("--as-of", dest="as_of", type=_moment, default=None, metavar="THỜI_ĐIỂM",
+                         help="số liệu như tại thời điểm đó, ví dụ 2026-03-20T10:00+07:00 (không ghi múi giờ: "
+                              "giờ Việt Nam; chỉ ghi ngày: cuối ngày đó)")  # fmt: skip
+
+
+def _moment(text: str):
+    """An argparse type: an ISO date or date-time, as the commune's local time."""
+    try:
+        return clock.parse_moment(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _json_number(value: float) -> float | None:
@@ -31,11 +42,13 @@ def _json_number(value: float) -> float | None:
 
 def _summary(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
     root = top_unit(store, args.unit)
-    table = metrics.commune_summary(store, args.period, root)
+    figures = store_as_of(store, args.as_of) if args.as_of else store
+    table = metrics.commune_summary(figures, args.period, root)
     if args.json:
         payload = {
             "period": args.period,
             "unit": root,
+            **({"as_of": args.as_of.isoformat()} if args.as_of else {}),
             "indicators": [
                 {
                     "code": r.indicator_code,
@@ -52,7 +65,8 @@ def _summary(store: Store, args: argparse.Namespace, actor: accounts.Actor, out:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
         return OK
-    print(f"{format.month(args.period)} — đơn vị {root}", file=out)
+    moment = f" — số liệu tại thời điểm {format.timestamp(args.as_of)}" if args.as_of else ""
+    print(f"{format.month(args.period)} — đơn vị {root}{moment}", file=out)
     for r in table.itertuples():
         print(
             f"{r.indicator_code:<26} {format.indicator_value(r.value, r.kind):>10}  "
