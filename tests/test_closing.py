@@ -108,3 +108,17 @@ def test_months_close_automatically_after_the_set_day_only_when_asked(store, run
     assert run_import(store, "b.csv", _csv("BG01", 41), now=datetime(2026, 3, 25, 23, 0)).ok
     refused = run_import(store, "c.csv", _csv("BG01", 42), now=datetime(2026, 3, 26, 0, 1))
     assert "đã khóa tự động sau ngày 25" in " ".join(i.message for i in refused.errors)
+
+
+def test_an_adjustment_after_the_issue_is_marked_where_its_figure_is_shown(issued):
+    from indicators.domain import catalog
+    from indicators.ingest import import_file
+    from indicators.views import indicator
+
+    assert import_file(issued, "dc.csv", _csv("BG01", 45).encode(), ADMIN, reason="Đếm sót 5 hộ").ok
+    item = catalog.indicator("TT_HO_DUOC_HUONG_DAN")
+    rows = indicator.revision_rows(issued.revisions(item.code), item, {"BG01": "Thôn Cậy", "BG02": "Thôn Bá Thủy"})
+    marked = rows[rows["Tình trạng"].str.contains("điều chỉnh sau phát hành")]
+    assert list(marked["Đơn vị"]) == ["Thôn Cậy"]
+    assert "Lý do điều chỉnh: Đếm sót 5 hộ" in marked.iloc[0]["Ghi chú"]
+    assert len(rows) == 3 and len(marked) == 1, "the figures sent before the issue carry no mark"

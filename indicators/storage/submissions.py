@@ -159,10 +159,12 @@ class SubmissionsMixin(Connection):
                 cur.unregister("ancestry")
 
     def revisions(self, indicator_code: str | None = None, period: str | None = None) -> pd.DataFrame:
-        """Every submitted revision, reverted ones included, newest first."""
-        sql = """SELECT s.*, b.file_name, b.user_name, r.reverted_at IS NOT NULL AS reverted
+        """Every submitted revision, reverted ones included, newest first; `late_reason` is the reason
+        given for changing a closed month (None for the others)."""
+        sql = """SELECT s.*, b.file_name, b.user_name, r.reverted_at IS NOT NULL AS reverted, l.reason AS late_reason
             FROM submissions s JOIN batches b ON b.id = s.batch_id
-            LEFT JOIN batch_reverts r ON r.batch_id = s.batch_id WHERE true"""
+            LEFT JOIN batch_reverts r ON r.batch_id = s.batch_id
+            LEFT JOIN late_changes l ON l.batch_id = s.batch_id WHERE true"""
         params: list = []
         if indicator_code:
             sql += " AND s.indicator_code = ?"

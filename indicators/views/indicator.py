@@ -62,15 +62,23 @@ def revision_rows(revisions: pd.DataFrame, item: catalog.Indicator, names: dict[
         row.update(
             {
                 COL_VALUE: format.indicator_value(r.value, item.kind),
-                "Tình trạng": REVISION_STATE_VI[state],
+                "Tình trạng": REVISION_STATE_VI[state] + (f" · {LATE_MARK}" if _late(r) else ""),
                 "Tệp": r.file_name,
                 "Người nộp": r.user_name,
                 "Thời điểm nhận": format.timestamp(r.received_at),
-                "Ghi chú": r.note or "",
+                "Ghi chú": "; ".join(filter(None, [r.note or "", f"Lý do điều chỉnh: {r.late_reason}" if _late(r) else ""])),
             }
         )
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
+
+
+LATE_MARK = "✎ điều chỉnh sau phát hành"
+
+
+def _late(row) -> bool:
+    reason = getattr(row, "late_reason", None)
+    return isinstance(reason, str) and bool(reason)
 
 
 def _plain(value: float | None) -> str:
