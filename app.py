@@ -5,7 +5,7 @@ import streamlit as st
 from indicators.domain import accounts
 from indicators.storage import StoreError
 from pages import _session
-from pages._shared import demo_banner, store
+from pages._shared import demo_banner, store, unit_levels
 
 st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon=":material/insights:", layout="wide")
 
@@ -30,7 +30,7 @@ def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[s
               if can("import") else []),
             st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon=":material/event_available:", url_path="tinh-hinh-nop"),
             *([st.Page("pages/review.py", title="Duyệt số liệu", icon=":material/fact_check:", url_path="duyet-so-lieu")]
-              if accounts.may_approve(actor, {u.code: u.level for u in store().units()}) else []),
+              if accounts.may_approve(actor, unit_levels()) else []),
             st.Page("pages/history.py", title="Lịch sử", icon=":material/history:", url_path="lich-su"),
             st.Page("pages/catalog.py", title="Danh mục", icon=":material/menu_book:", url_path="danh-muc"),
         ],

@@ -93,12 +93,16 @@ def can(action: str) -> bool:
     return actor().can(action)
 
 
+def unit_levels() -> dict[str, str]:
+    return {u.code: u.level for u in store().units()}
+
+
 def may_update_tasks() -> bool:
-    return accounts.may_update_tasks(actor(), {u.code: u.level for u in store().units()})
+    return accounts.may_update_tasks(actor(), unit_levels())
 
 
 def may_approve() -> bool:
-    return accounts.may_approve(actor(), {u.code: u.level for u in store().units()})
+    return accounts.may_approve(actor(), unit_levels())
 
 
 def require_page(action: str, what: str) -> None:

@@ -60,7 +60,7 @@ with approve_tab:
     if not waiting:
         st.write(f"Không có đơn vị nào chờ duyệt trong {format.month(period)}.")
     else:
-        changed = [names[c] for c in waiting if int(view.units.set_index("unit_code").loc[c, "changed_since_approval"])]
+        changed = view.changed_names(waiting)
         if changed:
             st.warning("Có số liệu nộp thêm sau lần duyệt trước, nên xem lại trước khi duyệt: " + ", ".join(changed) + ".")
         notes = review.review_notes(s, period, view.units[view.units["unit_code"].isin(waiting)])

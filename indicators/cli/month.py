@@ -98,25 +98,21 @@ def _days(text: str) -> int:
 # --- status -----------------------------------------------------------------------------------
 
 
-def _count(value) -> int:
-    return 0 if value is None or pd.isna(value) else int(value)
-
-
 def _when(value) -> str | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
 
 
 def _status_line(r) -> str:
     parts = [r.unit_code, r.unit_name, STATE_VI[r.state],
-             f"{format.number(_count(r.submitted))}/{format.number(_count(r.expected))} số liệu"]  # fmt: skip
-    if not _count(r.submitted):
+             f"{format.number(review.whole(r.submitted))}/{format.number(review.whole(r.expected))} số liệu"]  # fmt: skip
+    if not review.whole(r.submitted):
         parts.append("–")
-    elif _count(r.late):
-        parts.append(f"nộp muộn {format.number(_count(r.late))} số liệu")
+    elif review.whole(r.late):
+        parts.append(f"nộp muộn {format.number(review.whole(r.late))} số liệu")
     else:
         parts.append("đúng hạn")
-    if _count(r.changed_since_approval):
-        parts.append(f"thay đổi sau khi duyệt: {format.number(_count(r.changed_since_approval))} số liệu")
+    if review.whole(r.changed_since_approval):
+        parts.append(f"thay đổi sau khi duyệt: {format.number(review.whole(r.changed_since_approval))} số liệu")
     if r.state in ("approved", "returned") and r.reviewed_by:
         verb = "duyệt" if r.state == "approved" else "trả lại"
         parts.append(f"{verb} bởi {r.reviewed_by} lúc {format.timestamp(r.reviewed_at)}")
@@ -146,8 +142,8 @@ def _status(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: 
     if args.json:
         rows = [
             {"unit": r.unit_code, "name": r.unit_name, "level": r.level, "state": r.state,
-             "changed_since_approval": _count(r.changed_since_approval), "submitted": _count(r.submitted),
-             "expected": _count(r.expected), "late": _count(r.late), "reason": r.reason or "",
+             "changed_since_approval": review.whole(r.changed_since_approval), "submitted": review.whole(r.submitted),
+             "expected": review.whole(r.expected), "late": review.whole(r.late), "reason": r.reason or "",
              "reviewed_by": r.reviewed_by or "", "reviewed_at": _when(r.reviewed_at)}
             for r in table.itertuples()
         ]  # fmt: skip

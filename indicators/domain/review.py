@@ -24,7 +24,7 @@ STATE_VI: dict[str, str] = {
     "approved": "Đã duyệt",
 }
 ReviewAction = Literal["approve", "return"]
-ACTION_VI: dict[str, str] = {"approve": "Duyệt", "return": "Trả lại"}
+REVIEW_ACTION_VI: dict[str, str] = {"approve": "Duyệt", "return": "Trả lại"}
 MAX_REASON = 500
 
 

@@ -6,7 +6,7 @@ Imports only `domain` and `storage`, never Streamlit; its modules import each ot
 
 from __future__ import annotations
 
-from indicators.metrics.review import approved_line, month_review, state_counts
+from indicators.metrics.review import month_review, state_counts
 from indicators.metrics.rollups import (
     commune_summary,
     group_progress,
@@ -50,7 +50,6 @@ __all__ = [
     "Owed",
     "Tree",
     "ancestry",
-    "approved_line",
     "children",
     "commune_summary",
     "completeness",

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from indicators.domain import format
 from indicators.domain.review import STATES, Review, month_state
 from indicators.metrics.submissions import completeness
-from indicators.metrics.unit_tree import member_level
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
 
@@ -57,12 +55,3 @@ def state_counts(table: pd.DataFrame, level: str | None = "hamlet") -> dict[str,
     counts = part["state"].value_counts()
     return {state: int(counts.get(state, 0)) for state in STATES}
 
-
-def approved_line(store: Store, period: str, root: str) -> str:
-    """“12/14 thôn đã duyệt” for a commune; empty for a city (its review is the communes' own)."""
-    if member_level(store, root) != "hamlet":
-        return ""
-    table = month_review(store, period, root)
-    hamlets = table[table["level"] == "hamlet"]
-    approved = int((hamlets["state"] == "approved").sum())
-    return f"{format.number(approved)}/{format.number(len(hamlets))} thôn đã duyệt"

@@ -11,18 +11,15 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from indicators.domain import clock
+from indicators.domain import clock, format
 from indicators.domain.accounts import Actor, require
 from indicators.domain.errors import StoreError
 from indicators.domain.review import clean_reason
+from indicators.domain.settings import Settings
 from indicators.storage.audit import AuditMixin
 from indicators.storage.units import UnitsMixin
 
 MAX_OPEN_DAYS = 31
-
-
-def _month_text(period: str) -> str:
-    return f"Tháng {int(period[5:])}/{period[:4]}"
 
 
 class ClosingMixin(UnitsMixin, AuditMixin):
@@ -47,7 +44,7 @@ class ClosingMixin(UnitsMixin, AuditMixin):
                 [issue_id, period, root_code, version, docx, digests[0], xlsx, digests[1],
                  json.dumps(figures, ensure_ascii=False, default=str, sort_keys=True), actor.label, clock.now()],
             )  # fmt: skip
-            self._audit(cur, actor, "report_issue", f"báo cáo {_month_text(period)} của {root_code}", None,
+            self._audit(cur, actor, "report_issue", f"báo cáo {format.month(period)} của {root_code}", None,
                         {"version": version, "docx_sha256": digests[0], "xlsx_sha256": digests[1]})  # fmt: skip
         return int(version)
 
@@ -133,11 +130,11 @@ class ClosingMixin(UnitsMixin, AuditMixin):
             if node is not None and node in issued.get(period, {}):
                 version, at = issued[period][node]
                 closed[(period, unit)] = (
-                    f"{_month_text(period)} đã khóa: báo cáo tháng (bản {version}) đã phát hành lúc "
+                    f"{format.month(period)} đã khóa: báo cáo tháng (bản {version}) đã phát hành lúc "
                     f"{at:%H:%M %d/%m/%Y}"
                 )
             elif auto_day and now > datetime(int(period[:4]), int(period[5:]), auto_day, 23, 59, 59):
-                closed[(period, unit)] = f"{_month_text(period)} đã khóa tự động sau ngày {auto_day}"
+                closed[(period, unit)] = f"{format.month(period)} đã khóa tự động sau ngày {auto_day}"
         return closed
 
     def closed_for(self, pairs: set[tuple[str, str]], at: datetime) -> dict[tuple[str, str], str]:
@@ -146,8 +143,9 @@ class ClosingMixin(UnitsMixin, AuditMixin):
             return self.closed_units(cur, pairs, at)
 
     def _settings_auto_close_day(self, cur: duckdb.DuckDBPyConnection) -> int | None:
+        # read in the caller's transaction, as `TargetsMixin.settings` reads it
         row = cur.execute("SELECT value FROM settings WHERE key = 'settings'").fetchone()
-        return json.loads(row[0]).get("auto_close_day") if row else None
+        return Settings.model_validate_json(row[0]).auto_close_day if row else None
 
     def closed_months(self, root_code: str) -> list[str]:
         """The months `root_code` has issued a report for, newest first."""

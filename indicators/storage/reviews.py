@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from indicators.domain import clock
+from indicators.domain import clock, format
 from indicators.domain.accounts import Actor, require_approval
 from indicators.domain.errors import StoreError
-from indicators.domain.review import ACTION_VI, ReviewAction, clean_reason
+from indicators.domain.review import REVIEW_ACTION_VI, ReviewAction, clean_reason
 from indicators.storage.audit import AuditMixin
 from indicators.storage.units import UnitsMixin
 
@@ -44,7 +44,7 @@ class ReviewsMixin(UnitsMixin, AuditMixin):
                      reason: str | None = None) -> int:  # fmt: skip
         """Approve or send back the month of each unit in `unit_codes` (one transaction, all or
         none). Each must have figures in the month; a return needs a reason. Returns how many."""
-        if action not in ACTION_VI:
+        if action not in REVIEW_ACTION_VI:
             raise StoreError(f"Thao tác duyệt không hợp lệ: {action}.")
         try:
             reason = clean_reason(reason, required=action == "return")
@@ -63,7 +63,7 @@ class ReviewsMixin(UnitsMixin, AuditMixin):
             empty = [code for code in codes if code not in marks]
             if empty:
                 raise StoreError(
-                    f"Đơn vị {empty[0]} chưa nộp số liệu tháng {int(period[5:])}/{period[:4]}: "
+                    f"Đơn vị {empty[0]} chưa nộp số liệu {format.month(period).lower()}: "
                     "chưa có gì để duyệt hay trả lại."
                 )
             first = self._ids(cur, "review_ids", len(codes))
@@ -87,14 +87,6 @@ class ReviewsMixin(UnitsMixin, AuditMixin):
             " SELECT *, row_number() OVER (PARTITION BY unit_code ORDER BY id DESC) AS rn"
             " FROM month_reviews WHERE period = ?) WHERE rn = 1 ORDER BY unit_code",
             [period],
-        )
-
-    def review_history(self, period: str, unit_code: str) -> pd.DataFrame:
-        """Every review of a unit's month, oldest first."""
-        return self.query_df(
-            "SELECT action, batch_mark, reason, reviewed_by, reviewed_at FROM month_reviews "
-            "WHERE period = ? AND unit_code = ? ORDER BY id",
-            [period, unit_code],
         )
 
     def month_figures(self, period: str) -> pd.DataFrame:

@@ -58,8 +58,6 @@ class Store(
 ):
     """A database (a DuckDB file, `:memory:` or a postgresql:// URL), opened and migrated."""
 
-    as_of: datetime | None = None  # set on a copy made by `store_as_of`: the moment its figures show
-
     def __init__(self, path: str | os.PathLike = ":memory:"):
         super().__init__(path)
         self.migrate()
@@ -111,7 +109,6 @@ def store_as_of(source: Store, moment: datetime) -> Store:
                 cur.unregister("copied")
         for statement in REBUILD_TOTALS:
             cur.execute(statement)
-    snapshot.as_of = moment
     return snapshot
 
 

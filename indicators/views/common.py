@@ -203,3 +203,18 @@ def figure_text(kind: str, numerator, denominator, value) -> str:
 def name_key(values: pd.Series) -> pd.Series:
     """A sort key for unit names: folded, so that accents and case do not change the order."""
     return values.map(lambda v: fold(str(v)))
+
+
+def approved_text(review: pd.DataFrame) -> str:
+    """“12/14 thôn đã duyệt” from a month's review (`metrics.month_review`)."""
+    hamlets = review[review["level"] == "hamlet"] if len(review) else review
+    approved = int((hamlets["state"] == "approved").sum()) if len(hamlets) else 0
+    return f"{format.number(approved)}/{format.number(len(hamlets))} thôn đã duyệt"
+
+
+def approved_line(store: Store, period: str, root: str) -> str:
+    """`approved_text` of a commune's month; empty for a city (its review is the communes' own)."""
+    if metrics.member_level(store, root) != "hamlet":
+        return ""
+    return approved_text(metrics.month_review(store, period, root))
+

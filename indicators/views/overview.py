@@ -12,6 +12,7 @@ from indicators.domain import catalog, clock, periods, tasks
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
+from indicators.views.common import approved_line
 
 
 @dataclass
@@ -63,7 +64,7 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
         behind=metrics.members_behind(store, period, root.code),
         groups=metrics.group_progress(store, period, root.code, table),
         overdue_tasks=overdue_tasks(store, today or clock.today()),
-        approved=metrics.approved_line(store, period, root.code),
+        approved=approved_line(store, period, root.code),
     )
 
 

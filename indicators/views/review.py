@@ -15,7 +15,7 @@ from indicators.domain.review import STATE_VI
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
-from indicators.views.common import Deadline, deadline_info, timestamp_text
+from indicators.views.common import Deadline, approved_text, deadline_info, timestamp_text
 
 # One symbol per state, so that colour is never the only cue (the same on every page)
 STATE_SYMBOLS = {"missing": "○", "submitted": "◐", "returned": "↩", "approved": "✔"}
@@ -37,15 +37,15 @@ class ReviewView:
     parents: dict[str, str | None]  # every unit's parent, for who may approve what
     levels: dict[str, str]
 
-    def _hamlets(self) -> pd.DataFrame:
-        return self.units[self.units["level"] == "hamlet"] if len(self.units) else self.units
-
     @property
     def headline(self) -> str:
         """E.g. “12/14 thôn đã duyệt”."""
-        hamlets = self._hamlets()
-        approved = int((hamlets["state"] == "approved").sum()) if len(hamlets) else 0
-        return f"{format.number(approved)}/{format.number(len(hamlets))} thôn đã duyệt"
+        return approved_text(self.units)
+
+    def changed_names(self, codes: list[str]) -> list[str]:
+        """The names of the units among `codes` with figures changed since their last approval."""
+        rows = self.units[self.units["unit_code"].isin(codes) & (self.units["changed_since_approval"] > 0)]
+        return list(rows["unit_name"])
 
     def counts(self) -> dict[str, int]:
         """Units (hamlets and the commune) per state."""
@@ -126,7 +126,8 @@ def approval_message(count: int, names: list[str]) -> str:
 MAX_WARNINGS_LISTED = 5  # warning texts shown per import batch; the rest are counted
 
 
-def _whole(value) -> int:
+def whole(value) -> int:
+    """A count of a review row (NaN or None: 0)."""
     return 0 if value is None or pd.isna(value) else int(value)
 
 
@@ -137,11 +138,11 @@ def review_notes(store: Store, period: str, rows: pd.DataFrame) -> list[str]:
     notes = []
     for r in rows.itertuples():
         unit = f"{r.unit_code} {r.unit_name}"
-        expected, changed, late = _whole(r.expected), _whole(r.changed_since_approval), _whole(r.late)
+        expected, changed, late = whole(r.expected), whole(r.changed_since_approval), whole(r.late)
         if changed:
             notes.append(f"{unit}: {format.number(changed)} số liệu thay đổi sau lần duyệt trước")
-        if expected > _whole(r.submitted):
-            missing = expected - _whole(r.submitted)
+        if expected > whole(r.submitted):
+            missing = expected - whole(r.submitted)
             notes.append(f"{unit}: còn thiếu {format.number(missing)}/{format.number(expected)} số liệu")
         if late:
             notes.append(f"{unit}: {format.number(late)} số liệu nộp sau hạn")

@@ -13,7 +13,7 @@ from indicators.domain.units import OrgUnit
 from indicators.render.charts import SUBMISSION_SYMBOLS
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
-from indicators.views.common import Deadline, deadline_info, timestamp_text
+from indicators.views.common import Deadline, approved_line, deadline_info, timestamp_text
 
 _SUBMISSION_ORDER = {"missing": 0, "partial": 1, "late": 2, "on_time": 3}
 
@@ -96,7 +96,7 @@ def submissions_view(store: Store, period: str, root: OrgUnit, today: _date) -> 
         deadline=deadline_info(period, store.settings().deadline_day, today),
         completeness=completeness,
         members=metrics.completeness_by_member(store, period, root.code, completeness) if city else None,
-        approved=metrics.approved_line(store, period, root.code),
+        approved=approved_line(store, period, root.code),
     )
 
 
