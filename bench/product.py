@@ -38,6 +38,7 @@ PAGES = {
     "nhiem-vu": "pages/tasks.py",
     "nop-so-lieu": "pages/upload.py",
     "tinh-hinh-nop": "pages/submissions.py",
+    "duyet-so-lieu": "pages/review.py",
     "lich-su": "pages/history.py",
     "danh-muc": "pages/catalog.py",
     "bao-cao": "pages/report.py",
@@ -157,8 +158,10 @@ def _through_app(at, url_path: str) -> None:
         pages_manager.PagesManager.__init__ = routed
 
 
-def run_page(url_path: str, db_path: str | os.PathLike, token: str | None = None, timeout: float = 1800):
-    """One server-side run of a page in a new session on `db_path`, as the page tests do."""
+def run_page(url_path: str, db_path: str | os.PathLike, token: str | None = None, timeout: float = 1800,
+             query: dict[str, str] | None = None):  # fmt: skip
+    """One server-side run of a page in a new session on `db_path`, as the page tests do; `query`
+    the URL's parameters (e.g. {"ky": "2026-11"})."""
     from streamlit import config
     from streamlit.testing.v1 import AppTest
 
@@ -168,6 +171,8 @@ def run_page(url_path: str, db_path: str | os.PathLike, token: str | None = None
     if token is not None:
         at.session_state["auth_token"] = token
     _through_app(at, url_path)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     at.run()
     if at.exception:
         details = [f"{e.message} {' '.join(e.stack_trace[-2:])}" for e in at.exception]

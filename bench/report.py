@@ -136,6 +136,13 @@ def tables(result: dict) -> str:
             f"{_s(_get(pd_, 'cold_s'))} / {_s(_get(pd_, 'warm_s'))}{_err(pd_)} (pandas) | "
             f"{_ratio(_get(pv, 'warm_s'), _get(pd_, 'warm_s'))} ({_ratio(_get(pv, 'cold_s'), _get(pd_, 'cold_s'))}) | – | – | "
             f"{_mb(_get(pv, 'maxrss_mb'))} / {_mb(_get(pd_, 'maxrss_mb'))} | {_n(pv, pd_)} |")  # fmt: skip
+    asof, pv = f.get("metric.overview_as_of.product"), f.get("metric.overview.product")
+    if asof:
+        pc, ac = _get(pv, "cold_s"), _get(asof, "cold_s")
+        add(f"| overview as of the report day (`summary --as-of`) against the current overview | {_s(ac)} / "
+            f"{_s(_get(asof, 'warm_s'))}{_err(asof)} | {_s(pc)} / {_s(_get(pv, 'warm_s'))} (current) | – ({_ratio(ac, pc)}) | "
+            f"≤ {TARGETS['as_of']:.0f}× cold | {_met(None if not (ac and pc) else ac <= TARGETS['as_of'] * pc)} | "
+            f"{_mb(_get(asof, 'maxrss_mb') or asof.get('maxrss_mb'))} | {_n(asof)} |")  # fmt: skip
     ov = f.get("metric.overview_view.product")
     if ov:
         cold = _get(ov, "cold_s")
@@ -194,6 +201,36 @@ def growth(results: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _runs(fig: dict | None, what: str) -> list[float]:
+    if not fig or "error" in fig:
+        return []
+    return sorted(r[what] for r in fig.get("runs", [fig]) if r.get(what) is not None)
+
+
+def compare(before: dict, after: dict) -> str:
+    """Every figure measured in both runs, before and after a change of code on the same machine:
+    medians, the ratio, and each side's range of runs (the run-to-run noise). A figure is worse only
+    when the ratio exceeds 1.10 and after's fastest run is slower than before's slowest."""
+    out = [f"#### {after['size']}{' (PostgreSQL)' if 'migrate' in after['figures'] else ''}: "
+           f"before {before['code']['commit'][:7]}, after {after['code']['commit'][:7]}\n",
+           "| figure | before (runs) | after (runs) | after / before | verdict |", "|---|---|---|---|---|"]  # fmt: skip
+    worse = 0
+    for key in sorted(set(before["figures"]) & set(after["figures"])):
+        for what in ("cold_s", "warm_s"):
+            b, a = _runs(before["figures"][key], what), _runs(after["figures"][key], what)
+            if not b or not a:
+                continue
+            mb, ma = _get(before["figures"][key], what), _get(after["figures"][key], what)
+            ratio = ma / mb if mb else None
+            bad = ratio is not None and ratio > 1.10 and a[0] > b[-1]
+            worse += bad
+            verdict = "**worse**" if bad else ("better" if ratio and ratio < 0.90 and a[-1] < b[0] else "same (within noise)")
+            out.append(f"| {key} ({what[:-2]}) | {_s(mb)} ({_s(b[0])}–{_s(b[-1])}) | {_s(ma)} ({_s(a[0])}–{_s(a[-1])}) | "
+                       f"{ratio:.2f}× | {verdict} |")  # fmt: skip
+    out.append(f"\n{worse} figure(s) worse beyond the noise.\n")
+    return "\n".join(out)
+
+
 def postgres_tables(pg: dict, file: dict | None) -> str:
     """The PostgreSQL column (bench/postgres.py) beside the same figures on the DuckDB file."""
     f, d = pg["figures"], (file or {}).get("figures", {})
@@ -249,6 +286,15 @@ def markdown() -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--compare"]:  # python -m bench.report --compare bench/results/<before dir>
+        from pathlib import Path
+
+        before_dir = Path(sys.argv[2])
+        for name in ("commune", "city", "city_postgres"):
+            if (before_dir / f"{name}.json").exists() and (RESULTS / f"{name}.json").exists():
+                print(compare(json.loads((before_dir / f"{name}.json").read_text()),
+                              json.loads((RESULTS / f"{name}.json").read_text())))  # fmt: skip
+        return
     if sys.argv[1:2] == ["--markdown"]:
         from pathlib import Path
 

@@ -96,7 +96,7 @@ def metric(args: dict) -> dict:
     if impl == "product":
         from bench import product
         from indicators import metrics
-        from indicators.storage import Store
+        from indicators.storage import Store, store_as_of
         from indicators.views import overview
 
         store = Store(db)
@@ -106,6 +106,10 @@ def metric(args: dict) -> dict:
             "hamlets": lambda: product.members_table(store, period, root),
             "groups": lambda: metrics.group_progress(store, period, root),
             "completeness": lambda: metrics.completeness(store, period, root),
+            # the month's summary with the figures as they stood at its report day (issue 23: within 2×)
+            "overview_as_of": lambda: metrics.commune_summary(
+                store_as_of(store, datetime.fromisoformat(f"{period}-20T23:59:59")), period, root
+            ),
             "overview_view": lambda: overview.overview(
                 store, period, next(u for u in store.units() if u.code == root)
             ),
@@ -290,10 +294,10 @@ def page(args: dict) -> dict:
 
     _like_a_running_server()
     rss_before = _start_measuring()
-    cold, at = _timed(lambda: product.run_page(args["url"], args["db"], token))
+    cold, at = _timed(lambda: product.run_page(args["url"], args["db"], token, query=args.get("query")))
     warm = None
     if args.get("warm", True):
-        warm, at = _timed(lambda: product.run_page(args["url"], args["db"], token))
+        warm, at = _timed(lambda: product.run_page(args["url"], args["db"], token, query=args.get("query")))
     return {"cold_s": cold, "warm_s": warm, "elements": len(at.main.children) if at else 0,
             "rss_before_mb": rss_before}  # fmt: skip
 

@@ -48,6 +48,12 @@ if made and made["period"] == period:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )  # fmt: skip
 
+changed = report.adjustments_table(store(), period, root)
+if len(changed):
+    with st.expander(f"Điều chỉnh số liệu các tháng trước ({format.number(len(changed))})", expanded=True):
+        st.caption("Số liệu của các tháng đã phát hành báo cáo, được nhập lại kèm lý do; báo cáo tháng này "
+                   "liệt kê chúng ở mục “Điều chỉnh số liệu các tháng trước”.")  # fmt: skip
+        st.dataframe(changed, hide_index=True)
 
 
 def _forget_issue() -> None:

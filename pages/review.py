@@ -5,7 +5,7 @@ import streamlit as st
 from indicators.domain import clock, format
 from indicators.domain.errors import PermissionDenied, StoreError
 from indicators.views import review, submissions
-from pages._shared import actor, empty_state, may_approve, root_select, store, url_select
+from pages._shared import actor, can, empty_state, may_approve, root_select, store, url_select
 
 st.title("Duyệt số liệu")
 if not may_approve():
@@ -31,6 +31,10 @@ with st.container(border=True):
     st.subheader(view.headline)
     st.caption(view.summary)
     st.caption(view.deadline.text)
+    locked = review.lock_note(s, period, root, clock.now())
+    if locked:
+        st.info(f"{locked}. Số liệu gửi thêm cho tháng này phải kèm lý do (“điều chỉnh sau phát hành”).",
+                icon=":material/lock:")  # fmt: skip
 
 table = view.table()
 st.dataframe(table, hide_index=True, column_order=[c for c in table.columns if c != "state"],
@@ -84,3 +88,24 @@ with return_tab:
                                   placeholder="Ví dụ: Mẫu số hộ gia đình khác tháng trước, đề nghị kiểm tra lại.")  # fmt: skip
             if st.form_submit_button("Trả lại", icon=":material/undo:"):
                 _review([unit], "return", reason)
+
+settings = s.settings()
+st.caption(review.cycle_text(settings))
+if can("edit_settings"):
+    with st.expander("Lịch nộp và khóa tháng"), st.form("cycle_settings", border=False):
+        deadline_day = st.number_input("Hạn nộp của các đơn vị: ngày", 1, 28, settings.deadline_day)
+        report_day = st.number_input("Xã báo cáo thành phố: ngày", 1, 28, settings.report_day)
+        auto = st.checkbox("Tự khóa tháng sau một ngày cố định (không cần chờ phát hành báo cáo)",
+                           settings.auto_close_day is not None,
+                           help="Để tắt khi nạp số liệu các tháng cũ vào cơ sở dữ liệu mới.")  # fmt: skip
+        auto_day = st.number_input("Tự khóa sau ngày", 1, 28, settings.auto_close_day or settings.report_day)
+        if st.form_submit_button("Lưu lịch"):
+            try:
+                updated = review.cycle_settings(settings, int(deadline_day), int(report_day),
+                                                int(auto_day) if auto else None)  # fmt: skip
+                s.save_settings(updated, actor())
+            except (ValueError, StoreError, PermissionDenied) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["review_flash"] = "Đã lưu lịch: " + review.cycle_text(updated)
+                st.rerun()

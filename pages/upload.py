@@ -28,6 +28,9 @@ for kind, text in results:
 if results:
     st.toast("Đã nhập xong; các trang tổng hợp đã cập nhật số liệu mới.", icon=":material/check_circle:")
 
+for notice in upload.returned_notices(s, root.code, actor(), clock.today()):
+    st.warning(notice, icon=":material/undo:")
+
 # --- 1. Templates -------------------------------------------------------------------------------
 st.subheader("1. Tải biểu mẫu")
 today = clock.today()

@@ -96,3 +96,42 @@ def test_commune_staff_approve_their_hamlets(monkeypatch, demo):
     unit = at.selectbox(key="review_one").value
     at.button(key="review_approve_one").click().run()
     assert _states(demo)[unit] == "approved"
+
+
+def _cycle_form(at: AppTest, deadline: int, report: int, auto: int | None) -> None:
+    inputs = {n.label: n for n in at.number_input}
+    inputs["Hạn nộp của các đơn vị: ngày"].set_value(deadline)
+    inputs["Xã báo cáo thành phố: ngày"].set_value(report)
+    at.checkbox[0].set_value(auto is not None)
+    if auto is not None:
+        inputs["Tự khóa sau ngày"].set_value(auto)
+    at.button(key="FormSubmitter:cycle_settings-Lưu lịch").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_an_admin_sets_the_auto_close_day_and_the_month_shows_closed(monkeypatch, demo):
+    at = _app(monkeypatch, demo)
+    assert "tháng chỉ khóa khi phát hành báo cáo" in _texts(at.caption)
+    assert not [i for i in at.info if "đã khóa" in str(i.value)], "November is open before any close"
+
+    _cycle_form(at, 18, 20, 25)
+    assert open_store(demo).settings().auto_close_day == 25
+    assert "tháng tự khóa sau ngày 25" in _texts(at.success)
+    # the real clock is past 25 November 2026: the month shows closed, and why
+    assert "Tháng 11/2026 đã khóa tự động sau ngày 25" in _texts(at.info)
+
+
+def test_the_cycle_refuses_a_close_before_the_deadline_and_writes_nothing(monkeypatch, demo):
+    at = _app(monkeypatch, demo)
+    _cycle_form(at, 18, 20, 10)
+    assert "Ngày tự khóa (10) không được trước hạn nộp (18)" in _texts(at.error)
+    _cycle_form(at, 18, 15, None)
+    assert "Ngày báo cáo (15) không được trước hạn nộp của các đơn vị (18)" in _texts(at.error)
+    settings = open_store(demo).settings()
+    assert (settings.deadline_day, settings.report_day, settings.auto_close_day) == (18, 20, None)
+
+
+def test_only_admins_change_the_cycle(monkeypatch, demo):
+    at = _app(monkeypatch, demo, name="canbo_xa_kiem_thu", role="can_bo", units=(COMMUNE,))
+    assert not [n for n in at.number_input if n.label == "Tự khóa sau ngày"]
+    assert "Đơn vị nộp đến hết ngày 18" in _texts(at.caption)

@@ -129,3 +129,34 @@ def test_beside_a_good_file_the_closed_one_is_left_for_its_own_import(closed) ->
 
 def _keys(at: AppTest) -> list[str]:
     return [t.key for t in at.text_input if t.key]
+
+
+def test_a_hamlet_head_sees_why_the_commune_sent_the_month_back(monkeypatch, tmp_path):
+    from datetime import datetime
+
+    from indicators.domain import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 7, 10, 0))
+    db = demo_db(tmp_path)
+    monkeypatch.setenv("CDS_DB", str(db))
+    store = open_store(db)
+    reason = "Mẫu số *hộ* khác tháng trước [xem](http://x) :red[gấp]"
+    store.review_month(NOVEMBER, ["BG01", "BG02"], "return", Actor("canbo", "can_bo", units=(COMMUNE,)), reason=reason)
+
+    at = support.app_test(60, name="thon-cay", role="can_bo", units=("BG01",))
+    at.run()
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    notices = [w.value for w in at.warning if "bị trả lại" in str(w.value)]
+    assert len(notices) == 1, notices  # BG01 only: BG02 is not this account's
+    assert notices[0].startswith("Tháng 11/2026 – Thôn Cậy: số liệu bị trả lại lúc")
+    # the reason is shown as typed: its Markdown escaped
+    assert r"\*hộ\*" in notices[0] and r"\[xem\]\(http\://x\)" in notices[0] and r"\:red\[gấp\]" in notices[0]
+
+
+def test_markdown_literal_escapes_what_markdown_would_render():
+    from indicators.domain.text import markdown_literal
+
+    assert markdown_literal("a*b_c [x](y) :red[z] $1$ # h") == r"a\*b\_c \[x\]\(y\) \:red\[z\] \$1\$ \# h"
+    assert markdown_literal("Thôn Cậy 12,5") == r"Thôn Cậy 12,5"

@@ -83,3 +83,12 @@ def unsafe_text(value: object) -> object:
     if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1:].startswith(_FORMULA_START):
         return value[1:]
     return value
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def markdown_literal(text: object) -> str:
+    """Text a user typed (a reason, a file name), escaped so that a Markdown renderer (Streamlit's
+    alerts and captions) shows it as typed: no bold, links, colours, icons or formulas."""
+    return _MARKDOWN.sub(r"\\\1", str(text))

@@ -113,6 +113,14 @@ def adjustment_lines(frame: pd.DataFrame) -> list[dict]:
     return lines
 
 
+def adjustments_table(store: Store, period: str, root: OrgUnit) -> pd.DataFrame:
+    """What the report's section “Điều chỉnh số liệu các tháng trước” will list, for the page."""
+    columns = ["Tháng", "Đơn vị", "Chỉ tiêu", "Cũ → mới", "Người nhập, lúc", "Lý do"]
+    lines = adjustment_lines(adjustments(store, period, root))
+    return pd.DataFrame([[x["month"], x["unit"], x["indicator"], x["change"], f"{x['who']}, {x['when']}",
+                          x["reason"]] for x in lines], columns=columns)  # fmt: skip
+
+
 def _adjustments_text(count: int) -> str:
     if not count:
         return "Không có số liệu nào của các tháng trước được điều chỉnh sau khi đã báo cáo."

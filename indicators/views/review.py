@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date as _date
+from datetime import datetime
 
 import pandas as pd
 
@@ -12,6 +13,7 @@ from indicators import metrics
 from indicators.domain import format
 from indicators.domain.accounts import Actor, approvable_units
 from indicators.domain.review import STATE_VI
+from indicators.domain.settings import Settings
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
@@ -118,6 +120,37 @@ def review_view(store: Store, period: str, root: OrgUnit, today: _date) -> Revie
     )
 
 
+def lock_note(store: Store, period: str, root: OrgUnit, now: datetime) -> str | None:
+    """Why the month is closed for `root` (its report issued, or the auto-close day passed), or
+    None while figures may still come in without a reason. Not memoized: the auto-close depends on `now`."""
+    return store.closed_for({(period, root.code)}, now).get((period, root.code))
+
+
+def cycle_settings(settings: Settings, deadline_day: int, report_day: int, auto_close_day: int | None) -> Settings:
+    """The settings with the monthly cycle's days changed. ValueError (in Vietnamese) if a day is not
+    1–28, the report is due before the units' deadline, or months would close before it."""
+    for label, day in (("Hạn nộp", deadline_day), ("Ngày báo cáo", report_day), ("Ngày tự khóa", auto_close_day)):
+        if day is not None and not 1 <= day <= 28:
+            raise ValueError(f"{label} phải là một ngày từ 1 đến 28 (tháng nào cũng có), không phải {day}.")
+    if report_day < deadline_day:
+        raise ValueError(f"Ngày báo cáo ({report_day}) không được trước hạn nộp của các đơn vị ({deadline_day}).")
+    if auto_close_day is not None and auto_close_day < deadline_day:
+        raise ValueError(f"Ngày tự khóa ({auto_close_day}) không được trước hạn nộp ({deadline_day}): "
+                         "các đơn vị sẽ không kịp nộp.")  # fmt: skip
+    return settings.model_copy(
+        update={"deadline_day": deadline_day, "report_day": report_day, "auto_close_day": auto_close_day}
+    )
+
+
+def cycle_text(settings: Settings) -> str:
+    """The monthly cycle in one line, e.g. “Thôn nộp trước hết ngày 18, xã báo cáo thành phố ngày 20;
+    tháng chỉ khóa khi phát hành báo cáo.”"""
+    text = f"Đơn vị nộp đến hết ngày {settings.deadline_day}, xã báo cáo ngày {settings.report_day} hằng tháng; "
+    if settings.auto_close_day:
+        return text + f"tháng tự khóa sau ngày {settings.auto_close_day} (hoặc khi phát hành báo cáo)."
+    return text + "tháng chỉ khóa khi phát hành báo cáo."
+
+
 def approval_message(count: int, names: list[str]) -> str:
     shown = ", ".join(names[:5]) + (f" và {format.number(len(names) - 5)} đơn vị khác" if len(names) > 5 else "")
     return f"Đã duyệt số liệu của {format.number(count)} đơn vị: {shown}."
@@ -151,12 +184,14 @@ def review_notes(store: Store, period: str, rows: pd.DataFrame) -> list[str]:
     carried: dict[int, set[str]] = {}
     for batch_id, code in zip(current.get("batch_id", []), current.get("unit_code", [])):
         carried.setdefault(int(batch_id), set()).add(code)
+    # the month's batches in one query (a city's month has thousands), by id
+    batches = store.batches(period=period) if carried else pd.DataFrame(columns=["id", "file_name", "warnings"])
+    found = dict(zip(batches["id"].astype(int), zip(batches["file_name"], batches["warnings"])))
     for batch_id in sorted(carried):
-        found = store.batches(batch_id=batch_id)
-        warnings = list(found.iloc[0]["warnings"]) if len(found) else []
+        file_name, warnings = found.get(batch_id, ("", []))
         if not warnings:
             continue
-        notes.append(f"lô #{batch_id} ({found.iloc[0]['file_name']}, số liệu của {', '.join(sorted(carried[batch_id]))}): "
+        notes.append(f"lô #{batch_id} ({file_name}, số liệu của {', '.join(sorted(carried[batch_id]))}): "
                      f"{format.number(len(warnings))} cảnh báo khi nhập")  # fmt: skip
         notes += [f"    {text}" for text in warnings[:MAX_WARNINGS_LISTED]]
         if len(warnings) > MAX_WARNINGS_LISTED:

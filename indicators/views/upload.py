@@ -12,11 +12,11 @@ import pandas as pd
 from indicators import metrics
 from indicators.domain import catalog, format, periods
 from indicators.domain.review import MAX_REASON
-from indicators.domain.text import fold
+from indicators.domain.text import fold, markdown_literal
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport as _ImportReport
 from indicators.storage import Store
-from indicators.views.common import figure_text
+from indicators.views.common import figure_text, timestamp_text
 
 CSV_TEMPLATE_HEADER = ("ky_bao_cao", "don_vi", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "ghi_chu")
 CHANGE_VI = {"new": "Mới", "changed": "Sửa đổi", "unchanged": "Không đổi"}
@@ -29,6 +29,23 @@ def upload_units(store: Store, root_code: str, actor) -> list[OrgUnit]:
     units = metrics.reporting_units(store, root_code)
     allowed = allowed_units(actor, {u.code: u.parent for u in metrics.tree(store).units})
     return [u for u in units if allowed is None or u.code in allowed]
+
+
+def returned_notices(store: Store, root_code: str, actor, today: _date) -> list[str]:
+    """The months of this account's units sent back by the commune and not sent again yet (this month
+    and the one before), each with who sent it back, when and why: what the hamlet must fix."""
+    allowed = {u.code for u in upload_units(store, root_code, actor)}
+    this = periods.period_of(today)
+    notices = []
+    for period in (this, periods.previous(this)):
+        table = metrics.month_review(store, period, root_code)
+        returned = table[(table["state"] == "returned") & table["unit_code"].isin(allowed)]
+        for r in returned.itertuples():
+            notices.append(
+                f"{format.month(period)} – {r.unit_name}: số liệu bị trả lại lúc {timestamp_text(r.reviewed_at)} "
+                f"({markdown_literal(r.reviewed_by)}), lý do: “{markdown_literal(r.reason)}”. Sửa lại rồi nộp tệp ở bước 2."
+            )
+    return notices
 
 
 def template_periods(today: _date) -> list[str]:
