@@ -96,6 +96,7 @@ def metric(args: dict) -> dict:
     if impl == "product":
         from bench import product
         from indicators import metrics
+        from indicators.domain import periods
         from indicators.storage import Store, store_as_of
         from indicators.views import overview
 
@@ -108,7 +109,7 @@ def metric(args: dict) -> dict:
             "completeness": lambda: metrics.completeness(store, period, root),
             # the month's summary with the figures as they stood at its report day (issue 23: within 2×)
             "overview_as_of": lambda: metrics.commune_summary(
-                store_as_of(store, datetime.fromisoformat(f"{period}-20T23:59:59")), period, root
+                store_as_of(store, datetime.fromisoformat(f"{period}-20T23:59:59"), periods.summary_months(period)), period, root
             ),
             "overview_view": lambda: overview.overview(
                 store, period, next(u for u in store.units() if u.code == root)

@@ -99,3 +99,25 @@ def test_summary_as_of_on_the_command_line(tmp_path, make_store):
     assert value("--as-of", between.isoformat()) == 45.0
     assert value("--as-of", (between - timedelta(hours=7)).isoformat() + "+00:00") == 45.0  # the same moment in UTC
     assert main(["summary", "--period", MARCH, "--db", str(db), "--as-of", "hôm qua"]) == 2
+
+
+def test_a_months_summary_as_of_reads_only_its_months(store, run_import):
+    """`summary --as-of` copies only the months a summary reads (`periods.summary_months`): the
+    summary is the same as from the whole copy, and other months are not there."""
+    import pandas as pd
+
+    from indicators.domain import periods
+    from indicators.ingest.demo import load_demo
+    from tests.support import DEMO_TODAY
+
+    load_demo(store, ADMIN, today=DEMO_TODAY)
+    moment = clock.now()
+    whole = store_as_of(store, moment)
+    part = store_as_of(store, moment, periods.summary_months("2026-06"))
+    a = metrics.commune_summary(whole, "2026-06", "01310").sort_values("indicator_code").reset_index(drop=True)
+    b = metrics.commune_summary(part, "2026-06", "01310").sort_values("indicator_code").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    kept = set(part.current_submissions()["period"])
+    assert kept <= set(periods.summary_months("2026-06")) and {"2026-01", "2026-06"} <= kept
+    assert "2026-07" in set(whole.current_submissions()["period"]) and "2026-07" not in kept
+    assert periods.summary_months("2026-06")[0] == "2025-12"

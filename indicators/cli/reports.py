@@ -12,7 +12,7 @@ from typing import TextIO
 
 from indicators import metrics
 from indicators.cli.common import OK, REJECTED, Command, UsageError, period, top_unit
-from indicators.domain import accounts, clock, format
+from indicators.domain import accounts, clock, format, periods
 from indicators.domain.units import OrgUnit
 from indicators.render.template import build_template
 from indicators.storage import Store, store_as_of
@@ -42,7 +42,7 @@ def _json_number(value: float) -> float | None:
 
 def _summary(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
     root = top_unit(store, args.unit)
-    figures = store_as_of(store, args.as_of) if args.as_of else store
+    figures = store_as_of(store, args.as_of, periods.summary_months(args.period)) if args.as_of else store
     table = metrics.commune_summary(figures, args.period, root)
     if args.json:
         payload = {

@@ -77,6 +77,12 @@ def months_between(first: str, last: str) -> list[str]:
     return out
 
 
+def summary_months(period: str) -> list[str]:
+    """The months a month's summary reads: its year up to it, and the month before the year (the
+    change of January)."""
+    return months_between(previous(f"{year_of(period):04d}-01"), period)
+
+
 def deadline(period: str, deadline_day: int = 18) -> datetime:
     """The last moment a submission for the period counts as on time: end of the deadline day.
 

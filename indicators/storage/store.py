@@ -12,6 +12,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from indicators.domain import periods
 from indicators.domain.accounts import Actor, require
 from indicators.domain.errors import StoreError, StoreLockedError
 from indicators.storage.accounts import AccountsMixin
@@ -91,14 +92,19 @@ _CURRENT_AS_OF = CURRENT_SELECT.format(keys="").replace(
 _COPIED_AS_IS = ("units", "targets", "settings", "task_revisions", "task_notes")
 
 
-def store_as_of(source: Store, moment: datetime) -> Store:
+def store_as_of(source: Store, moment: datetime, months: list[str] | None = None) -> Store:
     """A read-only copy in memory of `source` with its figures as they stood at `moment` (the
     commune's local time): every metric and view run on it gives the figures of that moment. Units,
-    targets, settings and tasks are today's."""
+    targets, settings and tasks are today's. `months`: only these months' figures (a month's summary
+    reads its year up to it and the month before: `periods.summary_months`), a city's in half the time."""
     snapshot = Store(":memory:")
+    current = _CURRENT_AS_OF
+    if months is not None:
+        listed = ", ".join(f"'{m}'" for m in map(periods.parse_period, months) if m) or "NULL"
+        current = current.replace("FROM submissions s JOIN", f"FROM (SELECT * FROM submissions WHERE period IN ({listed})) s JOIN")
     with source.cursor() as cur:
         tables = {name: cur.execute(f"SELECT * FROM {name}").fetch_arrow_table() for name in _COPIED_AS_IS}
-        tables["current_submissions"] = cur.execute(_CURRENT_AS_OF, {"moment": moment}).fetch_arrow_table()
+        tables["current_submissions"] = cur.execute(current, {"moment": moment}).fetch_arrow_table()
     with snapshot.transaction() as cur:
         for name, table in tables.items():
             cur.execute(f"DELETE FROM {name}")

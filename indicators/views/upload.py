@@ -33,7 +33,10 @@ def upload_units(store: Store, root_code: str, actor) -> list[OrgUnit]:
 
 def returned_notices(store: Store, root_code: str, actor, today: _date) -> list[str]:
     """The months of this account's units sent back by the commune and not sent again yet (this month
-    and the one before), each with who sent it back, when and why: what the hamlet must fix."""
+    and the one before), each with who sent it back, when and why: what the hamlet must fix. An
+    account not limited to some units (an admin) follows returns on the review page instead."""
+    if actor.role != "can_bo":
+        return []
     allowed = {u.code for u in upload_units(store, root_code, actor)}
     this = periods.period_of(today)
     notices = []
