@@ -270,12 +270,14 @@ class Connection:
             # one-row aggregates took 25 ms to plan (the benchmark's warm runs, session 14)
             return tuple(self._query_native(
                 cur,
-                """SELECT (SELECT max(id) FROM batches), (SELECT count(*) FROM batches),
-                    (SELECT count(*) FROM batch_reverts),
-                    (SELECT max(set_at) FROM targets), (SELECT count(*) FROM targets),
-                    (SELECT max(updated_at) FROM units), (SELECT count(*) FROM units),
-                    (SELECT max(value) FROM settings),
-                    (SELECT max(id) FROM task_revisions), (SELECT max(id) FROM task_notes),
-                    (SELECT max(id) FROM month_reviews), (SELECT max(id) FROM issued_reports),
-                    (SELECT max(id) FROM month_openings)""",
+                """SELECT (SELECT max(id) FROM batches) AS last_batch, (SELECT count(*) FROM batches) AS batches,
+                    (SELECT count(*) FROM batch_reverts) AS reverts,
+                    (SELECT max(set_at) FROM targets) AS targets_set, (SELECT count(*) FROM targets) AS targets,
+                    (SELECT max(updated_at) FROM units) AS units_set, (SELECT count(*) FROM units) AS units,
+                    (SELECT max(value) FROM settings) AS settings,
+                    (SELECT max(id) FROM task_revisions) AS last_task_revision,
+                    (SELECT max(id) FROM task_notes) AS last_task_note,
+                    (SELECT max(id) FROM month_reviews) AS last_review,
+                    (SELECT max(id) FROM issued_reports) AS last_issue,
+                    (SELECT max(id) FROM month_openings) AS last_opening""",
             )[0])  # fmt: skip
