@@ -10,23 +10,33 @@ from pages._shared import demo_banner, store, unit_levels
 st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon=":material/insights:", layout="wide")
 
 
+def _home(script: str, title: str, icon: str, url_path: str, is_default: bool) -> list:
+    """A page that may be the default one: the default lives at "/" (Streamlit ignores its url_path)
+    and a hidden twin keeps links to /url_path working."""
+    if not is_default:
+        return [st.Page(script, title=title, icon=icon, url_path=url_path)]
+    return [st.Page(script, title=title, icon=icon, default=True),
+            st.Page(script, title=title, url_path=url_path, visibility="hidden")]  # fmt: skip
+
+
 def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[str, list]:
-    """The navigation an account sees: only pages whose purpose its role allows."""
+    """The navigation an account sees: only pages whose purpose its role allows. A hamlet head
+    lands on “Việc của tôi”, everyone else on the overview."""
     can = actor.can
+    my_work_first = overview_is_default and can("import") and accounts.hamlet_only(actor, unit_levels())
+    overview_is_default = overview_is_default and not my_work_first
     sections = {
         "Theo dõi": [
-            # the default page lives at "/" (Streamlit ignores its url_path); the hidden twin keeps
-            # links to /tong-quan working
-            st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:",
-                    default=overview_is_default),  # fmt: skip
-            st.Page("pages/overview.py", title="Tổng quan", url_path="tong-quan", visibility="hidden"),
+            *_home("pages/overview.py", "Tổng quan", ":material/dashboard:", "tong-quan", overview_is_default),
             st.Page("pages/hamlets.py", title="Theo thôn", icon=":material/holiday_village:", url_path="theo-thon"),
             st.Page("pages/groups.py", title="Theo nhóm nhiệm vụ", icon=":material/category:", url_path="nhom-nhiem-vu"),
             st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/monitoring:", url_path="chi-tieu"),
             st.Page("pages/tasks.py", title="Nhiệm vụ “5 rõ”", icon=":material/task_alt:", url_path="nhiem-vu"),
         ],
         "Số liệu": [
-            *([st.Page("pages/upload.py", title="Nộp số liệu", icon=":material/upload_file:", url_path="nop-so-lieu")]
+            *([*_home("pages/my_work.py", "Việc của tôi", ":material/checklist:", "viec-cua-toi", my_work_first),
+               st.Page("pages/entry.py", title="Nhập số liệu", icon=":material/edit_note:", url_path="nhap-so-lieu"),
+               st.Page("pages/upload.py", title="Nộp số liệu", icon=":material/upload_file:", url_path="nop-so-lieu")]
               if can("import") else []),
             st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon=":material/event_available:", url_path="tinh-hinh-nop"),
             *([st.Page("pages/review.py", title="Duyệt số liệu", icon=":material/fact_check:", url_path="duyet-so-lieu")]
@@ -43,6 +53,8 @@ def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[s
             st.Page("pages/audit.py", title="Nhật ký thay đổi", icon=":material/policy:", url_path="nhat-ky"),
         ],
     }  # fmt: skip
+    if my_work_first:  # the hamlet head's own work comes first
+        sections = {"Số liệu": sections.pop("Số liệu"), **sections}
     if actor.kind == "public":  # the public view shows the dashboards only
         return {"Theo dõi": sections["Theo dõi"]}
     if not can("download"):

@@ -39,6 +39,8 @@ PAGES = {
     "nop-so-lieu": "pages/upload.py",
     "tinh-hinh-nop": "pages/submissions.py",
     "duyet-so-lieu": "pages/review.py",
+    "viec-cua-toi": "pages/my_work.py",
+    "nhap-so-lieu": "pages/entry.py",
     "lich-su": "pages/history.py",
     "danh-muc": "pages/catalog.py",
     "bao-cao": "pages/report.py",

@@ -152,6 +152,17 @@ def tables(result: dict) -> str:
             f"{_mb(_get(ov, 'maxrss_mb') or ov.get('maxrss_mb'))} | {_n(ov)} |")  # fmt: skip
     add("")
 
+    form = f.get("entry.form")
+    if form:
+        change, send = _get(form, "warm_s"), _get(form, "send_s")
+        add("| Entry form (a hamlet's month, issue 24) | cold / warm | target | met? | runs |")
+        add("|---|---|---|---|---|")
+        add(f"| a field change: draft saved + the import's checks | {_s(_get(form, 'cold_s'))} / {_s(change)}{_err(form)} | "
+            f"< {TARGETS['entry_change_s'] * 1000:.0f} ms | {_met(None if change is None else _get(form, 'cold_s') < TARGETS['entry_change_s'])} | {_n(form)} |")
+        add(f"| sending the month (one batch) | {_s(send)} | < {TARGETS['entry_send_s']:.0f} s | "
+            f"{_met(None if send is None else send < TARGETS['entry_send_s'])} | {_n(form)} |")  # fmt: skip
+        add("")
+
     pages = {k: v for k, v in f.items() if k.startswith("page.")}
     if pages:
         add("| Page (AppTest, server side) | cold | warm | target cold / warm | met? | peak memory | runs |")

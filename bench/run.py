@@ -42,6 +42,8 @@ METRICS = ["overview", "hamlets", "groups", "completeness"]
 TARGETS = {
     "import": 3.0,  # × floor
     "as_of": 2.0,  # × the current summary (metric.overview.product)
+    "entry_change_s": 0.3,  # a field change's round trip on the server (commune size)
+    "entry_send_s": 1.0,  # sending a hamlet's month
     "metric": 1.5,  # × floor
     "page_warm_s": 0.5,
     "page_cold_s": 2.0,
@@ -181,7 +183,7 @@ def measure(label: str, args: dict, repeat: int, timeout: float, slow: float, lo
         out["error"] = runs[-1]["error"]
         out["maxrss_mb"] = runs[-1]["maxrss_mb"]
         return out
-    for key in ("cold_s", "warm_s"):
+    for key in ("cold_s", "warm_s", "send_s"):
         values = [r[key] for r in ok if r.get(key) is not None]
         if values:
             out[key] = statistics.median(values)
@@ -259,6 +261,9 @@ def run_size(size: Size, repeat: int, timeout: float, slow: float, rebuild: bool
         "metric.overview_view.product", {"kind": "metric", **base, "name": "overview_view", "impl": "product"}
     )
     fig("metric.overview_as_of.product", {"kind": "metric", **base, "name": "overview_as_of", "impl": "product"})
+
+    # the entry form: a field change (draft + checks) and sending a hamlet's month (issue 24)
+    fig("entry.form", {"kind": "entry", **base})
 
     # pages (AppTest): cold in a new process, warm in the same process
     for url in PAGES:

@@ -93,6 +93,13 @@ def can(action: str) -> bool:
     return actor().can(action)
 
 
+def own_hamlet() -> str | None:
+    """A hamlet head's own hamlet (the first assigned), which the dashboards open on; None for others."""
+    if not accounts.hamlet_only(actor(), unit_levels()):
+        return None
+    return actor().units[0]
+
+
 def unit_levels() -> dict[str, str]:
     return {u.code: u.level for u in store().units()}
 

@@ -11,6 +11,7 @@ from pages._shared import (
     empty_state,
     figures_store,
     indicator_select,
+    own_hamlet,
     period_select,
     require_page,
     root_select,
@@ -34,7 +35,9 @@ if not view.hamlets:
     st.info(f"Chưa có {noun} nào trong danh mục đơn vị. Vào **Danh mục** để nạp danh sách.")
     st.stop()
 
-heat, rank, one = st.tabs(["Bản đồ nhiệt", f"Xếp hạng {noun}", f"Từng {noun}"])
+mine = own_hamlet() if own_hamlet() in view.hamlet_names else None  # a hamlet head opens on their own
+one_tab = f"Từng {noun}"
+heat, rank, one = st.tabs(["Bản đồ nhiệt", f"Xếp hạng {noun}", one_tab], default=one_tab if mine else None)
 
 with heat:
     heatmap = hamlets.member_heatmap(figures, period, root)
@@ -55,7 +58,7 @@ with rank:
 
 with one:
     names = view.hamlet_names
-    unit_code = url_select(noun.capitalize(), list(names), "thon", format_func=names.get)
+    unit_code = url_select(noun.capitalize(), list(names), "thon", default=mine, format_func=names.get)
     detail = hamlets.member_detail(figures, period, root, unit_code)
     st.subheader(f"{detail.unit.label} – {format.month(period)}")
     st.markdown(

@@ -2,17 +2,20 @@
 
 import streamlit as st
 
-from indicators.domain import catalog, format
+from indicators.domain import catalog, clock, format
 from indicators.render import charts
-from indicators.views import common, overview
+from indicators.views import common, my_work, overview
 from pages._shared import (
+    actor,
     chart,
     empty_state,
     figures_store,
+    own_hamlet,
     period_select,
     require_page,
     root_select,
     status_badge,
+    store,
 )
 
 require_page("view", "Tổng quan")
@@ -25,6 +28,17 @@ period = period_select(st.sidebar)
 figures = figures_store()
 view = overview.overview(figures, period, root)
 st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {figures.settings().deadline_day} hằng tháng")
+
+mine = own_hamlet()
+if mine:  # a hamlet head sees their own hamlet first
+    for work in (w for w in my_work.my_work(store(), actor(), root, clock.today()) if w.unit.code == mine):
+        with st.container(border=True):
+            st.subheader(f"Thôn của tôi: {work.unit.label}")
+            st.write(f"{format.month(work.period)}: {work.headline}")
+            with st.container(horizontal=True):
+                st.page_link("pages/my_work.py", label="Việc của tôi", icon=":material/checklist:")
+                st.page_link("pages/hamlets.py", label=f"Số liệu của {work.unit.label}", icon=":material/holiday_village:",
+                             query_params={"thon": mine, "ky": period})  # fmt: skip
 
 cols = st.columns(3)
 for i, row in enumerate(view.headline.itertuples()):
@@ -68,6 +82,8 @@ with right:
     for row in view.behind.itertuples():
         st.markdown(f"- **{row.unit_name}**: tiến độ bình quân {format.percent(row.progress * 100)}, "
                     f"{row.behind} chỉ tiêu chậm")  # fmt: skip
+    if view.not_sent:
+        st.caption(f"Chưa nộp số liệu {format.month(period)}: " + ", ".join(view.not_sent) + ".")
 
 chart(charts.group_bars(view.groups, period))
 

@@ -277,6 +277,11 @@ def approvable_units(actor: Actor, parents: dict[str, str | None], levels: dict[
     return allowed_units(Actor(actor.name, actor.role, above_hamlet), parents)
 
 
+def hamlet_only(actor: Actor, levels: dict[str, str]) -> bool:
+    """An account that enters figures for hamlets only (a hamlet head): it lands on “Việc của tôi”."""
+    return actor.role == "can_bo" and bool(actor.units) and all(levels.get(c) == "hamlet" for c in actor.units)
+
+
 def may_approve(actor: Actor, levels: dict[str, str]) -> bool:
     """Whether to offer the review page: leaders, admins and cán bộ assigned above hamlet level."""
     if not actor.can("approve"):

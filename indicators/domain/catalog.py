@@ -8,6 +8,7 @@ provides the 2026 defaults that a new database starts with.
 from __future__ import annotations
 
 import csv
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,7 @@ Level = Literal["hamlet", "commune"]
 KIND_VI = {"ratio": "Tỷ lệ (tử số/mẫu số)", "count": "Số lượng"}
 AGGREGATION_VI = {"latest": "Lũy kế (lấy tháng gần nhất)", "sum": "Cộng dồn các tháng"}
 DIRECTION_VI = {"up": "Càng cao càng tốt", "down": "Càng thấp càng tốt (mục tiêu là mức trần)"}
+_STABLE_DENOMINATOR = re.compile(r"^(tong so (ho(?! so)|dan|cbcc)|so (nguoi|cong dan))\b")
 LEVEL_VI = {"hamlet": "Thôn", "commune": "Xã", "city": "Thành phố"}
 
 
@@ -74,6 +76,12 @@ class Indicator(BaseModel):
         """Answered 1/0 by each hamlet ("1 nếu … 0 nếu …"); the denominator is always 1."""
         text = fold(self.numerator_vi)
         return self.is_ratio and text.startswith("1 neu") and " 0 neu " in f" {text} "
+
+    @property
+    def stable_denominator(self) -> bool:
+        """A denominator counting people or households (“Tổng số hộ”, “Số người trưởng thành”):
+        it changes little from month to month, so the entry form offers last month's."""
+        return self.is_ratio and not self.is_yes_no and bool(_STABLE_DENOMINATOR.match(fold(self.denominator_vi)))
 
     @property
     def display_unit(self) -> str:

@@ -155,6 +155,15 @@ def import_file(
         report.issues.append(Issue("error", str(exc)))
         return report
 
+    return import_sheets(store, report, sheets, actor, now=now, dry_run=dry_run, is_demo=is_demo, reason=reason)
+
+
+def import_sheets(store: Store, report: ImportReport, sheets: list[Sheet], actor: Actor, *, now: datetime,
+                  dry_run: bool = False, is_demo: bool = False, reason: str | None = None) -> ImportReport:  # fmt: skip
+    """The tables of a file (or of the entry form, `ingest.entry`) checked and, unless they have
+    errors or `dry_run`, written as one batch named by `report.file_name`: the one path every figure
+    takes into the store."""
+    require(actor, "import")
     # the checks read what is stored; hold the write lock until the batch is written so that
     # concurrent imports behave as if run one after another
     with store.exclusive() if not dry_run else nullcontext():

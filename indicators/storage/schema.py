@@ -239,6 +239,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE late_changes (batch_id INTEGER PRIMARY KEY, reason VARCHAR NOT NULL);
     """,
+    # 9: drafts of the entry form, one per account, unit and month (not figures: they count nowhere)
+    """
+    CREATE TABLE entry_drafts (
+        user_name VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        content VARCHAR NOT NULL,
+        saved_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (user_name, unit_code, period)
+    );
+    """,
 ]
 
 # The same schema in PostgreSQL's dialect, version for version (a shared database for a city,
@@ -360,6 +371,17 @@ PG_MIGRATIONS: list[str] = [
         reason VARCHAR NOT NULL, opened_by VARCHAR NOT NULL, opened_at TIMESTAMP NOT NULL
     );
     CREATE TABLE late_changes (batch_id INTEGER PRIMARY KEY, reason VARCHAR NOT NULL);
+    """,
+    # 9: drafts of the entry form, one per account, unit and month (not figures: they count nowhere)
+    """
+    CREATE TABLE entry_drafts (
+        user_name VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        content VARCHAR NOT NULL,
+        saved_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (user_name, unit_code, period)
+    );
     """,
 ]
 

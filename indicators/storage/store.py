@@ -29,6 +29,7 @@ from indicators.storage.connection import (
 )
 from indicators.storage.current import CURRENT_SELECT, REBUILD_TOTALS, CurrentMixin
 from indicators.storage.demo import DemoMixin
+from indicators.storage.drafts import DraftsMixin
 from indicators.storage.reviews import ReviewsMixin
 from indicators.storage.schema import MIGRATIONS, SchemaMixin
 from indicators.storage.submissions import SubmissionsMixin
@@ -44,6 +45,7 @@ __all__ = ["Store", "open_store", "restore_database", "store_as_of"]
 class Store(
     SchemaMixin,
     ReviewsMixin,
+    DraftsMixin,
     TasksMixin,
     TargetsMixin,
     AccountsMixin,

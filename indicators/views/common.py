@@ -178,6 +178,14 @@ class Deadline:
             return f"{head} – hôm nay là ngày cuối cùng."
         return f"{head} – đã quá hạn {format.number(-days)} ngày."
 
+    @property
+    def short(self) -> str:
+        """“còn 5 ngày”, “hạn hôm nay” or “quá hạn 2 ngày”."""
+        days = self.days_left
+        if days > 0:
+            return f"còn {format.number(days)} ngày"
+        return "hạn hôm nay" if days == 0 else f"quá hạn {format.number(-days)} ngày"
+
 
 def deadline_info(period: str, deadline_day: int, today: _date) -> Deadline:
     return Deadline(period, periods.deadline(period, deadline_day).date(), today)

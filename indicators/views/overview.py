@@ -40,6 +40,14 @@ class Overview:
         return int((hamlets["status"] == "on_time").sum())
 
     @property
+    def not_sent(self) -> list[str]:
+        """The names of the hamlets with no figure of the month yet (listed as such, never as slowest)."""
+        if self.completeness.empty:
+            return []
+        rows = self.completeness[(self.completeness["level"] == "hamlet") & (self.completeness["submitted"] == 0)]
+        return list(rows["unit_name"])
+
+    @property
     def hamlets_submitted(self) -> int:
         if self.completeness.empty:
             return 0
@@ -54,14 +62,19 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
     year = periods.year_of(period)
     monthly = metrics.monthly_values(store, year, period, [root.code])
     series = {code: metrics.series_from(monthly, code, year, [root.code]) for code in catalog.HEADLINE_CODES}
+    completeness = metrics.completeness(store, period, root.code)
+    behind = metrics.members_behind(store, period, root.code, limit=len(completeness) or 5)
+    if not completeness.empty:  # a hamlet that has not sent is not sent, not slow
+        unsent = completeness[(completeness["level"] == "hamlet") & (completeness["submitted"] == 0)]
+        behind = behind[~behind["unit_code"].isin(unsent["unit_code"])]
     return Overview(
         period=period,
         root=root,
         headline=headline,
         indicators=table,
         series=series,
-        completeness=metrics.completeness(store, period, root.code),
-        behind=metrics.members_behind(store, period, root.code),
+        completeness=completeness,
+        behind=behind.head(5).reset_index(drop=True),
         groups=metrics.group_progress(store, period, root.code, table),
         overdue_tasks=overdue_tasks(store, today or clock.today()),
         approved=approved_line(store, period, root.code),

@@ -279,17 +279,18 @@ def signed_in_states() -> dict:
 
 @pytest.fixture
 def open_page(browser, signed_in_states) -> Iterator[Callable[..., object]]:
-    """`open_page(url, width=1366, height=768, user="quantri")` -> a Playwright page, loaded and idle.
+    """`open_page(url, width=1366, height=768, user="quantri", touch=False)` -> a Playwright page,
+    loaded and idle (`touch`: a phone's touch screen and mobile viewport).
 
     Uncaught JavaScript errors of every page opened are collected in `page.js_errors`.
     """
     contexts = []
 
-    def open_(url: str, width: int = 1366, height: int = 768, user: str | None = "quantri"):
+    def open_(url: str, width: int = 1366, height: int = 768, user: str | None = "quantri", touch: bool = False):
         base = "/".join(url.split("/")[:3])
         state = signed_in_states.get((base, user)) if user else None
         context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
-                                      storage_state=state)  # fmt: skip
+                                      storage_state=state, has_touch=touch, is_mobile=touch)  # fmt: skip
         contexts.append(context)
         page = context.new_page()
         page.js_errors = []

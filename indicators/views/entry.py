@@ -1,0 +1,203 @@
+"""The entry form (Nhập số liệu, pages/entry.py): one unit's month, by task group, with last month's
+figures under each field, a draft kept at every change, and the import's checks as the user types."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date as _date
+from datetime import datetime
+
+import pandas as pd
+
+from indicators import metrics
+from indicators.domain import catalog, format, periods
+from indicators.domain.accounts import Actor, allowed_units
+from indicators.domain.catalog import Indicator, TaskGroup
+from indicators.domain.entry import Draft, EntryFigure, Figures
+from indicators.domain.errors import PermissionDenied
+from indicators.domain.units import OrgUnit
+from indicators.ingest.entry import EntryReport, import_entry
+from indicators.storage import Store
+from indicators.views.common import Deadline, deadline_info
+
+_CUMULATIVE = re.compile(r"\s*\((lũy kế|trong tháng)\)\s*$")
+
+
+def numerator_label(item: Indicator) -> str:
+    """What the first field counts, in the catalog's words (“Số hộ có cáp quang”)."""
+    return _CUMULATIVE.sub("", item.numerator_vi)
+
+
+def denominator_label(item: Indicator) -> str:
+    return item.denominator_vi
+
+
+def yes_no_question(item: Indicator) -> str:
+    """A yes/no indicator's question from its definition (“1 nếu thôn có sóng 5G ổn định, 0 nếu
+    chưa”): “Thôn có sóng 5G ổn định?”."""
+    text = re.sub(r"^1 nếu\s+", "", item.numerator_vi)
+    text = re.split(r",\s*0 nếu", text)[0].strip()
+    return text[:1].upper() + text[1:] + "?"
+
+
+def is_yes_no(code: str) -> bool:
+    return catalog.indicator(code).is_yes_no
+
+
+def count_label(item: Indicator) -> str:
+    return f"{_CUMULATIVE.sub('', item.numerator_vi)} ({item.unit})" if item.unit else item.numerator_vi
+
+
+@dataclass(frozen=True)
+class EntryField:
+    """One indicator on the form: last month's figures, and the denominator offered from it."""
+
+    item: Indicator
+    last: EntryFigure | None  # last month's stored figures
+    offered_denominator: float | None  # last month's, for a denominator counting people or households
+
+    @property
+    def last_text(self) -> str:
+        """“Tháng trước: 312/589 (53,0%)”, “Tháng trước: có”, “Tháng trước: 14”, or none yet."""
+        last = self.last
+        if last is None or (last.numerator is None and last.value is None):
+            return "Tháng trước: chưa có số liệu"
+        if self.item.is_yes_no:
+            return "Tháng trước: " + ("có" if last.numerator else "chưa")
+        if self.item.is_ratio:
+            share = f" ({format.percent(last.value)})" if last.value is not None else ""
+            return f"Tháng trước: {format.number(last.numerator)}/{format.number(last.denominator)}{share}"
+        return f"Tháng trước: {format.number(last.value)}"
+
+
+@dataclass(frozen=True)
+class EntrySection:
+    group: TaskGroup
+    fields: list[EntryField]
+
+    @property
+    def title(self) -> str:
+        return f"{self.group.number}. {self.group.name_vi}"
+
+    def filled(self, figures: Figures) -> int:
+        return sum(1 for f in self.fields if f.item.code in figures and figures[f.item.code].entered())
+
+
+@dataclass
+class EntryForm:
+    unit: OrgUnit
+    period: str
+    deadline: Deadline
+    sections: list[EntrySection]
+    draft: Draft | None
+    stored: dict[str, EntryFigure]  # the month's figures as already sent
+
+    @property
+    def fields(self) -> list[EntryField]:
+        return [f for section in self.sections for f in section.fields]
+
+    def start(self) -> Figures:
+        """What the fields hold when the form opens: the draft; else the month as sent so far, and
+        last month's denominators offered for the indicators not sent yet."""
+        if self.draft is not None:
+            return dict(self.draft.figures)
+        offered = {f.item.code: EntryFigure(denominator=f.offered_denominator)
+                   for f in self.fields if f.offered_denominator is not None}  # fmt: skip
+        return offered | self.stored
+
+    def filled(self, figures: Figures) -> int:
+        return sum(section.filled(figures) for section in self.sections)
+
+    def missing(self, figures: Figures) -> list[Indicator]:
+        return [f.item for f in self.fields if not (f.item.code in figures and figures[f.item.code].entered())]
+
+    def missing_text(self, figures: Figures) -> str:
+        """“còn 3/12 chỉ tiêu chưa nhập”, or "" when every one is."""
+        left = len(self.missing(figures))
+        return f"còn {format.number(left)}/{format.number(len(self.fields))} chỉ tiêu chưa nhập" if left else ""
+
+
+def entry_units(store: Store, actor: Actor) -> list[OrgUnit]:
+    """The units an account may enter figures for: hamlets first, then communes, by name."""
+    units = metrics.tree(store).units
+    allowed = allowed_units(actor, {u.code: u.parent for u in units})
+    mine = [u for u in units if u.level in ("hamlet", "commune") and (allowed is None or u.code in allowed)]
+    return sorted(mine, key=lambda u: (u.level != "hamlet", u.code))
+
+
+def check_unit(store: Store, actor: Actor, unit_code: str) -> OrgUnit:
+    """The unit of a form opened by its URL; PermissionDenied (in Vietnamese) when the account
+    may not enter for it, so that a hand-edited address writes nothing."""
+    unit = next((u for u in entry_units(store, actor) if u.code == unit_code), None)
+    if unit is None:
+        raise PermissionDenied(
+            f"Tài khoản “{actor.label}” không nhập được số liệu cho đơn vị “{unit_code}”: chỉ nhập cho "
+            "các thôn, xã được giao. Chọn đơn vị của mình ở ô “Đơn vị”."
+        )
+    return unit
+
+
+def _month(store: Store, unit_code: str, period: str) -> dict[str, EntryFigure]:
+    """The unit's current figures of the month, as form fields."""
+    rows = store.current_submissions(periods=[period], unit_codes=[unit_code])
+    out = {}
+    for r in rows.itertuples():
+        out[r.indicator_code] = EntryFigure(
+            numerator=None if pd.isna(r.numerator) else r.numerator,
+            denominator=None if pd.isna(r.denominator) else r.denominator,
+            value=None if pd.isna(r.value) else r.value,
+        )
+    return out
+
+
+def entry_form(store: Store, actor: Actor, unit: OrgUnit, period: str, today: _date) -> EntryForm:
+    last = _month(store, unit.code, periods.previous(period))
+    level = "hamlet" if unit.level == "hamlet" else "commune"
+    items = catalog.indicators_at_level(level)
+    sections = []
+    for group in catalog.task_groups():
+        fields = []
+        for item in (i for i in items if i.task_group == group.number):
+            before = last.get(item.code)
+            offered = before.denominator if item.stable_denominator and before is not None else None
+            fields.append(EntryField(item, before, offered))
+        if fields:
+            sections.append(EntrySection(group, fields))
+    return EntryForm(
+        unit=unit,
+        period=period,
+        deadline=deadline_info(period, store.settings().deadline_day, today),
+        sections=sections,
+        draft=store.draft(actor.label, unit.code, period),
+        stored=_month(store, unit.code, period),
+    )
+
+
+def check(store: Store, actor: Actor, form: EntryForm, figures: Figures, now: datetime) -> EntryReport:
+    """The import's checks of what is typed so far (nothing is written)."""
+    return import_entry(store, form.unit.code, form.unit.label, form.period, figures, actor, dry_run=True, now=now)
+
+
+def send(store: Store, actor: Actor, form: EntryForm, figures: Figures, now: datetime,
+         reason: str | None = None) -> EntryReport:  # fmt: skip
+    return import_entry(store, form.unit.code, form.unit.label, form.period, figures, actor, now=now, reason=reason)
+
+
+def issue_text(message: str, item: Indicator, unit: OrgUnit) -> str:
+    """An import message in the form's words: the indicator and the unit are on screen already."""
+    return message.replace(f"{item.code} của {unit.label} ", "Số liệu ").replace(f"{item.code} ", "Chỉ tiêu ")
+
+
+def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
+    """(kind, text) after “Gửi số liệu”."""
+    r = report.report
+    month = format.month(form.period)
+    if r.status == "imported":
+        changed = r.count("new") + r.count("changed")
+        warn = f", {format.number(len(r.warnings))} cảnh báo đã ghi kèm" if r.warnings else ""
+        return "success", (f"Đã gửi số liệu {month} của {form.unit.label}: {format.number(changed)} số liệu được "
+                           f"ghi (lô số {format.number(r.batch_id)}{warn}).")  # fmt: skip
+    if r.status in ("unchanged", "duplicate"):
+        return "info", f"Số liệu {month} của {form.unit.label} giống hệt số liệu đã gửi: không có gì thay đổi."
+    return "error", "Chưa gửi được: " + " ".join(i.message for i in r.errors[:3])
