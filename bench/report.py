@@ -288,7 +288,12 @@ def markdown() -> str:
     code += " (a figure measured again after a later change records that commit: see `code` in the JSON)"
     pg = RESULTS / "city_postgres.json"
     text = (Path(__file__).with_name("BENCHMARKS.template.md")).read_text()
+    before = RESULTS / "before-restructure-f8a1542"
+    compared = [compare(json.loads((before / f"{n}.json").read_text()), json.loads((RESULTS / f"{n}.json").read_text()))
+                for n in ("commune", "city", "city_postgres")
+                if (before / f"{n}.json").exists() and (RESULTS / f"{n}.json").exists()]  # fmt: skip
     return (text.replace("{TABLES}", "\n\n".join(tables(r) for r in load.values()))
+            .replace("{RESTRUCTURE}", "\n".join(compared) or "Not measured yet.")
             .replace("{POSTGRES}", postgres_tables(json.loads(pg.read_text()), load.get("city"))
                      if pg.exists() else "Not measured yet.")
             .replace("{GROWTH}", growth(list(load.values())))

@@ -34,7 +34,8 @@ for item in shown:
         if item.state == "returned":
             st.warning(f"Xã trả lại lúc {item.returned_at} ({markdown_literal(item.returned_by)}): "
                        f"“{markdown_literal(item.reason)}”", icon=":material/undo:")  # fmt: skip
-        st.caption(f"Các tháng trước: {item.history_text}")
+        if item.history:
+            st.caption(f"Các tháng trước: {item.history_text}")
         if st.button(item.button, type="primary" if item.state != "approved" else "secondary",
                      key=f"my_work_{item.unit.code}", icon=":material/edit_note:", width="stretch"):  # fmt: skip
             st.switch_page("pages/entry.py", query_params={"dv": item.unit.code, "ky": item.period})

@@ -66,7 +66,7 @@ class UnitWork:
 
     @property
     def history_text(self) -> str:
-        """E.g. “T6 ✔ · T7 ✔ · T8 ◐ · T9 ↩ · T10 ○”."""
+        """E.g. “T6 ✔ · T7 ✔ · T8 ◐ · T9 ↩ · T10 ○” (empty for a list too long to show whole)."""
         return " · ".join(f"T{periods.month_number(p)} {STATE_SYMBOL[s]}" for p, s in self.history)
 
     @property
@@ -91,7 +91,10 @@ def my_work(store: Store, actor: Actor, root: OrgUnit, today: _date) -> list[Uni
     if not units:
         return []
     this = periods.period_of(today)
-    months = [periods.shift(this, -k) for k in range(MONTHS_SHOWN - 1, -1, -1)]
+    # the months before this one only for a list that is shown whole (a city admin's thousands of
+    # units: this month alone, six times less to read)
+    shown = MONTHS_SHOWN if len(units) <= MAX_CARDS else 1
+    months = [periods.shift(this, -k) for k in range(shown - 1, -1, -1)]
     tables = {m: metrics.month_review(store, m, root.code).set_index("unit_code").to_dict("index") for m in months}
     drafts = {(d.unit_code, d.period): d for d in store.drafts(actor.label)}
     deadline = deadline_info(this, store.settings().deadline_day, today)
