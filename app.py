@@ -10,15 +10,6 @@ from pages._shared import demo_banner, store, unit_levels
 st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon=":material/insights:", layout="wide")
 
 
-def _home(script: str, title: str, icon: str, url_path: str, is_default: bool) -> list:
-    """A page that may be the default one: the default lives at "/" (Streamlit ignores its url_path)
-    and a hidden twin keeps links to /url_path working."""
-    if not is_default:
-        return [st.Page(script, title=title, icon=icon, url_path=url_path)]
-    return [st.Page(script, title=title, icon=icon, default=True),
-            st.Page(script, title=title, url_path=url_path, visibility="hidden")]  # fmt: skip
-
-
 def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[str, list]:
     """The navigation an account sees: only pages whose purpose its role allows. A hamlet head
     lands on “Việc của tôi”, everyone else on the overview."""
@@ -27,14 +18,22 @@ def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[s
     overview_is_default = overview_is_default and not my_work_first
     sections = {
         "Theo dõi": [
-            *_home("pages/overview.py", "Tổng quan", ":material/dashboard:", "tong-quan", overview_is_default),
+            # the default page lives at "/" (Streamlit ignores its url_path); its twin at /tong-quan is
+            # hidden then, so that links to /tong-quan keep working
+            *([st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True)]
+              if overview_is_default else []),
+            st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", url_path="tong-quan",
+                    visibility="hidden" if overview_is_default else "visible"),
             st.Page("pages/hamlets.py", title="Theo thôn", icon=":material/holiday_village:", url_path="theo-thon"),
             st.Page("pages/groups.py", title="Theo nhóm nhiệm vụ", icon=":material/category:", url_path="nhom-nhiem-vu"),
             st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/monitoring:", url_path="chi-tieu"),
             st.Page("pages/tasks.py", title="Nhiệm vụ “5 rõ”", icon=":material/task_alt:", url_path="nhiem-vu"),
         ],
         "Số liệu": [
-            *([*_home("pages/my_work.py", "Việc của tôi", ":material/checklist:", "viec-cua-toi", my_work_first),
+            *([*([st.Page("pages/my_work.py", title="Việc của tôi", icon=":material/checklist:", default=True)]
+                 if my_work_first else []),
+               st.Page("pages/my_work.py", title="Việc của tôi", icon=":material/checklist:", url_path="viec-cua-toi",
+                       visibility="hidden" if my_work_first else "visible"),
                st.Page("pages/entry.py", title="Nhập số liệu", icon=":material/edit_note:", url_path="nhap-so-lieu"),
                st.Page("pages/upload.py", title="Nộp số liệu", icon=":material/upload_file:", url_path="nop-so-lieu")]
               if can("import") else []),
