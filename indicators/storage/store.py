@@ -27,7 +27,7 @@ from indicators.storage.connection import (
     default_path,
     is_postgres,
 )
-from indicators.storage.current import CURRENT_SELECT, REBUILD_TOTALS, CurrentMixin
+from indicators.storage.current import _TOTAL_OF, _TOTALS_SELECT, CURRENT_SELECT, CurrentMixin, _same_key
 from indicators.storage.demo import DemoMixin
 from indicators.storage.drafts import DraftsMixin
 from indicators.storage.reviews import ReviewsMixin
@@ -85,12 +85,14 @@ def open_store(path: str | os.PathLike | None = None) -> Store:
 
 
 # The figures as they stood at a moment: the revisions of batches written by then and not yet
-# reverted by then (submissions are append-only, so this is exact)
-_CURRENT_AS_OF = CURRENT_SELECT.format(keys="").replace(
-    "FROM live_submissions s",
-    "FROM (SELECT s.* FROM submissions s JOIN batches b ON b.id = s.batch_id WHERE b.created_at <= $moment "
-    "AND s.batch_id NOT IN (SELECT batch_id FROM batch_reverts WHERE reverted_at <= $moment)) s",
-)
+# reverted by then (submissions are append-only, so this is exact). Only the keys changed since
+# (`_CHANGED_SINCE`) can differ from today's current values: those are recomputed, the rest copied.
+_LIVE_AT = ("(SELECT s.* FROM submissions s JOIN batches b ON b.id = s.batch_id WHERE b.created_at <= $moment "
+            "AND s.batch_id NOT IN (SELECT batch_id FROM batch_reverts WHERE reverted_at <= $moment){months}) s")  # fmt: skip
+_CHANGED_SINCE = """SELECT DISTINCT s.period, s.unit_code, s.indicator_code FROM submissions s
+    JOIN batches b ON b.id = s.batch_id
+    WHERE (b.created_at > $moment OR s.batch_id IN (SELECT batch_id FROM batch_reverts WHERE reverted_at > $moment))
+    {months}"""
 _COPIED_AS_IS = ("units", "targets", "settings", "task_revisions", "task_notes")
 
 
@@ -98,25 +100,60 @@ def store_as_of(source: Store, moment: datetime, months: list[str] | None = None
     """A read-only copy in memory of `source` with its figures as they stood at `moment` (the
     commune's local time): every metric and view run on it gives the figures of that moment. Units,
     targets, settings and tasks are today's. `months`: only these months' figures (a month's summary
-    reads its year up to it and the month before: `periods.summary_months`), a city's in half the time."""
+    reads its year up to it and the month before: `periods.summary_months`).
+
+    Today's current values and totals are copied, but for the keys a batch written or reverted
+    after `moment` touched: their values are recomputed from the revisions live then, and the
+    totals they count in summed again (a city's month: 1,1 s -> see BENCHMARKS.md)."""
     snapshot = Store(":memory:")
-    current = _CURRENT_AS_OF
-    if months is not None:
-        listed = ", ".join(f"'{m}'" for m in map(periods.parse_period, months) if m) or "NULL"
-        current = current.replace("FROM submissions s JOIN", f"FROM (SELECT * FROM submissions WHERE period IN ({listed})) s JOIN")
+    listed = ", ".join(f"'{m}'" for m in map(periods.parse_period, months or []) if m) or "NULL"
+    in_months = f" AND s.period IN ({listed})" if months is not None else ""
+    of_months = f" WHERE period IN ({listed})" if months is not None else ""
     with source.cursor() as cur:
         tables = {name: cur.execute(f"SELECT * FROM {name}").fetch_arrow_table() for name in _COPIED_AS_IS}
-        tables["current_submissions"] = cur.execute(current, {"moment": moment}).fetch_arrow_table()
+        changed = cur.execute(_CHANGED_SINCE.format(months=in_months), {"moment": moment}).fetch_arrow_table()
+        cur.register("changed", changed)
+        try:
+            recomputed = cur.execute(
+                CURRENT_SELECT.format(keys="JOIN changed k ON " + _same_key("s"))
+                .replace("FROM live_submissions s", "FROM " + _LIVE_AT.format(months=in_months)),
+                {"moment": moment},
+            ).fetch_arrow_table()  # fmt: skip
+            kept = cur.execute(
+                f"SELECT c.* FROM (SELECT * FROM current_submissions{of_months}) c "
+                "ANTI JOIN changed k ON " + _same_key("c")
+            ).fetch_arrow_table()  # fmt: skip
+        finally:
+            cur.unregister("changed")
+        totals = cur.execute(f"SELECT * FROM current_totals{of_months}").fetch_arrow_table()
     with snapshot.transaction() as cur:
-        for name, table in tables.items():
+        for name, table in {**tables, "current_totals": totals}.items():
             cur.execute(f"DELETE FROM {name}")
             cur.register("copied", table)
             try:
                 cur.execute(f"INSERT INTO {name} SELECT * FROM copied")
             finally:
                 cur.unregister("copied")
-        for statement in REBUILD_TOTALS:
-            cur.execute(statement)
+        for part in (kept, recomputed):
+            cur.register("copied", part)
+            try:
+                cur.execute("INSERT INTO current_submissions SELECT * FROM copied")
+            finally:
+                cur.unregister("copied")
+        if changed.num_rows:  # the totals the changed keys count in, summed again
+            cur.register("changed", changed)
+            try:
+                total_of = _TOTAL_OF.replace("cs.unit_code", "k.unit_code")
+                cur.execute(f"CREATE TEMP TABLE changed_totals AS SELECT DISTINCT k.period, {total_of} AS unit_code, "
+                            "k.indicator_code FROM changed k LEFT JOIN units u ON u.code = k.unit_code")  # fmt: skip
+            finally:
+                cur.unregister("changed")
+            cur.execute("DELETE FROM current_totals USING changed_totals k WHERE " + _same_key("current_totals"))
+            cur.execute("INSERT INTO current_totals " + _TOTALS_SELECT.format(
+                rows="current_submissions",
+                keys="JOIN changed_totals k ON c.period = k.period AND c.total_code = k.unit_code "
+                     "AND c.indicator_code = k.indicator_code"))  # fmt: skip
+            cur.execute("DROP TABLE changed_totals")
     return snapshot
 
 
