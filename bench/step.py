@@ -109,7 +109,8 @@ def metric(args: dict) -> dict:
             "completeness": lambda: metrics.completeness(store, period, root),
             # the month's summary with the figures as they stood at its report day (issue 23: within 2×)
             "overview_as_of": lambda: metrics.commune_summary(
-                store_as_of(store, datetime.fromisoformat(f"{period}-20T23:59:59"), periods.summary_months(period)), period, root
+                store_as_of(store, datetime.fromisoformat(f"{period}-20T23:59:59"), periods.summary_months(period),
+                            totals_only=True), period, root
             ),
             "overview_view": lambda: overview.overview(
                 store, period, next(u for u in store.units() if u.code == root)

@@ -174,3 +174,10 @@ def test_the_copy_of_today_with_the_changed_keys_recomputed_equals_recomputing_e
         snapshot, reference = store_as_of(store, moment), _recomputed_whole(store, moment)
         for table in ("current_submissions", "current_totals"):
             pd.testing.assert_frame_equal(_rows(snapshot, table), _rows(reference, table), check_dtype=False)
+        # only the totals, for a commune's summary: the same totals and the same summary
+        totals = store_as_of(store, moment, totals_only=True)
+        pd.testing.assert_frame_equal(_rows(totals, "current_totals"), _rows(reference, "current_totals"),
+                                      check_dtype=False)  # fmt: skip
+        assert len(totals.current_submissions()) < len(reference.current_submissions()) or moment == moments[-1]
+        pd.testing.assert_frame_equal(metrics.commune_summary(totals, MARCH, COMMUNE),
+                                      metrics.commune_summary(snapshot, MARCH, COMMUNE))  # fmt: skip

@@ -42,7 +42,10 @@ def _json_number(value: float) -> float | None:
 
 def _summary(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: TextIO) -> int:
     root = top_unit(store, args.unit)
-    figures = store_as_of(store, args.as_of, periods.summary_months(args.period)) if args.as_of else store
+    figures = store
+    if args.as_of:  # the summary of a commune or a city reads the totals alone
+        level = next((u.level for u in store.units() if u.code == root), "commune")
+        figures = store_as_of(store, args.as_of, periods.summary_months(args.period), totals_only=level != "hamlet")
     table = metrics.commune_summary(figures, args.period, root)
     if args.json:
         payload = {
