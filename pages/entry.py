@@ -47,7 +47,8 @@ for item_code, fig in form.start().items():
             st.session_state.setdefault(_key(item_code, part), int(value) if isinstance(value, float) else value)
 if opening and form.draft is not None:
     st.session_state[f"{prefix}saved_at"] = form.draft.saved_at
-    st.info(f"Đã mở lại bản nháp chưa gửi (lưu lúc {form.draft.saved_at:%H:%M %d/%m/%Y}).", icon=":material/restore:")
+    st.info(f"Đã mở lại bản nháp chưa gửi ({form.draft.saved_text[0].lower()}{form.draft.saved_text[1:]}).",
+            icon=":material/restore:")  # fmt: skip
 
 
 def _typed() -> dict[str, EntryFigure]:
@@ -141,9 +142,9 @@ if closed:
                            max_chars=upload.LATE_REASON_MAX)  # fmt: skip
 if errors:
     st.error(f"Còn {format.number(len(errors))} lỗi cần sửa (ghi ngay dưới ô nhập) trước khi gửi.")
-elif missing:
+elif missing and form.filled(figures):
     st.warning(f"{missing[:1].upper()}{missing[1:]}: có thể gửi phần đã nhập và gửi tiếp phần còn lại sau.")
-if st.button("Gửi phần đã nhập" if missing else "Gửi số liệu", type="primary", disabled=bool(errors),
+if st.button("Gửi phần đã nhập" if missing else "Gửi số liệu", type="primary", disabled=bool(errors) or not form.filled(figures),
              icon=":material/send:", key="entry_send", width="stretch"):  # fmt: skip
     sent = entry.send(s, actor(), form, _typed(), clock.now(), reason=reason or None)
     kind, text = entry.sent_message(sent, form)

@@ -117,3 +117,10 @@ def test_another_hamlets_form_is_refused_and_nothing_written(demo):
     assert "không nhập được số liệu cho đơn vị “BG02”" in _texts(at.error)
     assert not at.number_input
     assert open_store(demo).drafts("thon-cay") == []
+
+
+def test_an_empty_form_says_no_error_and_offers_nothing_to_send(demo):
+    at = _entry()
+    assert not at.error, [e.value for e in at.error]
+    assert at.button(key="entry_send").disabled
+    assert not [w for w in at.warning if "chưa nhập" in str(w.value)]

@@ -17,6 +17,7 @@ from indicators.domain.catalog import Indicator, TaskGroup
 from indicators.domain.entry import Draft, EntryFigure, Figures
 from indicators.domain.errors import PermissionDenied
 from indicators.domain.units import OrgUnit
+from indicators.ingest import ImportReport
 from indicators.ingest.entry import EntryReport, import_entry
 from indicators.storage import Store
 from indicators.views.common import Deadline, deadline_info
@@ -175,7 +176,10 @@ def entry_form(store: Store, actor: Actor, unit: OrgUnit, period: str, today: _d
 
 
 def check(store: Store, actor: Actor, form: EntryForm, figures: Figures, now: datetime) -> EntryReport:
-    """The import's checks of what is typed so far (nothing is written)."""
+    """The import's checks of what is typed so far (nothing is written). An empty form has nothing to
+    check, and says nothing: not an error before the first figure is typed."""
+    if not form.filled(figures):
+        return EntryReport(ImportReport(file_name="", sha256="", status="dry_run"), [])
     return import_entry(store, form.unit.code, form.unit.label, form.period, figures, actor, dry_run=True, now=now)
 
 
