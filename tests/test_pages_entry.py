@@ -3,13 +3,14 @@ commune's clock at 10:00 on 7 December 2026 (December open, its deadline the 18t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.domain import clock
+from indicators.domain import clock, format
 from indicators.storage import open_store
 from tests import support
 from tests.support import demo_db
@@ -67,7 +68,7 @@ def test_commune_staff_see_every_hamlet_and_filter_them(demo):
 def test_typing_keeps_a_draft_that_a_new_session_restores(demo):
     at = _entry()
     assert at.title[0].value == "Nhập số liệu"
-    at.number_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value(2100)
+    at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value("2100")
     _ok(at.run())
     draft = open_store(demo).draft("thon-cay", "BG01", DECEMBER)
     assert draft is not None and draft.figures["CQ_VNEID_MUC_2"].numerator == 2100
@@ -75,16 +76,55 @@ def test_typing_keeps_a_draft_that_a_new_session_restores(demo):
 
     again = _entry()  # the tab was closed: a new session
     assert "Đã mở lại bản nháp chưa gửi" in _texts(again.info)
-    assert again.number_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").value == 2100
+    assert again.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").value == "2.100"
     # the denominator was offered from November, and kept in the draft
-    assert again.number_input(key=PREFIX + "CQ_VNEID_MUC_2_denominator").value == draft.figures[
-        "CQ_VNEID_MUC_2"].denominator
+    offered = draft.figures["CQ_VNEID_MUC_2"].denominator
+    assert again.text_input(key=PREFIX + "CQ_VNEID_MUC_2_denominator").value == format.number(offered)
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("1.350", 1350), ("1350", 1350), ("1 350", 1350)])
+def test_numbers_are_read_as_vietnamese_write_them(demo, typed, stored):
+    """A number field turned “1.350” into 1 without a word; the form's fields read it as 1350."""
+    at = _entry()
+    at.text_input(key=PREFIX + "TT_TIN_BAI_value").set_value(typed)
+    _ok(at.run())
+    assert open_store(demo).draft("thon-cay", "BG01", DECEMBER).figures["TT_TIN_BAI"].value == stored
+    assert not at.error
+
+
+@pytest.mark.parametrize(("typed", "said"), [("72%", "“72%” là tỷ lệ %"), ("ba", "“ba” không phải là số"),
+                                             ("1,5", "Phải là số nguyên")])  # fmt: skip
+def test_what_is_not_a_count_is_refused_under_its_field(demo, typed, said):
+    at = _entry()
+    at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value(typed)
+    _ok(at.run())
+    assert said in _texts(at.error), _texts(at.error)
+    assert at.button(key="entry_send").disabled
+
+
+def test_sections_are_numbered_on_the_form_and_say_their_names_in_full(demo):
+    at = _entry()
+    titles = [e.label for e in at.expander]
+    assert [t.split(".")[0] for t in titles] == [str(i) for i in range(1, len(titles) + 1)]
+    assert not [t for t in titles if re.search(r"\b(KHCN|ĐMST|CĐS)\b", t)], titles
+    labels = [t.label for t in at.text_input]
+    assert "Số hộ đã được tuyên truyền, hướng dẫn trực tiếp (lũy kế, tính đến hết tháng)" in labels
+
+
+def test_a_warning_says_what_to_do(demo):
+    at = _entry()
+    last = open_store(demo).current_submissions(periods=["2026-11"], unit_codes=["BG01"])
+    news = last.set_index("indicator_code").loc["TT_TIN_BAI", "value"]
+    at.text_input(key=PREFIX + "TT_TIN_BAI_value").set_value(str(int(news * 20 + 50)))
+    _ok(at.run())
+    assert "ghi lý do vào ô Ghi chú" in _texts(at.warning), _texts(at.warning)
+    assert not at.button(key="entry_send").disabled, "a warning does not block"
 
 
 def test_an_error_is_said_under_its_field_and_blocks_sending(demo):
     at = _entry()
-    denominator = at.number_input(key=PREFIX + "CQ_VNEID_MUC_2_denominator").value
-    at.number_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value(denominator + 1)
+    denominator = int(at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_denominator").value.replace(".", ""))
+    at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value(str(denominator + 1))
     _ok(at.run())
     assert f"Tử số ({denominator + 1:,}) lớn hơn mẫu số ({denominator:,}).".replace(",", ".") in _texts(at.error)
     assert at.button(key="entry_send").disabled
@@ -92,11 +132,17 @@ def test_an_error_is_said_under_its_field_and_blocks_sending(demo):
 
 def test_sending_stores_the_month_and_says_what(demo):
     at = _entry()
-    at.number_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value(2100)
-    at.number_input(key=PREFIX + "TT_TIN_BAI_value").set_value(3)
+    at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value("2100")
+    at.text_input(key=PREFIX + "TT_TIN_BAI_value").set_value("3")
     _ok(at.run())
     assert at.button(key="entry_send").label == "Gửi phần đã nhập"
-    assert "Còn 24/26 chỉ tiêu chưa nhập" in _texts(at.warning) or "chỉ tiêu chưa nhập" in _texts(at.warning)
+    assert "chỉ tiêu chưa nhập" in _texts(at.warning)
+    # VNeID's denominator is November's, not touched: sending waits for a tick that it still holds
+    assert at.button(key="entry_send").disabled
+    confirm = at.checkbox(key=PREFIX + "offers_checked")
+    assert "1 mẫu số vẫn đúng như tháng trước (Số công dân từ 14 tuổi" in confirm.label
+    confirm.check()
+    _ok(at.run())
     at.button(key="entry_send").click()
     _ok(at.run())
     assert "Đã gửi số liệu Tháng 12/2026 của Thôn Cậy" in _texts(at.success)
@@ -105,7 +151,7 @@ def test_sending_stores_the_month_and_says_what(demo):
     assert stored.loc["CQ_VNEID_MUC_2", "numerator"] == 2100 and stored.loc["TT_TIN_BAI", "value"] == 3
     assert store.draft("thon-cay", "BG01", DECEMBER) is None
     # the form shows the month as sent
-    assert at.number_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").value == 2100
+    assert at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").value == "2.100"
 
 
 def test_another_hamlets_form_is_refused_and_nothing_written(demo):
@@ -115,7 +161,7 @@ def test_another_hamlets_form_is_refused_and_nothing_written(demo):
     at.switch_page("pages/entry.py")
     _ok(at.run())
     assert "không nhập được số liệu cho đơn vị “BG02”" in _texts(at.error)
-    assert not at.number_input
+    assert not [t for t in at.text_input if str(t.key).startswith("entry_")]
     assert open_store(demo).drafts("thon-cay") == []
 
 

@@ -16,18 +16,30 @@ from indicators.domain.accounts import Actor, allowed_units
 from indicators.domain.catalog import Indicator, TaskGroup
 from indicators.domain.entry import Draft, EntryFigure, Figures
 from indicators.domain.errors import PermissionDenied
+from indicators.domain.models import Issue
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport
 from indicators.ingest.entry import EntryReport, import_entry
+from indicators.ingest.numbers import NumberProblem, parse_number
 from indicators.storage import Store
 from indicators.views.common import Deadline, deadline_info
 
-_CUMULATIVE = re.compile(r"\s*\((lũy kế|trong tháng)\)\s*$")
+# The plan's task groups abbreviate; a hamlet head reading them on a phone should not have to guess.
+_ABBREVIATIONS = {"KHCN": "khoa học công nghệ", "ĐMST": "đổi mới sáng tạo", "CĐS": "chuyển đổi số"}
+_CUMULATIVE = "(lũy kế)"
+
+
+def spelled_out(text: str) -> str:
+    """“… cho KHCN, ĐMST và CĐS” -> “… cho khoa học công nghệ, đổi mới sáng tạo và chuyển đổi số”."""
+    for short, full in _ABBREVIATIONS.items():
+        text = re.sub(rf"\b{short}\b", full, text)
+    return text
 
 
 def numerator_label(item: Indicator) -> str:
-    """What the first field counts, in the catalog's words (“Số hộ có cáp quang”)."""
-    return _CUMULATIVE.sub("", item.numerator_vi)
+    """What the first field counts, in the catalog's words (“Số hộ có cáp quang”); a cumulative one
+    says what it adds up (“… (lũy kế, tính đến hết tháng)”)."""
+    return item.numerator_vi.replace(_CUMULATIVE, "(lũy kế, tính đến hết tháng)")
 
 
 def denominator_label(item: Indicator) -> str:
@@ -47,7 +59,25 @@ def is_yes_no(code: str) -> bool:
 
 
 def count_label(item: Indicator) -> str:
-    return f"{_CUMULATIVE.sub('', item.numerator_vi)} ({item.unit})" if item.unit else item.numerator_vi
+    return f"{numerator_label(item)} ({item.unit})" if item.unit else numerator_label(item)
+
+
+def field_text(value: float | None) -> str:
+    """A stored figure as its field shows it: 2100 -> “2.100”, read back by `read_number`."""
+    if value is None:
+        return ""
+    return format.number(value) if float(value).is_integer() else format.number(value, 2)
+
+
+def read_number(text: str | None) -> tuple[float | None, str | None]:
+    """(the number typed, None) or (None, what to fix). Fields are text so that “1.350” is one
+    thousand three hundred and fifty, as Vietnamese write it, and never silently 1."""
+    try:
+        return parse_number(text), None
+    except NumberProblem as problem:
+        if problem.kind == "percent":
+            return None, f"“{text}” là tỷ lệ %: hãy nhập số đếm được (số người, số hộ…), phần mềm tự tính tỷ lệ."
+        return None, f"“{text}” không phải là số: chỉ nhập chữ số, ví dụ 1350 hoặc 1.350."
 
 
 @dataclass(frozen=True)
@@ -76,10 +106,11 @@ class EntryField:
 class EntrySection:
     group: TaskGroup
     fields: list[EntryField]
+    position: int  # 1, 2, 3… on this form: a hamlet's form has no group 2, and a gap reads as a fault
 
     @property
     def title(self) -> str:
-        return f"{self.group.number}. {self.group.name_vi}"
+        return f"{self.position}. {spelled_out(self.group.name_vi)}"
 
     def filled(self, figures: Figures) -> int:
         return sum(1 for f in self.fields if f.item.code in figures and figures[f.item.code].entered())
@@ -112,6 +143,22 @@ class EntryForm:
 
     def missing(self, figures: Figures) -> list[Indicator]:
         return [f.item for f in self.fields if not (f.item.code in figures and figures[f.item.code].entered())]
+
+    def unchecked_offers(self, figures: Figures) -> list[EntryField]:
+        """The indicators filled in whose denominator is still the one offered from last month:
+        easily sent unchanged, so the person is asked to confirm them."""
+        return [
+            f for f in self.fields
+            if f.offered_denominator is not None and f.item.code in figures and figures[f.item.code].entered()
+            and figures[f.item.code].denominator == f.offered_denominator
+        ]  # fmt: skip
+
+    def offers_text(self, figures: Figures) -> str:
+        """“Mẫu số giữ như tháng trước: Tổng số hộ 589 (Tỷ lệ hộ có cáp quang), …”."""
+        kept = self.unchecked_offers(figures)
+        listed = "; ".join(f"{f.item.denominator_vi} {format.number(f.offered_denominator)} ({f.item.name_vi})"
+                           for f in kept)  # fmt: skip
+        return f"Tôi đã kiểm tra: {format.number(len(kept))} mẫu số vẫn đúng như tháng trước ({listed})."
 
     def missing_text(self, figures: Figures) -> str:
         """“còn 3/12 chỉ tiêu chưa nhập”, or "" when every one is."""
@@ -164,7 +211,7 @@ def entry_form(store: Store, actor: Actor, unit: OrgUnit, period: str, today: _d
             offered = before.denominator if item.stable_denominator and before is not None else None
             fields.append(EntryField(item, before, offered))
         if fields:
-            sections.append(EntrySection(group, fields))
+            sections.append(EntrySection(group, fields, len(sections) + 1))
     return EntryForm(
         unit=unit,
         period=period,
@@ -188,9 +235,14 @@ def send(store: Store, actor: Actor, form: EntryForm, figures: Figures, now: dat
     return import_entry(store, form.unit.code, form.unit.label, form.period, figures, actor, now=now, reason=reason)
 
 
-def issue_text(message: str, item: Indicator, unit: OrgUnit) -> str:
-    """An import message in the form's words: the indicator and the unit are on screen already."""
-    return message.replace(f"{item.code} của {unit.label} ", "Số liệu ").replace(f"{item.code} ", "Chỉ tiêu ")
+WARNING_ADVICE = "Kiểm tra lại số vừa nhập; nếu số đúng, ghi lý do vào ô Ghi chú của chỉ tiêu này."
+
+
+def issue_text(issue: Issue, item: Indicator, unit: OrgUnit) -> str:
+    """An import message in the form's words (the indicator and the unit are on screen already); a
+    warning says what to do about it."""
+    text = issue.message.replace(f"{item.code} của {unit.label} ", "Số liệu ").replace(f"{item.code} ", "Chỉ tiêu ")
+    return text if issue.severity == "error" else f"{text} {WARNING_ADVICE}"
 
 
 def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
