@@ -98,7 +98,7 @@ for issue in checked.general:
 def _number_field(label: str, item_code: str, part: str) -> None:
     """A text field with the phone's number keypad: a number field would turn “1.350” into 1."""
     st.text_input(label, key=_key(item_code, part), on_change=_save, type="phone", icon=":material/123:",
-                  placeholder="Nhập số", autocomplete="off", max_chars=20, live="500ms")  # fmt: skip
+                  placeholder="Nhập số", autocomplete="off", live="500ms")  # fmt: skip
 
 
 def _open_only(index: int) -> None:
@@ -107,6 +107,7 @@ def _open_only(index: int) -> None:
         for j in range(len(form.sections)):
             if j != index:
                 st.session_state[f"{prefix}section_{j}"] = False
+        st.session_state[f"{prefix}scroll_to"] = index
 
 
 # The first section left to fill opens with the form. A section's label and initial state must not
@@ -125,7 +126,7 @@ for i, section in enumerate(form.sections):
             item = f.item
             st.markdown(f"**{item.name_vi}**")
             if item.is_yes_no:
-                st.segmented_control(entry.yes_no_question(item), ["Có", "Chưa"], key=_key(item.code, "answer"),
+                st.segmented_control(entry.yes_no_question(item), ["Có", "Chưa"], key=_key(item.code, "answer"), width="stretch",
                                      on_change=_save)  # fmt: skip
             elif item.is_ratio:
                 _number_field(entry.numerator_label(item), item.code, "numerator")
@@ -143,6 +144,16 @@ for i, section in enumerate(form.sections):
                     (st.error if issue.severity == "error" else st.warning)(text)
             st.text_input("Ghi chú", key=_key(item.code, "note"), on_change=_save, max_chars=500,
                           placeholder="Không bắt buộc")  # fmt: skip
+scroll_to = st.session_state.pop(f"{prefix}scroll_to", None)
+if scroll_to is not None:
+    # The section closed above the one just opened leaves the phone's screen further down, past the
+    # new section's first fields: bring its title to the top.
+    # Checked twice: the sections above may close after the first look, moving the page again.
+    st.html(f"""<script>for (const wait of [100, 500, 1200]) setTimeout(() => {{
+                  const section = document.querySelector(".st-key-{prefix}section_{scroll_to}");
+                  const top = section?.getBoundingClientRect().top;
+                  if (section && (top < 0 || top > window.innerHeight / 2)) section.scrollIntoView({{block: "start"}});
+                }}, wait)</script>""", unsafe_allow_javascript=True)  # fmt: skip
 
 st.subheader("Gửi số liệu")
 missing = form.missing_text(figures)
@@ -151,16 +162,21 @@ reason = None
 if closed:
     reason = st.text_input(upload.LATE_REASON_LABEL, key=f"{prefix}late_reason", help=upload.LATE_REASON_HELP,
                            max_chars=upload.LATE_REASON_MAX)  # fmt: skip
+unsent = form.unsent(figures)
 confirmed = True
 if form.unchecked_offers(figures) and not errors:
-    confirmed = st.checkbox(form.offers_text(figures), key=f"{prefix}offers_checked")
+    confirmed = st.checkbox("Các mẫu số lấy từ tháng trước vẫn đúng tháng này", key=f"{prefix}offers_checked")
+    st.caption(f"{form.offers_list(figures)}. Nếu số nào đã thay đổi, sửa ở ô nhập.")
 if errors:
     st.error(f"Còn {format.number(len(errors))} lỗi cần sửa (ghi ngay dưới ô nhập) trước khi gửi.")
-elif missing and form.filled(figures):
-    st.warning(f"{missing[:1].upper()}{missing[1:]}: có thể gửi phần đã nhập và gửi tiếp phần còn lại sau.")
-if not confirmed:
-    st.caption("Mẫu số lấy từ tháng trước: nếu đã thay đổi, sửa ở ô nhập; nếu vẫn đúng, đánh dấu ô trên rồi gửi.")
-sendable = not errors and confirmed and form.filled(figures)
+elif form.filled(figures) and not unsent:
+    st.caption("Các số trên đã được gửi. Sửa số nào thì bấm gửi lại.")
+else:
+    if entry.warnings_text(checked):
+        st.warning(entry.warnings_text(checked))
+    if missing and form.filled(figures):
+        st.info(f"{missing[:1].upper()}{missing[1:]}: có thể gửi phần đã nhập và gửi tiếp phần còn lại sau.")
+sendable = not errors and confirmed and bool(unsent)
 if st.button("Gửi phần đã nhập" if missing else "Gửi số liệu", type="primary", disabled=not sendable,
              icon=":material/send:", key="entry_send", width="stretch"):  # fmt: skip
     sent = entry.send(s, actor(), form, figures, clock.now(), reason=reason or None)

@@ -118,6 +118,8 @@ def test_a_warning_says_what_to_do(demo):
     at.text_input(key=PREFIX + "TT_TIN_BAI_value").set_value(str(int(news * 20 + 50)))
     _ok(at.run())
     assert "ghi lý do vào ô Ghi chú" in _texts(at.warning), _texts(at.warning)
+    # ... and is said again at the button, by the indicator's name
+    assert "Có 1 chỉ tiêu có cảnh báo (Số tin bài, buổi tuyên truyền về chuyển đổi số)" in _texts(at.warning)
     assert not at.button(key="entry_send").disabled, "a warning does not block"
 
 
@@ -126,7 +128,8 @@ def test_an_error_is_said_under_its_field_and_blocks_sending(demo):
     denominator = int(at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_denominator").value.replace(".", ""))
     at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").set_value(str(denominator + 1))
     _ok(at.run())
-    assert f"Tử số ({denominator + 1:,}) lớn hơn mẫu số ({denominator:,}).".replace(",", ".") in _texts(at.error)
+    said = f"Số công dân đã kích hoạt VNeID mức 2 ({denominator + 1:,}) lớn hơn Số công dân từ 14 tuổi ({denominator:,})."
+    assert said.replace(",", ".") in _texts(at.error), "the fields are named as their labels"
     assert at.button(key="entry_send").disabled
 
 
@@ -136,12 +139,12 @@ def test_sending_stores_the_month_and_says_what(demo):
     at.text_input(key=PREFIX + "TT_TIN_BAI_value").set_value("3")
     _ok(at.run())
     assert at.button(key="entry_send").label == "Gửi phần đã nhập"
-    assert "chỉ tiêu chưa nhập" in _texts(at.warning)
+    assert "chỉ tiêu chưa nhập" in _texts(at.info)
     # VNeID's denominator is November's, not touched: sending waits for a tick that it still holds
     assert at.button(key="entry_send").disabled
-    confirm = at.checkbox(key=PREFIX + "offers_checked")
-    assert "1 mẫu số vẫn đúng như tháng trước (Số công dân từ 14 tuổi" in confirm.label
-    confirm.check()
+    offered = open_store(demo).draft("thon-cay", "BG01", DECEMBER).figures["CQ_VNEID_MUC_2"].denominator
+    assert f"Số công dân từ 14 tuổi: {format.number(offered)}." in _texts(at.caption)
+    at.checkbox(key=PREFIX + "offers_checked").check()
     _ok(at.run())
     at.button(key="entry_send").click()
     _ok(at.run())
@@ -150,8 +153,13 @@ def test_sending_stores_the_month_and_says_what(demo):
     stored = store.current_submissions(periods=[DECEMBER], unit_codes=["BG01"]).set_index("indicator_code")
     assert stored.loc["CQ_VNEID_MUC_2", "numerator"] == 2100 and stored.loc["TT_TIN_BAI", "value"] == 3
     assert store.draft("thon-cay", "BG01", DECEMBER) is None
-    # the form shows the month as sent
+    # the form shows the month as sent, and nothing new to send until a figure changes
     assert at.text_input(key=PREFIX + "CQ_VNEID_MUC_2_numerator").value == "2.100"
+    assert at.button(key="entry_send").disabled and "Các số trên đã được gửi" in _texts(at.caption)
+    assert "Đã gửi số liệu Tháng 12/2026 của Thôn Cậy" in _texts(at.success), "said until the next change"
+    at.text_input(key=PREFIX + "TT_TIN_BAI_value").set_value("4")
+    _ok(at.run())
+    assert not at.button(key="entry_send").disabled and not at.success
 
 
 def test_another_hamlets_form_is_refused_and_nothing_written(demo):

@@ -144,21 +144,37 @@ class EntryForm:
     def missing(self, figures: Figures) -> list[Indicator]:
         return [f.item for f in self.fields if not (f.item.code in figures and figures[f.item.code].entered())]
 
+    def unsent(self, figures: Figures) -> list[str]:
+        """The indicators filled in that differ from what the month holds: what “Gửi” would change."""
+        def differs(code: str, fig: EntryFigure) -> bool:
+            sent = self.stored.get(code)
+            if sent is None or fig.note:
+                return True
+            item = catalog.indicator(code)
+            typed = ("numerator",) if item.is_yes_no else ("numerator", "denominator") if item.is_ratio else ("value",)
+            return any(getattr(fig, part) != getattr(sent, part) for part in typed)
+
+        return [code for code, fig in figures.items() if fig.entered() and differs(code, fig)]
+
     def unchecked_offers(self, figures: Figures) -> list[EntryField]:
-        """The indicators filled in whose denominator is still the one offered from last month:
-        easily sent unchanged, so the person is asked to confirm them."""
+        """The indicators about to be sent whose denominator is still the one offered from last
+        month: easily sent unchanged, so the person is asked to confirm them."""
+        unsent = set(self.unsent(figures))
         return [
             f for f in self.fields
-            if f.offered_denominator is not None and f.item.code in figures and figures[f.item.code].entered()
+            if f.offered_denominator is not None and f.item.code in unsent
             and figures[f.item.code].denominator == f.offered_denominator
         ]  # fmt: skip
 
-    def offers_text(self, figures: Figures) -> str:
-        """“Mẫu số giữ như tháng trước: Tổng số hộ 589 (Tỷ lệ hộ có cáp quang), …”."""
-        kept = self.unchecked_offers(figures)
-        listed = "; ".join(f"{f.item.denominator_vi} {format.number(f.offered_denominator)} ({f.item.name_vi})"
-                           for f in kept)  # fmt: skip
-        return f"Tôi đã kiểm tra: {format.number(len(kept))} mẫu số vẫn đúng như tháng trước ({listed})."
+    def offers_list(self, figures: Figures) -> str:
+        """“Tổng số hộ: 830 · Số người trưởng thành: 1.902”: each denominator kept from last month
+        once; one name with two numbers shows both (“Tổng số hộ: 830, 840”), worth a second look."""
+        kept: dict[str, list[str]] = {}
+        for f in self.unchecked_offers(figures):
+            numbers = kept.setdefault(f.item.denominator_vi, [])
+            if format.number(f.offered_denominator) not in numbers:
+                numbers.append(format.number(f.offered_denominator))
+        return " · ".join(f"{name}: {', '.join(numbers)}" for name, numbers in kept.items())
 
     def missing_text(self, figures: Figures) -> str:
         """“còn 3/12 chỉ tiêu chưa nhập”, or "" when every one is."""
@@ -239,10 +255,30 @@ WARNING_ADVICE = "Kiểm tra lại số vừa nhập; nếu số đúng, ghi lý
 
 
 def issue_text(issue: Issue, item: Indicator, unit: OrgUnit) -> str:
-    """An import message in the form's words (the indicator and the unit are on screen already); a
-    warning says what to do about it."""
+    """An import message in the form's words: the indicator and the unit are on screen already, and
+    the fields are named as their labels (“Số hộ có cáp quang (850) lớn hơn Tổng số hộ (830)”, not
+    “Tử số … mẫu số”); a warning says what to do about it."""
     text = issue.message.replace(f"{item.code} của {unit.label} ", "Số liệu ").replace(f"{item.code} ", "Chỉ tiêu ")
+    if item.is_ratio and not item.is_yes_no:
+        text = text.replace("Tử số (", f"{numerator_label(item)} (").replace("mẫu số (", f"{denominator_label(item)} (")
     return text if issue.severity == "error" else f"{text} {WARNING_ADVICE}"
+
+
+def warned(report: EntryReport) -> list[str]:
+    """The names of the indicators the checks warn about, in the form's order."""
+    return [
+        catalog.indicator(code).name_vi for code in report.codes
+        if any(i.severity == "warning" for issues in report.fields.get(code, {}).values() for i in issues)
+    ]  # fmt: skip
+
+
+def warnings_text(report: EntryReport) -> str:
+    """The warnings at the “Gửi” button, where the person decides: “Có 1 cảnh báo (Tỷ lệ …): …”."""
+    names = warned(report)
+    if not names:
+        return ""
+    return (f"Có {format.number(len(names))} chỉ tiêu có cảnh báo ({'; '.join(names)}): xem dòng màu vàng dưới ô "
+            "nhập. Nếu số đúng, ghi lý do vào ô Ghi chú rồi gửi; cảnh báo được gửi kèm cho xã xem.")  # fmt: skip
 
 
 def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
@@ -251,7 +287,8 @@ def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
     month = format.month(form.period)
     if r.status == "imported":
         changed = r.count("new") + r.count("changed")
-        warn = f", {format.number(len(r.warnings))} cảnh báo đã ghi kèm" if r.warnings else ""
+        names = warned(report)
+        warn = f"; cảnh báo gửi kèm: {'; '.join(names)}" if names else ""
         return "success", (f"Đã gửi số liệu {month} của {form.unit.label}: {format.number(changed)} số liệu được "
                            f"ghi (lô số {format.number(r.batch_id)}{warn}).")  # fmt: skip
     if r.status in ("unchanged", "duplicate"):

@@ -33,6 +33,11 @@ def _section(page, item) -> None:
     field = page.get_by_label(entry.count_label(item) if not item.is_ratio else entry.numerator_label(item))
     if not field.is_visible():
         header.click()
+        field.wait_for()
+        page.wait_for_timeout(300)
+        box = header.bounding_box()
+        height = page.viewport_size["height"]
+        assert box and 0 <= box["y"] <= height / 2, f"the section opened is scrolled to: {box}"
     field.wait_for()
 
 
