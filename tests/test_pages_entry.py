@@ -54,7 +54,7 @@ def test_a_hamlet_head_lands_on_my_work_with_one_button_for_this_month(demo):
 
 
 def test_commune_staff_see_every_hamlet_and_filter_them(demo):
-    at = _ok(support.app_test(60, name="canbo", role="can_bo", units=("01310",)).run())
+    at = _ok(support.app_test(60, name="canbo", role="can_bo", units=("10966",)).run())
     at.switch_page("pages/my_work.py")
     _ok(at.run())
     assert "15 đơn vị: 15 chưa nhập" in _texts(at.caption)  # 14 hamlets and the commune itself

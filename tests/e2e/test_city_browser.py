@@ -18,8 +18,8 @@ def test_city_and_commune_views(city_server, open_page, settle, screenshot):
     assert page.locator("[data-testid=stMain] .js-plotly-plot").count() >= 1
     screenshot(page, "theo-thon_city")
 
-    overview = open_page(f"{city_server}/?dv=01310")
+    overview = open_page(f"{city_server}/?dv=10966")
     check_clean(overview)
     assert "Xã Bình Giang" in overview.inner_text("[data-testid=stMain]")
-    assert "dv=01310" in overview.url
-    screenshot(overview, "tong-quan_city_01310")
+    assert "dv=10966" in overview.url
+    screenshot(overview, "tong-quan_city_10966")
