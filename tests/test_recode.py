@@ -85,6 +85,7 @@ def test_a_dry_run_reports_and_writes_nothing(history, tmp_path, capsys):
     out = capsys.readouterr().out
     assert status == 0
     assert out.startswith("Chạy thử: sẽ đổi mã 1 đơn vị. Chưa ghi gì.")
+    assert "  đơn vị: 1 (và 14 đơn vị trực thuộc đổi theo mã cấp trên)\n" in out
     assert "số liệu đã nộp (mọi lần sửa):" in out and "tài khoản: 1 dòng" in out
     store = Store(db)
     assert store.content_snapshot() == before

@@ -65,8 +65,12 @@ def _recode(store: Store, args: argparse.Namespace, actor: accounts.Actor, out: 
         print(f"Chạy thử: sẽ đổi mã {format.number(units)} đơn vị. Chưa ghi gì.", file=out)
     else:
         print(f"Đã đổi mã {format.number(units)} đơn vị cùng toàn bộ lịch sử.", file=out)
+    children = report.counts.get(("units", "parent"), 0)
     for table, count in report.by_table().items():
-        if count:
+        if table == "units":
+            below = f" (và {format.number(children)} đơn vị trực thuộc đổi theo mã cấp trên)" if children else ""
+            print(f"  {RECODE_TABLES_VI[table]}: {format.number(count - children)}{below}", file=out)
+        elif count:
             print(f"  {RECODE_TABLES_VI.get(table, table)}: {format.number(count)} dòng", file=out)
     for pair in report.pairs:
         print(f"  {pair.old} → {pair.new}", file=out)
