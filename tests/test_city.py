@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 
 from indicators import cli, metrics
 from indicators.ingest.demo import CITY, city_units, load_city_demo
@@ -153,6 +154,7 @@ def test_the_submission_calendar_keys_units_by_code():
 
 def _page(city_path, monkeypatch, page: str, **params):
     monkeypatch.setenv("CDS_DB", str(city_path))
+    st.cache_resource.clear()  # the app's store of an earlier test may be closed (PostgreSQL)
     at = support.app_test()
     at.switch_page(page)
     at.query_params.update(params)
