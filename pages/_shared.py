@@ -159,10 +159,20 @@ def period_select(where=st) -> str | None:
                       format.month, where)  # fmt: skip
 
 
+def url_unit() -> str | None:
+    """The unit code in ?dv=; a code of the previous unit list is replaced in the URL by the
+    official code of the same unit (`common.linked_code`)."""
+    wanted = st.query_params.get("dv")
+    code = common.linked_code(store(), wanted)
+    if code != wanted:
+        st.query_params["dv"] = code
+    return code
+
+
 def url_root():
     """The unit in ?dv= when it is one of `common.root_choices`, else the default root."""
     s = store()
-    wanted = st.query_params.get("dv")
+    wanted = url_unit()
     return next((u for u in common.root_choices(s) if u.code == wanted), None) or common.root_unit(s)
 
 
@@ -176,6 +186,7 @@ def root_select(where=st.sidebar):
     choices = common.root_choices(s)
     if len(choices) <= 1:
         return default
+    url_unit()
     by_code = {u.code: u for u in choices}
     code = url_select("Đơn vị", list(by_code), "dv", default.code,
                       lambda c: by_code[c].label if by_code[c].level != "commune" else f"– {by_code[c].label}",

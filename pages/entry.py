@@ -7,7 +7,7 @@ from indicators.domain import clock, format
 from indicators.domain.entry import EntryFigure
 from indicators.domain.errors import PermissionDenied, StoreError
 from indicators.views import entry, upload
-from pages._shared import actor, require_page, store, url_select
+from pages._shared import actor, require_page, store, url_select, url_unit
 
 st.title("Nhập số liệu")
 require_page("import", "Nhập số liệu")
@@ -16,7 +16,7 @@ units = entry.entry_units(s, actor())
 if not units:
     st.info("Tài khoản chưa được giao thôn hay xã nào để nhập số liệu. Nhờ quản trị viên giao đơn vị ở trang Tài khoản.")
     st.stop()
-wanted = st.query_params.get("dv")
+wanted = url_unit()
 if wanted is not None:
     try:
         entry.check_unit(s, actor(), wanted)

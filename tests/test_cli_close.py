@@ -16,7 +16,7 @@ from tests.conftest import build_store
 from tests.support import ADMIN, copy_db, db_created, new_db
 
 MARCH = "2026-03"
-COMMUNE = "01310"
+COMMUNE = "10966"
 ON_TIME = datetime(2026, 3, 15, 9, 0)
 HEADER = "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
 LEADER = "Trần Thị Lãnh Đạo"
@@ -111,11 +111,11 @@ def test_issue_keeps_the_files_and_issued_gives_them_back_byte_for_byte(
     assert kept["figures"]["indicators"]["TT_HO_DUOC_HUONG_DAN"]["value"] == pytest.approx(40.0)  # the summary
     assert set(closed) == {(MARCH, "BG01"), (MARCH, COMMUNE)}, "the month closes for the commune and below"
     lines = out.splitlines()
-    assert lines[0] == "Đã phát hành báo cáo Tháng 3/2026 của 01310 Xã Bình Giang: bản 1."
+    assert lines[0] == "Đã phát hành báo cáo Tháng 3/2026 của 10966 Xã Bình Giang: bản 1."
     assert lines[1] == f"Báo cáo: {docx} (sha256 {kept['docx_sha256']})"
     assert lines[2] == f"Phụ lục số liệu: {xlsx} (sha256 {kept['xlsx_sha256']})"
     assert (
-        "Tháng 3/2026 đã khóa với 01310" in lines[3] and "--reason" in lines[3] and "month open" in lines[3]
+        "Tháng 3/2026 đã khóa với 10966" in lines[3] and "--reason" in lines[3] and "month open" in lines[3]
     )
 
     again_docx, again_xlsx = tmp_path / "lay_lai.docx", tmp_path / "lay_lai.xlsx"
@@ -124,7 +124,7 @@ def test_issue_keeps_the_files_and_issued_gives_them_back_byte_for_byte(
     )
     assert code == 0
     assert again_docx.read_bytes() == docx.read_bytes() and again_xlsx.read_bytes() == xlsx.read_bytes()
-    assert out.startswith("Báo cáo Tháng 3/2026 của 01310 Xã Bình Giang, bản 1, phát hành bởi ")
+    assert out.startswith("Báo cáo Tháng 3/2026 của 10966 Xã Bình Giang, bản 1, phát hành bởi ")
     assert f"sha256 {kept['docx_sha256']}" in out and f"sha256 {kept['xlsx_sha256']}" in out
 
 
@@ -135,7 +135,7 @@ def test_a_reissue_is_version_two_and_version_one_is_still_given(db: str, run: R
     second_docx, second_xlsx, out = issue(run, db, tmp_path, "ban_2")
     assert (
         out.splitlines()[0]
-        == "Đã phát hành báo cáo Tháng 3/2026 của 01310 Xã Bình Giang: bản 2 (báo cáo thay thế)."
+        == "Đã phát hành báo cáo Tháng 3/2026 của 10966 Xã Bình Giang: bản 2 (báo cáo thay thế)."
     )
     assert second_xlsx.read_bytes() != first_xlsx.read_bytes(), "the annex carries the corrected figure"
 
@@ -166,7 +166,7 @@ def test_a_reissue_is_version_two_and_version_one_is_still_given(db: str, run: R
 def test_issued_of_a_month_never_issued_is_refused(db: str, run: Run, tmp_path: Path) -> None:
     code, out, _ = run("report", "--period", MARCH, "--issued", "--out", tmp_path / "x.docx", "--db", db)
     assert code == 1
-    assert "Báo cáo tháng 3/2026 của 01310 Xã Bình Giang chưa được phát hành" in out
+    assert "Báo cáo tháng 3/2026 của 10966 Xã Bình Giang chưa được phát hành" in out
     assert not (tmp_path / "x.docx").exists()
 
 

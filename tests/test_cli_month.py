@@ -93,7 +93,7 @@ def line_of(out: str, code: str) -> str:
 def test_status_text_shows_each_state_and_the_tally(db: str, run: Run) -> None:
     code, out, _ = run("month", "status", "--period", MARCH, "--db", db)
     assert code == 0
-    assert out.startswith("Tháng 3/2026 — duyệt số liệu, đơn vị 01310")
+    assert out.startswith("Tháng 3/2026 — duyệt số liệu, đơn vị 10966")
     approved = line_of(out, "BG01").split("\t")
     assert approved[2:5] == ["Đã duyệt", f"2/{HAMLET_OWES} số liệu", "đúng hạn"]
     assert "duyệt bởi lanhdao" in approved[5]
@@ -117,7 +117,7 @@ def test_status_text_shows_each_state_and_the_tally(db: str, run: Run) -> None:
 
 def test_status_json_gives_one_object_per_unit(db: str, run: Run) -> None:
     rows = states(run, db)
-    assert list(rows) == ["BG03", "BG02", "BG07", "BG04", "BG01", "BG05", "BG06", "01310"]  # hamlets by name
+    assert list(rows) == ["BG03", "BG02", "BG07", "BG04", "BG01", "BG05", "BG06", "10966"]  # hamlets by name
     assert {row["state"] for row in rows.values()} == {"missing", "submitted", "returned", "approved"}
     assert rows["BG03"] == {
         "unit": "BG03", "name": rows["BG03"]["name"], "level": "hamlet", "state": "returned",
@@ -132,7 +132,7 @@ def test_status_json_gives_one_object_per_unit(db: str, run: Run) -> None:
         "unit": "BG05", "name": None, "level": "hamlet", "state": "missing", "changed_since_approval": 0,
         "submitted": 0, "expected": HAMLET_OWES, "late": 0, "reason": "", "reviewed_by": "", "reviewed_at": None,
     }  # fmt: skip
-    assert rows["01310"]["level"] == "commune" and rows["01310"]["state"] == "missing"
+    assert rows["10966"]["level"] == "commune" and rows["10966"]["state"] == "missing"
 
 
 def test_status_below_one_unit_and_of_an_unknown_one(db: str, run: Run) -> None:
@@ -183,7 +183,7 @@ def test_approve_all_approves_only_the_units_waiting_and_lists_what_to_note(db: 
     written = snapshot(db)
     code, out, _ = run("month", "approve", "--period", MARCH, "--all", "--db", db)
     assert code == 0
-    assert out.strip() == "Không có đơn vị nào chờ duyệt tháng 3/2026 dưới đơn vị 01310: không ghi gì."
+    assert out.strip() == "Không có đơn vị nào chờ duyệt tháng 3/2026 dưới đơn vị 10966: không ghi gì."
     assert snapshot(db) == written
 
 

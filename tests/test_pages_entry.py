@@ -55,7 +55,7 @@ def test_a_hamlet_head_lands_on_my_work_with_one_button_for_this_month(demo):
 
 
 def test_commune_staff_see_every_hamlet_and_filter_them(demo):
-    at = _ok(support.app_test(60, name="canbo", role="can_bo", units=("01310",)).run())
+    at = _ok(support.app_test(60, name="canbo", role="can_bo", units=("10966",)).run())
     at.switch_page("pages/my_work.py")
     _ok(at.run())
     assert "15 đơn vị: 15 chưa nhập" in _texts(at.caption)  # 14 hamlets and the commune itself
@@ -178,3 +178,16 @@ def test_an_empty_form_says_no_error_and_offers_nothing_to_send(demo):
     assert not at.error, [e.value for e in at.error]
     assert at.button(key="entry_send").disabled
     assert not [w for w in at.warning if "chưa nhập" in str(w.value)]
+
+
+def test_a_link_with_the_communes_old_code_opens_its_form(demo):
+    """?dv=01310 (Bình Giang before the official codes) opens the form of 10966, not a refusal."""
+    at = support.app_test(60, name="canbo", role="can_bo", units=("10966",))
+    at.query_params["dv"] = "01310"
+    at.query_params["ky"] = DECEMBER
+    _ok(at.run())
+    at.switch_page("pages/entry.py")
+    _ok(at.run())
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="url_dv").value == "10966" and at.query_params["dv"] == "10966"
+    assert at.number_input, "the form is shown"

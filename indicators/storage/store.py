@@ -30,6 +30,7 @@ from indicators.storage.connection import (
 from indicators.storage.current import CURRENT_SELECT, TOTAL_OF, TOTALS_SELECT, CurrentMixin, same_key
 from indicators.storage.demo import DemoMixin
 from indicators.storage.drafts import DraftsMixin
+from indicators.storage.recode import RecodeMixin
 from indicators.storage.reviews import ReviewsMixin
 from indicators.storage.schema import MIGRATIONS, SchemaMixin
 from indicators.storage.submissions import SubmissionsMixin
@@ -44,6 +45,7 @@ __all__ = ["Store", "open_store", "restore_database", "store_as_of"]
 # has an `__init__`, and no two parts define the same name.
 class Store(
     SchemaMixin,
+    RecodeMixin,
     ReviewsMixin,
     DraftsMixin,
     TasksMixin,
