@@ -190,4 +190,4 @@ def test_a_link_with_the_communes_old_code_opens_its_form(demo):
     _ok(at.run())
     assert not at.error, [e.value for e in at.error]
     assert at.selectbox(key="url_dv").value == "10966" and at.query_params["dv"] == "10966"
-    assert at.number_input, "the form is shown"
+    assert [t for t in at.text_input if str(t.key).startswith("entry_10966_")], "the form is shown"
