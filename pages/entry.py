@@ -140,7 +140,7 @@ for i, section in enumerate(form.sections):
                     st.error(unreadable[item.code, part])
             for part in ("numerator", "denominator", "value", "note", ""):
                 for issue in checked.issues_of(item.code, part):
-                    text = entry.issue_text(issue, item, form.unit)
+                    text = entry.issue_text(issue, item, form.unit, noted=bool(figures[item.code].note))
                     (st.error if issue.severity == "error" else st.warning)(text)
             st.text_input("Ghi chú", key=_key(item.code, "note"), on_change=_save, max_chars=500,
                           placeholder="Không bắt buộc")  # fmt: skip
@@ -149,10 +149,13 @@ if scroll_to is not None:
     # The section closed above the one just opened leaves the phone's screen further down, past the
     # new section's first fields: bring its title to the top.
     # Checked twice: the sections above may close after the first look, moving the page again.
-    st.html(f"""<script>for (const wait of [100, 500, 1200]) setTimeout(() => {{
+    # Clear of the app's top bar (about 60 px).
+    st.html(f"""<script>for (const wait of [100, 500]) setTimeout(() => {{
                   const section = document.querySelector(".st-key-{prefix}section_{scroll_to}");
                   const top = section?.getBoundingClientRect().top;
-                  if (section && (top < 0 || top > window.innerHeight / 2)) section.scrollIntoView({{block: "start"}});
+                  if (!section || (top >= 60 && top <= window.innerHeight / 2)) return;
+                  section.style.scrollMarginTop = "70px";
+                  section.scrollIntoView({{block: "start"}});
                 }}, wait)</script>""", unsafe_allow_javascript=True)  # fmt: skip
 
 st.subheader("Gửi số liệu")
@@ -172,10 +175,12 @@ if errors:
 elif form.filled(figures) and not unsent:
     st.caption("Các số trên đã được gửi. Sửa số nào thì bấm gửi lại.")
 else:
-    if entry.warnings_text(checked):
-        st.warning(entry.warnings_text(checked))
+    if warnings := entry.warnings_text(checked, form, figures):
+        st.warning(warnings)
     if missing and form.filled(figures):
         st.info(f"{missing[:1].upper()}{missing[1:]}: có thể gửi phần đã nhập và gửi tiếp phần còn lại sau.")
+if not confirmed:
+    st.caption("Để gửi: đánh dấu ô “Các mẫu số lấy từ tháng trước vẫn đúng tháng này” ở trên.")
 sendable = not errors and confirmed and bool(unsent)
 if st.button("Gửi phần đã nhập" if missing else "Gửi số liệu", type="primary", disabled=not sendable,
              icon=":material/send:", key="entry_send", width="stretch"):  # fmt: skip

@@ -119,8 +119,13 @@ def test_a_warning_says_what_to_do(demo):
     _ok(at.run())
     assert "ghi lý do vào ô Ghi chú" in _texts(at.warning), _texts(at.warning)
     # ... and is said again at the button, by the indicator's name
-    assert "Có 1 chỉ tiêu có cảnh báo (Số tin bài, buổi tuyên truyền về chuyển đổi số)" in _texts(at.warning)
+    assert "1 chỉ tiêu có cảnh báo chưa ghi lý do: Số tin bài, buổi tuyên truyền về chuyển đổi số (nhóm 1)" in _texts(
+        at.warning)
     assert not at.button(key="entry_send").disabled, "a warning does not block"
+    # a note answers it: the field says so, the button no longer asks
+    at.text_input(key=PREFIX + "TT_TIN_BAI_note").set_value("Tháng hội thi, nhiều buổi")
+    _ok(at.run())
+    assert "Đã có ghi chú" in _texts(at.warning) and "chưa ghi lý do" not in _texts(at.warning)
 
 
 def test_an_error_is_said_under_its_field_and_blocks_sending(demo):

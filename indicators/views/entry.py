@@ -252,33 +252,39 @@ def send(store: Store, actor: Actor, form: EntryForm, figures: Figures, now: dat
 
 
 WARNING_ADVICE = "Kiểm tra lại số vừa nhập; nếu số đúng, ghi lý do vào ô Ghi chú của chỉ tiêu này."
+WARNING_NOTED = "Đã có ghi chú: cảnh báo và ghi chú được gửi kèm cho xã xem."
 
 
-def issue_text(issue: Issue, item: Indicator, unit: OrgUnit) -> str:
+def issue_text(issue: Issue, item: Indicator, unit: OrgUnit, noted: bool = False) -> str:
     """An import message in the form's words: the indicator and the unit are on screen already, and
     the fields are named as their labels (“Số hộ có cáp quang (850) lớn hơn Tổng số hộ (830)”, not
-    “Tử số … mẫu số”); a warning says what to do about it."""
+    “Tử số … mẫu số”); a warning says what to do about it, or that the note written answers it."""
     text = issue.message.replace(f"{item.code} của {unit.label} ", "Số liệu ").replace(f"{item.code} ", "Chỉ tiêu ")
     if item.is_ratio and not item.is_yes_no:
         text = text.replace("Tử số (", f"{numerator_label(item)} (").replace("mẫu số (", f"{denominator_label(item)} (")
-    return text if issue.severity == "error" else f"{text} {WARNING_ADVICE}"
+    if issue.severity == "error":
+        return text
+    return f"{text} {WARNING_NOTED if noted else WARNING_ADVICE}"
 
 
 def warned(report: EntryReport) -> list[str]:
-    """The names of the indicators the checks warn about, in the form's order."""
+    """The indicators the checks warn about, in the form's order."""
     return [
-        catalog.indicator(code).name_vi for code in report.codes
+        code for code in report.codes
         if any(i.severity == "warning" for issues in report.fields.get(code, {}).values() for i in issues)
     ]  # fmt: skip
 
 
-def warnings_text(report: EntryReport) -> str:
-    """The warnings at the “Gửi” button, where the person decides: “Có 1 cảnh báo (Tỷ lệ …): …”."""
-    names = warned(report)
-    if not names:
+def warnings_text(report: EntryReport, form: EntryForm, figures: Figures) -> str:
+    """The warnings not yet answered by a note, at the “Gửi” button where the person decides, with
+    the section each is in (sections are closed): “1 chỉ tiêu có cảnh báo chưa ghi lý do: …”."""
+    section_of = {f.item.code: section for section in form.sections for f in section.fields}
+    open_ = [code for code in warned(report) if not (code in figures and figures[code].note)]
+    if not open_:
         return ""
-    return (f"Có {format.number(len(names))} chỉ tiêu có cảnh báo ({'; '.join(names)}): xem dòng màu vàng dưới ô "
-            "nhập. Nếu số đúng, ghi lý do vào ô Ghi chú rồi gửi; cảnh báo được gửi kèm cho xã xem.")  # fmt: skip
+    listed = "; ".join(f"{catalog.indicator(code).name_vi} (nhóm {section_of[code].position})" for code in open_)
+    return (f"{format.number(len(open_))} chỉ tiêu có cảnh báo chưa ghi lý do: {listed}. Xem dòng màu vàng dưới ô "
+            "nhập; nếu số đúng, ghi lý do vào ô Ghi chú rồi gửi. Cảnh báo không chặn việc gửi.")  # fmt: skip
 
 
 def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
@@ -287,10 +293,10 @@ def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
     month = format.month(form.period)
     if r.status == "imported":
         changed = r.count("new") + r.count("changed")
-        names = warned(report)
-        warn = f"; cảnh báo gửi kèm: {'; '.join(names)}" if names else ""
+        names = [catalog.indicator(code).name_vi for code in warned(report)]
+        warn = f" Cảnh báo gửi kèm: {'; '.join(names)}." if names else ""
         return "success", (f"Đã gửi số liệu {month} của {form.unit.label}: {format.number(changed)} số liệu được "
-                           f"ghi (lô số {format.number(r.batch_id)}{warn}).")  # fmt: skip
+                           f"ghi (lần gửi số {format.number(r.batch_id)} ở trang Lịch sử).{warn}")  # fmt: skip
     if r.status in ("unchanged", "duplicate"):
         return "info", f"Số liệu {month} của {form.unit.label} giống hệt số liệu đã gửi: không có gì thay đổi."
     return "error", "Chưa gửi được: " + " ".join(i.message for i in r.errors[:3])
