@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from indicators import cli
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport, import_file
 from indicators.storage import Store
@@ -286,3 +288,23 @@ def figures() -> Callable[[Store], dict[tuple[str, str, str], tuple]]:
 def rows_figures() -> Callable[..., dict[tuple[str, str, str], tuple]]:
     """`rows_figures(report.rows)`: the same mapping for the rows of an import report."""
     return report_figures
+
+
+@pytest.fixture
+def cli_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """`cli_run(*argv) -> (exit code, stdout, stderr)` through `cli.main`.
+
+    `cli.run` takes `out=sys.stdout` as a default argument, bound when the module is imported, so
+    capsys cannot see what it prints (see test_main_prints_to_the_current_stdout). The wrapper
+    passes the stdout of the moment; it changes nothing else.
+    """
+    original = cli.run
+    monkeypatch.setattr(cli, "run", lambda args, out=None: original(args, out=out or sys.stdout))
+
+    def run(*argv: object) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = cli.main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

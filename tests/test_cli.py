@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from indicators import cli
 from indicators.ingest.columns import wide_header
 from indicators.storage import Store
-from tests.support import copy_db, db_created, new_db
+from tests.support import copy_db, db_created, db_snapshot, new_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,26 +48,6 @@ CLI_FIX = """ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu
 """
 
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def cli_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """`cli_run(*argv) -> (exit code, stdout, stderr)` through `cli.main`.
-
-    `cli.run` takes `out=sys.stdout` as a default argument, bound when the module is imported, so
-    capsys cannot see what it prints (see test_main_prints_to_the_current_stdout). The wrapper
-    passes the stdout of the moment; it changes nothing else.
-    """
-    original = cli.run
-    monkeypatch.setattr(cli, "run", lambda args, out=None: original(args, out=out or sys.stdout))
-
-    def run(*argv: object) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 CLI_FILES = {"units": CLI_UNITS, "bad_units": CLI_BAD_UNITS, "good": CLI_GOOD, "bad": CLI_BAD, "fix": CLI_FIX}
@@ -117,14 +97,6 @@ def cli_loaded_db(tmp_path: Path, cli_base: dict[str, str]) -> str:
     return copy_db(cli_base["loaded"], tmp_path, "cds")
 
 
-def cli_snapshot(db: str) -> dict:
-    store = Store(db)
-    try:
-        return store.content_snapshot()
-    finally:
-        store.close()
-
-
 def cli_values(db: str, period: str = "2026-03") -> dict:
     store = Store(db)
     try:
@@ -168,12 +140,12 @@ def test_units_import_and_list(cli_db: str, cli_run: Run) -> None:
 
 
 def test_units_import_bad_file_writes_nothing(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
-    before = cli_snapshot(cli_db)
+    before = db_snapshot(cli_db)
     code, out, _ = cli_run("units", "import", cli_files["bad_units"], "--db", cli_db)
     assert code == 1
     assert "từ chối" in out
     assert "KHONG_CO" in out and "dòng 2" in out and "dòng 3" in out
-    assert cli_snapshot(cli_db) == before
+    assert db_snapshot(cli_db) == before
 
 
 def test_units_import_into_a_fresh_database(tmp_path: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
@@ -204,13 +176,13 @@ def test_import_good_file(cli_db: str, cli_run: Run, cli_files: dict[str, Path])
 def test_import_bad_file_is_rejected_and_nothing_written(
     cli_loaded_db: str, cli_run: Run, cli_files: dict[str, Path]
 ) -> None:
-    before = cli_snapshot(cli_loaded_db)
+    before = db_snapshot(cli_loaded_db)
     code, out, _ = cli_run("import", cli_files["bad"], "--db", cli_loaded_db)
     assert code == 1
     assert "từ chối" in out
     assert "dòng 2" in out and "dòng 3" in out  # every error, with its row
     assert "KHONG_CO" in out
-    assert cli_snapshot(cli_loaded_db) == before
+    assert db_snapshot(cli_loaded_db) == before
 
 
 def test_import_missing_file(cli_db: str, cli_run: Run, tmp_path: Path) -> None:
@@ -220,19 +192,19 @@ def test_import_missing_file(cli_db: str, cli_run: Run, tmp_path: Path) -> None:
 
 
 def test_import_same_file_twice(cli_loaded_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
-    before = cli_snapshot(cli_loaded_db)
+    before = db_snapshot(cli_loaded_db)
     code, out, _ = cli_run("import", cli_files["good"], "--db", cli_loaded_db)
     assert code == 0
     assert "đã được nhập trước đó" in out
-    assert cli_snapshot(cli_loaded_db) == before
+    assert db_snapshot(cli_loaded_db) == before
 
 
 def test_dry_run_writes_nothing(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
-    before = cli_snapshot(cli_db)
+    before = db_snapshot(cli_db)
     code, out, _ = cli_run("import", cli_files["good"], "--dry-run", "--db", cli_db)
     assert code == 0
     assert "Kiểm tra thử" in out and "7 số liệu mới" in out
-    assert cli_snapshot(cli_db) == before
+    assert db_snapshot(cli_db) == before
     # a dry run of a bad file says so too
     assert cli_run("import", cli_files["bad"], "--dry-run", "--db", cli_db)[0] == 1
 
@@ -304,12 +276,12 @@ def test_history_and_revert(cli_db: str, cli_run: Run, cli_files: dict[str, Path
     code, out, _ = cli_run("history", "--db", cli_db)
     assert "đã hoàn tác" in out.strip().splitlines()[0]
 
-    before = cli_snapshot(cli_db)
+    before = db_snapshot(cli_db)
     code, out, _ = cli_run("revert", "2", "--db", cli_db)
     assert code == 1 and "đã được hoàn tác" in out
     code, out, _ = cli_run("revert", "99", "--db", cli_db)
     assert code == 1 and "99" in out
-    assert cli_snapshot(cli_db) == before
+    assert db_snapshot(cli_db) == before
 
 
 # --- template and export ----------------------------------------------------------------------
