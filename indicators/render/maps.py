@@ -60,7 +60,7 @@ def _bounds(geojson: dict, whole: bool = True) -> tuple[float, float, float, flo
             boxes.append((min(xs), min(ys), max(xs), max(ys)))
     if not boxes:
         return None
-    if not whole and len(boxes) >= 5:
+    if not whole and len(boxes) >= 20:  # a few units are all shown
         centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in boxes]
         mx = sorted(c[0] for c in centres)[len(centres) // 2]
         my = sorted(c[1] for c in centres)[len(centres) // 2]
