@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from docx import Document
 
 from indicators import metrics
 from indicators.domain import catalog
@@ -17,9 +19,11 @@ from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.ingest.demo import CITY, COMMUNE, load_city_demo
 from indicators.render import maps as render_maps
+from indicators.render import report as render_report
+from indicators.render import slides
 from indicators.render.charts import STATUS_COLORS
 from indicators.storage import Store
-from indicators.views import maps, presentation
+from indicators.views import maps, presentation, report
 from tests import support
 from tests.support import ADMIN, DEMO_TODAY, demo_db
 
@@ -274,3 +278,47 @@ def test_a_commune_overview_has_no_map(city_path, monkeypatch):
     at = _page(city_path, monkeypatch, "pages/overview.py", dv=COMMUNE.code)
     assert "Bản đồ các xã" not in [s.value for s in at.subheader]
     assert "Ranh giới mang tính tham khảo." not in _captions(at)
+
+
+# --- the city's slides and monthly report -----------------------------------------------------------
+
+
+def test_the_city_slides_have_a_map_slide_and_a_commune_has_none(city_store):
+    city = next(u for u in city_store.units() if u.code == CITY.code)
+    data = presentation.month_data(city_store, PERIOD, city, DEMO_TODAY)
+    assert data.map is not None and slides.slide_count(data) == 12
+    shown = slides.draw_slides(data, scale=1.0)
+    kinds = [s.kind for s in shown]
+    assert kinds.index("map") == kinds.index("ranking") + 1
+    slide = shown[kinds.index("map")]
+    assert slide.title == "Tiến độ chung theo xã – Tháng 11/2026"
+    assert "Ranh giới mang tính tham khảo." in slide.subtitle
+    fig = slide.figure
+    assert fig.layout.map.style == "white-bg" and {t.type for t in fig.data} == {"choroplethmap"}
+    drawn = {c for t in fig.data for c in t.locations}
+    assert COMMUNE.code in drawn and "99999" not in drawn
+    notes = {a.name: a.text for a in fig.layout.annotations}
+    counts = dict(data.map.status_counts())
+    assert notes["legend:behind"] == f"<b>▼ Chậm</b>: {counts['behind']} xã"
+    assert "Xã Thử Nghiệm" in notes["unmapped"].replace("<br>", " ")
+    commune = next(u for u in city_store.units() if u.code == COMMUNE.code)
+    alone = presentation.month_data(city_store, PERIOD, commune, DEMO_TODAY)
+    assert alone.map is None and "map" not in [s.kind for s in slides.draw_slides(alone, scale=1.0)]
+
+
+def test_the_city_report_carries_the_map_with_its_caption(city_store):
+    city = next(u for u in city_store.units() if u.code == CITY.code)
+    context = report.report_context(city_store, PERIOD, city, DEMO_TODAY)
+    assert context["map_caption"] == (
+        "Bản đồ: trạng thái của từng xã theo tiến độ bình quân các chỉ tiêu so với mục tiêu năm. "
+        "Ranh giới mang tính tham khảo. Chưa có ranh giới trên bản đồ (1 xã): Xã Thử Nghiệm."
+    )
+    figures = render_report.report_figures(context)
+    assert len(figures) == 3 and figures[2].layout.map.style == "white-bg"
+    document = Document(BytesIO(render_report.docx_bytes(context)))
+    assert len(document.inline_shapes) == 3  # the two charts and the map
+    assert context["map_caption"] in [p.text for p in document.paragraphs]
+    commune = next(u for u in city_store.units() if u.code == COMMUNE.code)
+    alone = report.report_context(city_store, PERIOD, commune, DEMO_TODAY)
+    assert alone["_map"] is None and alone["map_caption"] == ""
+    assert len(render_report.report_figures(alone)) == 2
