@@ -33,6 +33,14 @@ class Boundaries:
         return {"type": "FeatureCollection", "features": [self.features[c] for c in codes if c in self.features]}
 
 
+def bbox(geometry: dict) -> list[float]:
+    """[west, south, east, north] of a (Multi)Polygon."""
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    xs = [p[0] for polygon in polygons for ring in polygon for p in ring] or [0.0]
+    ys = [p[1] for polygon in polygons for ring in polygon for p in ring] or [0.0]
+    return [min(xs), min(ys), max(xs), max(ys)]
+
+
 def read_boundaries(folder: Path) -> Boundaries:
     """The features of every `*.geojson` file in `folder` (none when it does not exist).
 
@@ -53,8 +61,9 @@ def read_boundaries(folder: Path) -> Boundaries:
                 raise ValueError(f"Tệp ranh giới {path.name}: đơn vị {code} không phải vùng (Polygon) mà là {kind}.")
             if code in features:
                 raise ValueError(f"Mã đơn vị {code} có ranh giới ở cả {where[code]} và {path.name}.")
+            # GeoJSON's own `bbox` member, computed once here: maps fit their view from it
             features[code] = {"type": "Feature", "id": code, "properties": feature.get("properties") or {},
-                              "geometry": feature["geometry"]}  # fmt: skip
+                              "bbox": bbox(feature["geometry"]), "geometry": feature["geometry"]}  # fmt: skip
             where[code] = path.name
     return Boundaries(features)
 

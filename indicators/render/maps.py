@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from indicators.domain import format
+from indicators.domain.boundaries import bbox
 from indicators.render.charts import FONT, STATUS_COLORS, status_label
 
 PHONE_WIDTH = 360  # the page's map fits its units in this width: whole on a 390-px phone
@@ -50,14 +51,7 @@ def _bounds(geojson: dict, whole: bool = True) -> tuple[float, float, float, flo
     """(west, south, east, north) around the features; with `whole` False, around all but the
     far outliers (a small island tens of kilometres offshore would shrink a city to a corner: it
     stays on the map, a pan away)."""
-    boxes = []
-    for feature in geojson["features"]:
-        geometry = feature["geometry"]
-        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        xs = [p[0] for polygon in polygons for ring in polygon for p in ring]
-        ys = [p[1] for polygon in polygons for ring in polygon for p in ring]
-        if xs:
-            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    boxes = [feature.get("bbox") or bbox(feature["geometry"]) for feature in geojson["features"]]
     if not boxes:
         return None
     if not whole and len(boxes) >= 20:  # a few units are all shown
@@ -90,6 +84,7 @@ def member_map(rows: pd.DataFrame, geojson: dict, mode: str, value_label: str, r
     (with `whole` False, all but far outliers: `_bounds`).
     """
     fig = go.Figure()
+    centre, zoom = view_of(_bounds(geojson, whole), width, height)
     common = {"geojson": geojson, "featureidkey": "id", "marker": {"line": {"color": BORDER, "width": 0.8}},
               "hovertemplate": "%{customdata[1]}<extra></extra>", "showscale": False}  # fmt: skip
 
@@ -123,7 +118,6 @@ def member_map(rows: pd.DataFrame, geojson: dict, mode: str, value_label: str, r
         # a trace per status, each with its own units' boundaries (every boundary is sent once);
         # a status no unit has keeps its legend entry through an invisible (zero-area) feature
         features = {f["id"]: f for f in geojson["features"]}
-        centre, _ = view_of(_bounds(geojson, whole), width, height)
         for status in MAP_STATUSES:
             part = rows[rows["status"] == status]
             if status == "no_data" and part.empty:
@@ -134,7 +128,6 @@ def member_map(rows: pd.DataFrame, geojson: dict, mode: str, value_label: str, r
                 own["features"] = [_placeholder(status, centre)]
                 part = pd.DataFrame({"unit_code": [status], "hover": [""]})
             fig.add_trace(trace(part, label, STATUS_COLORS[status], showlegend=True, geojson=own))
-    centre, zoom = view_of(_bounds(geojson, whole), width, height)
     fig.update_layout(
         map={"style": "white-bg", "center": centre, "zoom": zoom},
         font={"family": FONT, "size": 13},

@@ -21,7 +21,7 @@ from indicators.render import maps
 from indicators.render.charts import status_label
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
-from indicators.views.common import member_noun
+from indicators.views.common import member_noun, member_table
 
 MODES = {"status": "Trạng thái", "value": "Giá trị"}  # what colours the map
 ROW_COLUMNS = ["unit_code", "unit_name", "value", "status", "value_text", "target_text", "status_text", "hover",
@@ -102,12 +102,6 @@ def has_map(store: Store, root: OrgUnit) -> bool:
     return any(_mapped(metrics.member_units(store, root.code)).values())
 
 
-@by_data_version(size=8, copies=False)
-def _members(store: Store, period: str, root: OrgUnit) -> pd.DataFrame:
-    """`metrics.member_table` of the root's members, computed once for every indicator's map."""
-    return metrics.member_table(store, period, root.code)
-
-
 def _hover(name: str, lines: list[tuple[str, str]]) -> str:
     return f"<b>{name}</b><br>" + "<br>".join(f"{label}: {text}" for label, text in lines)
 
@@ -128,7 +122,7 @@ def member_map(store: Store, period: str, root: OrgUnit, code: str) -> MemberMap
         return None
     item = catalog.indicator(code)
     year = periods.year_of(period)
-    table = _members.shared(store, period, root)
+    table = member_table(store, period, root.code)
     table = table[table["indicator_code"] == code].set_index("unit_code")
     rows = []
     for unit in units:
