@@ -55,6 +55,7 @@ def test_every_geojson_of_the_folder_is_read_keyed_by_code(tmp_path):
     found = read_boundaries(tmp_path)
     assert set(found.features) == {"10966", "00004"}
     assert found.features["00004"]["id"] == "00004"  # the id a map joins on is set
+    assert found.features["10966"]["bbox"] == pytest.approx([106.0, 20.0, 106.1, 20.1])  # GeoJSON's own bbox
     assert found.has("10966") and not found.has("99999")
     collection = found.collection(["00004", "99999", "10966"])
     assert [f["id"] for f in collection["features"]] == ["00004", "10966"]
