@@ -24,8 +24,8 @@ from indicators.render import slides
 from indicators.render.charts import STATUS_COLORS
 from indicators.storage import Store
 from indicators.views import maps, presentation, report
-from tests import support
 from tests.support import ADMIN, DEMO_TODAY, demo_db
+from tests.test_city import _page  # a page of the app on a city's database, checked for exceptions
 
 PERIOD = "2026-11"
 CODE = "CQ_VNEID_MUC_2"
@@ -232,16 +232,6 @@ def test_the_progress_map_follows_the_ranking_slide(city_store):
 # --- the pages ------------------------------------------------------------------------------------
 
 
-def _page(city_path, monkeypatch, page: str, **params):
-    monkeypatch.setenv("CDS_DB", str(city_path))
-    at = support.app_test()
-    at.switch_page(page)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _captions(at) -> str:
     return "\n".join(c.value for c in at.caption)
 
@@ -323,3 +313,8 @@ def test_the_city_report_carries_the_map_with_its_caption(city_store):
     alone = report.report_context(city_store, PERIOD, commune, DEMO_TODAY)
     assert alone["_map"] is None and alone["map_caption"] == ""
     assert len(render_report.report_figures(alone)) == 2
+
+
+def test_the_city_presentation_and_report_pages_run_with_the_map(city_path, monkeypatch):
+    for page in ("pages/presentation.py", "pages/report.py"):
+        _page(city_path, monkeypatch, page)

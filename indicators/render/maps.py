@@ -105,8 +105,9 @@ def member_map(rows: pd.DataFrame, geojson: dict, mode: str, value_label: str, r
             locations=list(known["unit_code"]), z=list(known["value"]), colorscale=VALUE_SCALE, zmin=low, zmax=high,
             customdata=list(zip(known["unit_code"], known["hover"])), name=value_label, showlegend=False,
             **{**common, "showscale": True},
-            colorbar={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0, "xanchor": "left", "len": 1,
+            colorbar={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0.5, "xanchor": "center", "len": 0.86,
                       "thickness": 14, "title": {"text": value_label, "side": "top"}, "tickvals": ticks,
+                      "ticklabeloverflow": "allow",
                       "ticktext": [format.percent(t) if ratio else format.number(t, 0 if high - low >= 8 else 1)
                                    for t in ticks]},
         ))  # fmt: skip

@@ -18,7 +18,7 @@ from indicators.domain.boundaries import NOTICE, boundaries
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.render import maps
-from indicators.render.charts import status_label
+from indicators.render.charts import short_name, status_label
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
 from indicators.views.common import member_noun, member_table
@@ -106,9 +106,19 @@ def _hover(name: str, lines: list[tuple[str, str]]) -> str:
     return f"<b>{name}</b><br>" + "<br>".join(f"{label}: {text}" for label, text in lines)
 
 
-def _by_name(rows: pd.DataFrame) -> pd.DataFrame:
-    order = rows["unit_name"].map(fold).argsort(kind="stable")
-    return rows.iloc[order].reset_index(drop=True)[ROW_COLUMNS]
+def _row(unit: OrgUnit, mapped: bool, value: float | None, status: str, value_text: str, target_text: str,
+         lines: list[tuple[str, str]]) -> dict:  # fmt: skip
+    """One member's row (ROW_COLUMNS); `lines` are the hover's lines above its status."""
+    hover = _hover(unit.label, [*lines, ("Trạng thái", status_label(status))])
+    return {"unit_code": unit.code, "unit_name": unit.label, "value": value, "status": status,
+            "value_text": value_text, "target_text": target_text, "status_text": status_label(status),
+            "hover": hover, "mapped": mapped}  # fmt: skip
+
+
+def _by_name(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS).astype({"value": float})
+    order = frame["unit_name"].map(fold).argsort(kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
 
 
 @by_data_version(size=64, copies=False)
@@ -133,26 +143,19 @@ def member_map(store: Store, period: str, root: OrgUnit, code: str) -> MemberMap
         value_text = format.indicator_value(value, item.kind)
         target_text = format.indicator_value(target, item.kind)
         suffix = " (lũy kế từ đầu năm)" if item.aggregation == "sum" else ""
-        rows.append({
-            "unit_code": unit.code, "unit_name": unit.label, "value": value, "status": status,
-            "value_text": value_text, "target_text": target_text, "status_text": status_label(status),
-            "hover": _hover(unit.label, [("Giá trị", value_text + suffix), (f"Mục tiêu {year}", target_text),
-                                         ("Trạng thái", status_label(status))]),
-            "mapped": mapped[unit.code],
-        })  # fmt: skip
+        rows.append(_row(unit, mapped[unit.code], value, status, value_text, target_text,
+                         [("Giá trị", value_text + suffix), (f"Mục tiêu {year}", target_text)]))  # fmt: skip
     return MemberMap(
         root=root,
         period=period,
         title=f"{item.name_vi} theo {member_noun(root)} – {format.month(period)}",
         value_label=catalog.HEADLINE.get(code) or _short(item),
         ratio=item.is_ratio,
-        rows=_by_name(pd.DataFrame(rows, columns=ROW_COLUMNS).astype({"value": float})),
+        rows=_by_name(rows),
     )
 
 
 def _short(item: catalog.Indicator) -> str:
-    from indicators.render.charts import short_name
-
     return short_name(item.code) + ("" if item.is_ratio else f" ({item.display_unit})")
 
 
@@ -172,18 +175,13 @@ def progress_map(store: Store, period: str, root: OrgUnit, ranked: pd.DataFrame)
         status = by_code.at[unit.code, "status"] if found else "no_data"
         text = format.percent(progress)
         behind = int(by_code.at[unit.code, "behind"]) if found else 0
-        rows.append({
-            "unit_code": unit.code, "unit_name": unit.label, "value": progress, "status": status,
-            "value_text": text, "target_text": format.percent(100, 0), "status_text": status_label(status),
-            "hover": _hover(unit.label, [("Tiến độ bình quân", text), ("Chỉ tiêu chậm", format.number(behind)),
-                                         ("Trạng thái", status_label(status))]),
-            "mapped": mapped[unit.code],
-        })  # fmt: skip
+        rows.append(_row(unit, mapped[unit.code], progress, status, text, format.percent(100, 0),
+                         [("Tiến độ bình quân", text), ("Chỉ tiêu chậm", format.number(behind))]))  # fmt: skip
     return MemberMap(
         root=root,
         period=period,
         title=f"Tiến độ chung theo {member_noun(root)} – {format.month(period)}",
         value_label="Tiến độ bình quân",
         ratio=True,
-        rows=_by_name(pd.DataFrame(rows, columns=ROW_COLUMNS).astype({"value": float})),
+        rows=_by_name(rows),
     )

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from indicators.domain import catalog
 from indicators.domain.boundaries import boundaries
 from indicators.ingest.demo import CITY, COMMUNE
 from indicators.render.charts import STATUS_COLORS
@@ -124,6 +125,16 @@ def test_the_city_map_on_a_desktop_opens_a_commune_clicked(city_server, open_pag
     assert state["width"] > 600
     screenshot(page, "map_city_desktop")
     page.locator(MAP).first.screenshot(path=str(_shot_path("map_city_desktop_map")))
+
+    # coloured by value instead: a sequential scale with its colour bar
+    page.locator("[data-testid=stMain] button").filter(has_text="Giá trị").first.click()
+    settle(page)
+    page.locator(MAP).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    assert page.locator(MAP).first.locator(".colorbar").count() == 1
+    scale = page.locator(MAP).first.locator(".colorbar").text_content()
+    assert catalog.HEADLINE[catalog.HEADLINE_CODES[0]] in scale and "%" in scale, scale
+    page.locator(MAP).first.screenshot(path=str(_shot_path("map_city_desktop_value")))
 
     # touching (hovering) a commune names it with its value, target and status
     x, y = _screen_point(page, *_inside_point(COMMUNE.code))
