@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from indicators.domain.catalog import DATA_DIR
+from indicators.domain.admin_units import BOUNDARIES_DIR
 
-BOUNDARIES_DIR = DATA_DIR / "boundaries"
 NOTICE = "Ranh giới mang tính tham khảo"  # said wherever a boundary is shown (not a legal boundary)
 
 
