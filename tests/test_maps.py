@@ -122,6 +122,7 @@ def test_status_map_has_one_colour_per_status_and_a_legend_of_all_four():
     # a status no unit has keeps its legend entry, drawn as nothing
     empty = by_name["▲ Đúng tiến độ (0)"].geojson["features"][0]["geometry"]["coordinates"][0]
     assert len({tuple(p) for p in empty}) == 1
+    assert by_name["▲ Đúng tiến độ (0)"].customdata[0][0] == ""  # a click on it opens nothing
     assert all(t.showlegend for t in fig.data)
     drawn = [c for t in fig.data for c in t.locations if c in statuses]
     assert sorted(drawn) == sorted(statuses)

@@ -91,7 +91,7 @@ def member_map(rows: pd.DataFrame, geojson: dict, mode: str, value_label: str, r
     def trace(part: pd.DataFrame, name: str, color: str, **extra) -> go.Choroplethmap:
         return go.Choroplethmap(
             locations=list(part["unit_code"]), z=[1] * len(part), colorscale=[[0, color], [1, color]],
-            customdata=list(zip(part["unit_code"], part["hover"])), name=name, legendgroup=name,
+            customdata=list(zip(part.get("click", part["unit_code"]), part["hover"])), name=name, legendgroup=name,
             **{**common, **extra},
         )  # fmt: skip
 
@@ -127,7 +127,7 @@ def member_map(rows: pd.DataFrame, geojson: dict, mode: str, value_label: str, r
             own = {"type": "FeatureCollection", "features": [features[c] for c in part["unit_code"]]}
             if part.empty:
                 own["features"] = [_placeholder(status, centre)]
-                part = pd.DataFrame({"unit_code": [status], "hover": [""]})
+                part = pd.DataFrame({"unit_code": [status], "hover": [""], "click": [""]})  # opens nothing
             fig.add_trace(trace(part, label, STATUS_COLORS[status], showlegend=True, geojson=own))
     fig.update_layout(
         map={"style": "white-bg", "center": centre, "zoom": zoom},
