@@ -13,6 +13,14 @@ from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.render.charts import STATUS_COLORS, status_label
 from indicators.storage import Store
+from indicators.storage.memo import by_data_version
+
+
+@by_data_version(size=8, copies=False)
+def member_table(store: Store, period: str, root: str) -> pd.DataFrame:
+    """`metrics.member_table`, kept per data version and shared (read it, never change it): the
+    overview's slowest members and the map of a city's communes read the same table."""
+    return metrics.member_table(store, period, root)
 
 
 def default_period(store: Store) -> str | None:
