@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from indicators.domain import catalog, clock
@@ -96,5 +96,9 @@ def place(report: ImportReport, codes: list[str]) -> EntryReport:
             continue
         column = issue.column or ""
         name = next((FIELDS[c] for c in FIELDS if c in column or COLUMN_VI[c] in column), "")
+        # the form shows the indicator's name above its fields: the message need not repeat it
+        named = f"{catalog.indicator(codes[at]).label}: "
+        if issue.message.startswith(named):
+            issue = replace(issue, message=issue.message[len(named):])
         placed.fields.setdefault(codes[at], {}).setdefault(name, []).append(issue)
     return placed
