@@ -51,9 +51,16 @@ with heat:
 with rank:
     code = indicator_select(st, view.codes)
     chart(hamlets.member_ranking(figures, period, root, code))
+    unsent = view.not_sent(code)
+    if unsent:
+        st.warning(f"Chưa nộp số liệu {format.month(period)} ({len(unsent)} {noun}, không xếp hạng): "
+                   + ", ".join(unsent) + ".")  # fmt: skip
+    target_note = ("Nét đứt là mục tiêu năm." if view.ranking_target(code) is not None else
+                   f"Chỉ tiêu số lượng: mỗi {noun} có mục tiêu riêng (phần của mục tiêu xã theo số hộ), "
+                   "trạng thái tính theo mục tiêu đó.")  # fmt: skip
     st.caption(
         "Màu và ký hiệu cho biết trạng thái: ★ đã đạt, ▲ đúng tiến độ, ● có nguy cơ, ▼ chậm "
-        "(tính theo dự báo đến tháng 12). Nét đứt là mục tiêu năm."
+        f"(tính theo dự báo đến tháng 12). {target_note}"
     )
 
 with one:
@@ -72,6 +79,9 @@ with one:
         "Xem xu hướng các chỉ tiêu", view.codes, default=detail.default_codes,
         format_func=lambda c: catalog.indicator(c).name_vi, key=f"trend_{unit_code}",
     )  # fmt: skip
+    if any(not catalog.indicator(c).is_ratio for c in codes):
+        st.caption(f"Mục tiêu của {noun} ở chỉ tiêu số lượng là phần của mục tiêu xã theo số hộ "
+                   "(chia đều khi danh mục thiếu số hộ).")  # fmt: skip
     cols = st.columns(2)
     for i, code in enumerate(codes):
         with cols[i % 2]:

@@ -28,7 +28,7 @@ class HamletDetail:
     rows: pd.DataFrame  # the same, formatted (`indicator_rows`)
     series: dict[str, pd.DataFrame]  # code -> monthly values of the hamlet and its commune
     names: dict[str, str]  # unit code -> label, for chart legends
-    targets: dict[str, float]
+    targets: dict[str, float]  # the unit's own: a count's is its share of the commune's (metrics.unit_tree)
 
     @property
     def default_codes(self) -> list[str]:
@@ -70,8 +70,21 @@ class HamletsView:
         return self.table.assign(unit_name=self.table["unit_code"].map(bare).fillna(self.table["unit_name"]))
 
     def ranking_table(self, code: str) -> pd.DataFrame:
-        """One row per hamlet for one indicator (unit_name, value, status, …)."""
-        return self.table[self.table["indicator_code"] == code].reset_index(drop=True)
+        """One row per hamlet with a figure of the month for one indicator (unit_name, value,
+        status, …): a hamlet that has not sent is not ranked (`not_sent`)."""
+        rows = self.table[(self.table["indicator_code"] == code) & self.table["monthly_value"].notna()]
+        return rows.reset_index(drop=True)
+
+    def not_sent(self, code: str) -> list[str]:
+        """The hamlets with no figure of the month for `code`, by name."""
+        rows = self.table[(self.table["indicator_code"] == code) & self.table["monthly_value"].isna()]
+        return list(rows["unit_name"])
+
+    def ranking_target(self, code: str) -> float | None:
+        """The one target line of a ranking: the members' common target (a ratio's, or a city's
+        communes'); None when each has its own share (a count across hamlets)."""
+        targets = self.table.loc[self.table["indicator_code"] == code, "target"].dropna().unique()
+        return float(targets[0]) if len(targets) == 1 else None
 
     def detail(self, unit_code: str) -> HamletDetail:
         unit = next(u for u in self.hamlets if u.code == unit_code)
@@ -94,7 +107,7 @@ class HamletsView:
             rows=indicator_rows(table, year),
             series=series,
             names={unit.code: unit.label, self.root.code: self.root.label},
-            targets=self.targets,
+            targets={code: t for code, t in zip(table["indicator_code"], table["target"]) if pd.notna(t)},
         )
 
 
@@ -148,9 +161,7 @@ def member_heatmap(store: Store, period: str, root: OrgUnit) -> go.Figure:
 def member_ranking(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
     view = hamlets_view.shared(store, period, root)
     item = catalog.indicator(code)
-    return charts.hamlet_ranking(
-        view.ranking_table(code), item, view.targets.get(code), period, member_noun(root)
-    )
+    return charts.hamlet_ranking(view.ranking_table(code), item, view.ranking_target(code), period, member_noun(root))
 
 
 @by_data_version(size=64, copies=False)
