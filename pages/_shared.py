@@ -167,7 +167,7 @@ _STYLE = """<style>
 /* the tables' toolbar (Show/hide columns, Download as CSV, Search, Fullscreen): English tooltips */
 [data-testid=stDataFrame] [data-testid=stElementToolbar] { display: none; }
 /* the charts' mode bar sits in a strip of its own above the chart, never over its title */
-[data-testid=stPlotlyChart] { padding-top: 28px; }
+[data-testid=stElementContainer]:has([data-testid=stPlotlyChart] .modebar-btn) { margin-top: 28px; overflow: visible; }
 [data-testid=stPlotlyChart] .js-plotly-plot { overflow: visible !important; }
 [data-testid=stPlotlyChart] .modebar-container { top: -28px !important; }
 </style>"""

@@ -136,3 +136,36 @@ def test_uploader_speaks_vietnamese(demo_server, open_page, screenshot):
     )
     assert drawn[0] == '"Chọn tệp"'
     assert "kéo thả tệp" in drawn[1] and "20 MB" in drawn[1]
+
+
+_OVERLAP = """chart => {
+    const bar = chart.querySelector('.modebar');
+    const title = chart.querySelector('.gtitle');
+    if (!bar || !bar.querySelector('.modebar-btn') || !title) return null;
+    const a = bar.getBoundingClientRect(), b = title.getBoundingClientRect();
+    const hit = document.elementFromPoint(a.left + a.width / 2, a.top + a.height / 2);
+    return {overlap: a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom,
+            reachable: !!hit && bar.contains(hit), title: title.textContent};
+}"""
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_chart_toolbars_never_cover_their_titles(demo_server, open_page, screenshot, viewport):
+    """The mode bar sits in a strip above the chart: clear of the title, and not clipped."""
+    width, height = VIEWPORTS[viewport]
+    checked = 0
+    for path in ("", "chi-tieu", "tinh-hinh-nop", "nhom-nhiem-vu"):
+        page = open_page(f"{demo_server}/{path}", width, height)
+        for chart in page.locator("[data-testid=stPlotlyChart]").all():
+            chart.scroll_into_view_if_needed()
+            box = chart.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(300)
+            found = chart.evaluate(_OVERLAP)
+            if found is None:
+                continue
+            if found["overlap"] or not found["reachable"]:
+                screenshot(page, f"toolbar_over_title_{path or 'home'}_{width}")
+            assert not found["overlap"] and found["reachable"], f"/{path} at {width}px: {found}"
+            checked += 1
+    assert checked >= 3
