@@ -160,8 +160,9 @@ _STYLE = """<style>
 [data-testid=stFileUploaderDropzoneInstructions] > div::after {
   content: "hoặc kéo thả tệp vào đây · tối đa %(size)s MB mỗi tệp"; font-size: 0.875rem; opacity: 0.7; }
 /* "Drag and drop files here", shown over the box while a file is dragged onto it */
-[data-testid=stFileUploaderDropzone] > div:not([data-testid]) { font-size: 0; }
-[data-testid=stFileUploaderDropzone] > div:not([data-testid])::after { content: "Thả tệp vào đây"; font-size: 1rem; }
+[data-testid=stFileUploaderDropzone] > div:not([data-testid]):not(:has([data-testid=stFileChips])) { font-size: 0; }
+[data-testid=stFileUploaderDropzone] > div:not([data-testid]):not(:has([data-testid=stFileChips]))::after {
+  content: "Thả tệp vào đây"; font-size: 1rem; }
 /* "Press Enter to apply" inside number and text inputs (Enter or leaving the field applies) */
 [data-testid=InputInstructions] { display: none; }
 /* the tables' toolbar (Show/hide columns, Download as CSV, Search, Fullscreen): English tooltips */
@@ -170,6 +171,9 @@ _STYLE = """<style>
 [data-testid=stElementContainer]:has([data-testid=stPlotlyChart] .modebar-btn) { margin-top: 28px; overflow: visible; }
 [data-testid=stPlotlyChart] .js-plotly-plot { overflow: visible !important; }
 [data-testid=stPlotlyChart] .modebar-container { top: -28px !important; }
+/* a page may offer two forms of one thing: containers keyed "phone_only_…" and "wide_only_…" */
+@media (max-width: 640px) { [class*="st-key-wide_only_"] { display: none !important; } }
+@media (min-width: 641px) { [class*="st-key-phone_only_"] { display: none !important; } }
 </style>"""
 
 

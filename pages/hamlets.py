@@ -41,12 +41,20 @@ heat, rank, one = st.tabs(["Bản đồ nhiệt", f"Xếp hạng {noun}", one_ta
 
 with heat:
     heatmap = hamlets.member_heatmap(figures, period, root)
-    st.markdown(
-        f"Mỗi ô là giá trị của một {noun} ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
-        "Chạm hoặc rê chuột vào ô để xem chi tiết.<br>" + charts.scale_legend_html(heatmap),
-        unsafe_allow_html=True,
-    )
-    chart(heatmap)
+    # two forms, one shown by screen width (the keys "wide_only_…"/"phone_only_…": pages/_shared.py)
+    with st.container(key="wide_only_heat"):
+        st.markdown(
+            f"Mỗi ô là giá trị của một {noun} ở một chỉ tiêu; màu cho biết tiến độ so với mục tiêu năm. "
+            "Chạm hoặc rê chuột vào ô để xem chi tiết.<br>" + charts.scale_legend_html(heatmap),
+            unsafe_allow_html=True,
+        )
+        chart(heatmap)
+    with st.container(key="phone_only_heat"):
+        st.caption(f"Mỗi {noun} một thẻ: ★ đã đạt, ▲ đúng tiến độ, ● có nguy cơ, ▼ chậm, – chưa có số liệu. "
+                   "Mở thẻ để xem từng chỉ tiêu, chậm nhất trước.")  # fmt: skip
+        for card in view.phone_cards():
+            with st.expander(f"**{card.label}** · {card.counts}"):
+                st.markdown("  \n".join(card.lines))
 
 with rank:
     code = indicator_select(st, view.codes)

@@ -516,3 +516,17 @@ def test_overview_cards_say_which_hamlets_they_cover(demo_store):
     one_less = members[~((members["unit_code"] == "BG05") & (members["indicator_code"] == "CQ_VNEID_MUC_2"))]
     partial = overview.headline_coverage(one_less, root)
     assert partial["CQ_VNEID_MUC_2"] == "13/14 thôn đã nộp (thiếu 1)"
+
+
+def test_phone_cards_list_every_hamlet_with_each_indicator_worst_first(demo_store):
+    root = common.root_unit(demo_store)
+    view = hamlets.hamlets_view(demo_store, PERIOD, root)
+    cards = view.phone_cards()
+    assert [c.label for c in cards] == [u.label for u in view.hamlets]
+    card = cards[0]
+    assert len(card.lines) == len(view.codes)
+    symbols = [line.split(" ")[0] for line in card.lines]
+    order = [charts.STATUS_SYMBOLS[s] for s in ("behind", "at_risk", "no_data", "on_track", "achieved")]
+    assert [order.index(s) for s in symbols] == sorted(order.index(s) for s in symbols)
+    assert all(f"{symbol}{n}" in card.counts for symbol, n in ((charts.STATUS_SYMBOLS[s], n)
+               for s, n in common.status_counts(view.table[view.table["unit_code"] == view.hamlets[0].code])))

@@ -8,11 +8,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from indicators import metrics
-from indicators.domain import catalog, periods
+from indicators.domain import catalog, format, periods
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
+from indicators.metrics import STATUS_VI
 from indicators.render import charts
-from indicators.render.charts import short_name
+from indicators.render.charts import STATUS_SYMBOLS, short_name
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
 from indicators.views.common import indicator_rows, member_noun, name_key, status_counts
@@ -44,6 +45,15 @@ class HamletDetail:
 
 
 @dataclass
+class PhoneCard:
+    """One member in the phone form of the heat map: “Cậy”, “▼3 ●2 ▲6 ★5”, one line per indicator."""
+
+    label: str
+    counts: str
+    lines: list[str]
+
+
+@dataclass
 class HamletsView:
     """The "Theo thôn" page: hamlet × indicator for one month below `root`."""
 
@@ -68,6 +78,21 @@ class HamletsView:
         """`table` with the hamlets' bare names ("Cậy", not "Thôn Cậy"): a narrower axis."""
         bare = {u.code: u.name for u in self.hamlets}
         return self.table.assign(unit_name=self.table["unit_code"].map(bare).fillna(self.table["unit_name"]))
+
+    def phone_cards(self) -> list[PhoneCard]:
+        """The heat map for a phone: one card per member, its indicators worst first, each with
+        its status symbol and value (a 16-column grid is unreadable 390 px wide)."""
+        rank = {s: i for i, s in enumerate(["behind", "at_risk", "no_data", "on_track", "achieved"])}
+        cards = []
+        for unit in self.hamlets:
+            rows = self.table[self.table["unit_code"] == unit.code]
+            rows = rows.assign(rank=rows["status"].map(rank)).sort_values("rank", kind="stable")
+            lines = [f"{STATUS_SYMBOLS[r.status]} {short_name(r.indicator_code)}: "
+                     f"**{format.indicator_value(r.value, r.kind)}** ({STATUS_VI[r.status].lower()})"
+                     for r in rows.itertuples()]  # fmt: skip
+            counts = " ".join(f"{STATUS_SYMBOLS[s]}{n}" for s, n in status_counts(rows))
+            cards.append(PhoneCard(unit.label, counts, lines))
+        return cards
 
     def ranking_table(self, code: str) -> pd.DataFrame:
         """One row per hamlet with a figure of the month for one indicator (unit_name, value,

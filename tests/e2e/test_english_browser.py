@@ -169,3 +169,41 @@ def test_chart_toolbars_never_cover_their_titles(demo_server, open_page, screens
             assert not found["overlap"] and found["reachable"], f"/{path} at {width}px: {found}"
             checked += 1
     assert checked >= 3
+
+
+# --- the phone forms ----------------------------------------------------------------------------
+
+
+def _visible(page, selector: str) -> int:
+    return sum(1 for element in page.locator(selector).all() if element.is_visible())
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
+def test_heat_map_on_a_phone_is_a_list_of_hamlets(demo_server, open_page, screenshot, viewport):
+    width, height = VIEWPORTS[viewport]
+    page = open_page(f"{demo_server}/theo-thon", width, height)
+    cards = "[data-testid=stMain] [data-testid=stExpander]"
+    if viewport == "phone":
+        assert _visible(page, cards) == 14 and _visible(page, "[data-testid=stPlotlyChart]") == 0
+        page.locator(f"{cards} summary").first.click()
+        page.wait_for_timeout(300)
+        opened = page.locator(cards).first.inner_text()
+        assert "Thôn An Cường" in opened and re.search(r"[★▲●▼–] .+: \d", opened), opened
+    else:
+        assert _visible(page, cards) == 0 and _visible(page, "[data-testid=stPlotlyChart]") == 1
+    screenshot(page, f"heat_map_{width}")
+
+
+def test_upload_preview_on_a_phone_shows_the_values(demo_server, open_page, settle, screenshot):
+    page = open_page(f"{demo_server}/nop-so-lieu", 390, 844, user="thon-cay")
+    data = (b"ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
+            b"2026-11,BG01,TT_TIN_BAI,,,3,\n")  # fmt: skip
+    page.locator("input[type=file]").first.set_input_files({"name": "xem.csv", "mimeType": "text/csv", "buffer": data})
+    page.get_by_text("xem.csv").last.wait_for(timeout=60_000)
+    settle(page)
+    screenshot(page, "upload_preview_390")
+    assert _visible(page, "[data-testid=stMain] [data-testid=stDataFrame]") == 0
+    card = page.get_by_text("Số tin bài, buổi tuyên truyền về chuyển đổi số (TT_TIN_BAI): 3")
+    assert card.count() == 1 and card.first.is_visible()
+    box = card.first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
