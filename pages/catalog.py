@@ -53,7 +53,7 @@ with tab_units:
                    "active). Đơn vị đã có được cập nhật; đơn vị không có trong tệp giữ nguyên – đơn vị không "
                    "bao giờ bị xóa, muốn ngừng thì sửa trạng thái ở dưới.")  # fmt: skip
         round_ = st.session_state.get("units_round", 0)
-        file = st.file_uploader("Tệp danh sách đơn vị", type=["csv", "xlsx", "txt"], key=f"units_file_{round_}")
+        file = st.file_uploader("Tệp danh sách đơn vị (CSV, Excel .xlsx hoặc TXT)", type=["csv", "xlsx", "txt"], key=f"units_file_{round_}")
         if file is not None:
             data = file.getvalue()
             sha = hashlib.sha256(data).hexdigest()

@@ -57,6 +57,7 @@ for i, row in enumerate(view.headline.itertuples()):
             f"{status_badge(row.status)} &nbsp; Mục tiêu {period[:4]}: **{format.indicator_value(row.target, row.kind)}**",
             unsafe_allow_html=True,
         )
+        st.caption(view.coverage.get(row.indicator_code, ""))
 
 map_view = None
 if maps.has_map(figures, root):  # a city: its communes on a map

@@ -126,7 +126,8 @@ with st.expander(f"Lịch sử thay đổi của {code} ({len(history)} phiên b
 
 st.subheader("Nhập, xuất sổ nhiệm vụ (CSV)")
 st.download_button("Tải sổ nhiệm vụ (.csv)", tasks.export_csv(all_tasks), "so_nhiem_vu.csv", "text/csv")
-upload = st.file_uploader("Tải lên sổ nhiệm vụ đã sửa", type=["csv", "xlsx", "txt"], key="tasks_upload")
+upload = st.file_uploader("Tải lên sổ nhiệm vụ đã sửa (CSV, Excel .xlsx hoặc TXT)",
+                          type=["csv", "xlsx", "txt"], key="tasks_upload")
 if upload is not None:
     checked = tasks_file.parse_tasks_file(upload.name, upload.getvalue(), all_tasks)
     if not checked.ok:

@@ -128,7 +128,15 @@ for file in files:
                 f"Xem trước {format.number(len(report.rows))} số liệu", expanded=len(files) == 1
             ):
                 preview = upload.preview_table(report, list(names.values()))
-                st.dataframe(preview, hide_index=True, height=min(360, 38 + 35 * len(preview)))
+                # a wide table, or on a phone one card per figure (keys: pages/_shared.py)
+                with st.container(key=f"wide_only_preview_{sha}"):
+                    st.dataframe(preview, hide_index=True, height=min(360, 38 + 35 * len(preview)))
+                with st.container(key=f"phone_only_preview_{sha}", border=False):
+                    for card in upload.preview_cards(preview):
+                        st.markdown(card)
+                    if len(preview) > upload.PHONE_PREVIEW_ROWS:
+                        st.caption(f"Còn {format.number(len(preview) - upload.PHONE_PREVIEW_ROWS)} số liệu nữa: "
+                                   "xem đủ trên máy tính.")  # fmt: skip
         if closed:
             reason = st.text_input(upload.LATE_REASON_LABEL, key=f"late_reason_{sha}", help=upload.LATE_REASON_HELP,
                                    max_chars=upload.LATE_REASON_MAX)  # fmt: skip

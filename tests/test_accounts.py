@@ -332,3 +332,23 @@ def test_first_admin_from_the_command_line_with_the_password_on_stdin(tmp_path, 
         store.close()
     assert cli.main(["audit", "--out", str(tmp_path / "a.csv"), "--db", db]) == 0
     assert "Thêm tài khoản" in (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_wide_row_of_another_hamlet_is_one_error_saying_where_to_enter(store):
+    """A hamlet head filling the row of another hamlet in the wide sheet: one line for the row
+    (not one per indicator), naming the hamlet the account may enter for."""
+    from indicators.ingest import import_file
+    from indicators.ingest.columns import wide_header
+
+    codes = ["TT_TIN_BAI", "CQ_VNEID_MUC_2"]
+    header = ["ky_bao_cao", "Mã đơn vị", wide_header(codes[0], "gia_tri"),
+              wide_header(codes[1], "tu_so"), wide_header(codes[1], "mau_so")]  # fmt: skip
+    rows = [header, ["2026-03", "BG01", "3", "5", "9"], ["2026-03", "BG02", "4", "6", "9"]]
+    data = "\n".join(",".join(row) for row in rows).encode()
+    report = import_file(store, "rong.csv", data, HAMLET_HEAD, now=APRIL_10)
+    assert report.status == "rejected"
+    [error] = report.errors
+    assert error.row == 3
+    assert "không được giao nhập số liệu cho Thôn Bá Thủy" in error.message
+    assert "hãy nhập vào dòng của Thôn Cậy" in error.message
+    assert "2 ô của dòng này có cùng lỗi" in error.message

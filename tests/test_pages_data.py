@@ -462,3 +462,17 @@ def test_catalog_is_read_only_for_leadership(monkeypatch, demo):
     assert not at.exception
     assert any("Chỉ tài khoản quản trị" in c for c in _texts(at.caption))
     assert "Đặt mục tiêu" not in [h.value for h in at.subheader] and not at.text_input
+
+
+def test_upload_preview_cards_show_the_values_first():
+    import pandas as pd
+
+    from indicators.views import upload
+
+    preview = pd.DataFrame([{"Đơn vị": "Thôn Cậy", "Chỉ tiêu": "HT_CAP_QUANG", "Thay đổi": "Sửa đổi",
+                             "Số liệu trong tệp": "66,9% (669/1.000)", "Số liệu hiện có": "65,0% (650/1.000)",
+                             "Kỳ báo cáo": "Tháng 3/2026", "Dòng": "2", "Ghi chú": "*đậm*"}])  # fmt: skip
+    (card,) = upload.preview_cards(preview)
+    assert card.startswith("**Thôn Cậy** · Tháng 3/2026 · dòng 2 · Sửa đổi")
+    assert "Internet cáp quang băng rộng (HT_CAP_QUANG): **66,9% (669/1.000)** (hiện có 65,0% (650/1.000))" in card
+    assert "*đậm*" not in card  # a note is text, not Markdown

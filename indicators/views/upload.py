@@ -229,3 +229,21 @@ def preview_table(report: _ImportReport, units: list[OrgUnit]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=columns)
+
+
+PHONE_PREVIEW_ROWS = 100
+
+
+def preview_cards(preview: pd.DataFrame) -> list[str]:
+    """`preview_table` for a phone: one short block per figure, its values first (a table that
+    wide shows only the unit and the code on 390 px). At most PHONE_PREVIEW_ROWS."""
+    cards = []
+    for r in preview.head(PHONE_PREVIEW_ROWS).to_dict("records"):
+        item = catalog.indicator_by_code().get(r["Chỉ tiêu"])
+        name = item.label if item else r["Chỉ tiêu"]
+        change = f" · {r['Thay đổi']}" if r["Thay đổi"] else ""
+        now = f" (hiện có {r['Số liệu hiện có']})" if r["Số liệu hiện có"] not in ("", "–") else ""
+        note = f"  \nGhi chú: {markdown_literal(r['Ghi chú'])}" if r["Ghi chú"] else ""
+        cards.append(f"**{markdown_literal(r['Đơn vị'])}** · {r['Kỳ báo cáo']} · dòng {r['Dòng']}{change}  \n{name}: "
+                     f"**{r['Số liệu trong tệp']}**{now}{note}")  # fmt: skip
+    return cards
