@@ -93,7 +93,7 @@ class BackupMixin(AuditMixin):
                 f"Cơ sở dữ liệu {shown_path(self.path)} đã có dữ liệu: hãy chuyển vào một cơ sở dữ liệu mới."
             )
         counts: dict[str, tuple[int, int]] = {}
-        with self.transaction() as cur:
+        with self.transaction("dữ liệu chuyển sang PostgreSQL") as cur:
             cur.execute(f"ATTACH {_literal(str(Path(source).resolve()))} AS cds_source (READ_ONLY)")
             try:
                 tables = [r[0] for r in cur.execute(
