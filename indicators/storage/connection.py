@@ -275,6 +275,16 @@ class Connection:
 
     def close(self) -> None:
         try:
+            self._let_go()
+        finally:
+            with _connections_lock:
+                for key, store in list(_connections.items()):
+                    if store is self:
+                        del _connections[key]
+
+    def _let_go(self) -> None:
+        """Close the connection and release the file lock (the registry is the caller's)."""
+        try:
             if self.is_postgres:
                 self._conn.close()
             else:
@@ -284,10 +294,6 @@ class Connection:
             if self._lock_file is not None:
                 self._lock_file.close()
                 self._lock_file = None
-        with _connections_lock:
-            for key, store in list(_connections.items()):
-                if store is self:
-                    del _connections[key]
 
     @contextmanager
     def one_version(self) -> Iterator[None]:
