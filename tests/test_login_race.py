@@ -48,7 +48,7 @@ def hashes(monkeypatch) -> list[str]:
 @pytest.fixture
 def no_check_limit(monkeypatch):
     """Only the throttle decides (the per-process limit of checks at once is tested on its own)."""
-    monkeypatch.setattr(accounts, "_checks", threading.BoundedSemaphore(1000))
+    monkeypatch.setattr(accounts, "_checks", threading.BoundedSemaphore(1000), raising=False)
 
 
 def _together(count: int, attempt) -> list:
@@ -229,7 +229,8 @@ def test_three_processes_on_one_postgresql_database_share_one_throttle():
                 p.kill()
         for p, (_, err) in zip(procs, results):
             assert p.returncode == 0, err
-        assert sum(int(out) for out, _ in results) == accounts.FREE_FAILURES
+        # the last line: DuckDB may print a progress bar before it on a slow query
+        assert sum(int(out.split()[-1]) for out, _ in results) == accounts.FREE_FAILURES
         assert _attempt_rows(store, "quantri") == accounts.FREE_FAILURES
         store.close()
     finally:
