@@ -190,3 +190,11 @@ def test_check_while_the_app_holds_the_file_checks_a_copy(file_db):
         assert code == 0 and "Ứng dụng đang chạy" in text and "Tốt" in text
     finally:
         holder.communicate("\n", timeout=60)
+
+
+@pytest.mark.duckdb_file
+def test_a_backup_of_a_damaged_file_says_so_without_a_traceback(file_db, tmp_path):
+    _damage(file_db, "audit_log")
+    done = _cli("backup", "--db", str(file_db), "--out", str(tmp_path / "sao_luu.duckdb"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "Chưa sao lưu được" in done.stderr and not (tmp_path / "sao_luu.duckdb").exists()

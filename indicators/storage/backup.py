@@ -47,9 +47,14 @@ class BackupMixin(AuditMixin):
             try:
                 cur.execute(f"COPY FROM DATABASE {source} TO cds_backup_target")
                 cur.execute("CHECKPOINT cds_backup_target")
-            except BaseException:
+            except BaseException as exc:
                 cur.execute("DETACH cds_backup_target")
                 partial.unlink(missing_ok=True)
+                if isinstance(exc, duckdb.Error):  # a full disk, or a damaged block of the database
+                    raise StoreError(
+                        f"Chưa sao lưu được vào {target}: {str(exc).splitlines()[0][:300]} "
+                        "(ổ đĩa đầy, hoặc tệp dữ liệu hỏng: python -m indicators check)."
+                    ) from exc
                 raise
             cur.execute("DETACH cds_backup_target")
         os.replace(partial, target)
