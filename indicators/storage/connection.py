@@ -97,9 +97,10 @@ def damaged(path: str | os.PathLike, exc: BaseException) -> str:
     """What to do about a database file DuckDB cannot read: which file, and how to restore it."""
     reason = str(exc.__cause__ or exc).splitlines()[0] if str(exc.__cause__ or exc) else type(exc).__name__
     return (
-        f"Tệp dữ liệu {path} bị hỏng, không đọc được ({reason[:300]}). Hãy dừng ứng dụng rồi khôi phục "
+        f"Không mở được tệp dữ liệu {path}: tệp bị hỏng hoặc không phải cơ sở dữ liệu của ứng dụng "
+        f"({reason[:300]}). Nếu đây là tệp dữ liệu của ứng dụng, hãy dừng ứng dụng rồi khôi phục "
         f"từ bản sao lưu gần nhất: python -m indicators restore --db {path} --from TỆP_SAO_LƯU "
-        f"(tệp hỏng được giữ lại thành {path}.before-restore), rồi kiểm tra bằng "
+        f"(tệp hiện tại được giữ lại thành {path}.before-restore), rồi kiểm tra bằng "
         f"python -m indicators check --db {path}."
     )
 
