@@ -166,6 +166,15 @@ def test_one_address_trying_many_names_is_slowed_down_too(store, hashes, no_chec
     assert "thử lại sau" not in accounts.authenticate(store, "ten-moi", "doan-mo", at, client=OFFICE).message
 
 
+def test_an_office_s_successful_logins_do_not_count_against_its_address(store):
+    """A commune office behind one address: its staff's logins in an hour are not failures."""
+    _add(store, "quantri")
+    for i in range(accounts.CLIENT_FREE_FAILURES + 5):
+        assert accounts.authenticate(store, "quantri", PASSWORD, AT + timedelta(seconds=i), client=OFFICE).actor
+    at = AT + timedelta(minutes=1)
+    assert "thử lại sau" not in accounts.authenticate(store, "ai-do", "sai-mat-khau", at, client=OFFICE).message
+
+
 def test_old_attempts_are_pruned(store):
     accounts.authenticate(store, "nguyenvana", "sai-mat-khau", AT - timedelta(days=2), client=STRANGER)
     accounts.authenticate(store, "khac", "sai-mat-khau", AT - timedelta(days=2, hours=-1), client=STRANGER)

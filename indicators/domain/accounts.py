@@ -7,7 +7,8 @@ Roles (issue: accounts, roles and audit):
 - quản trị (`quan_tri`): everything, including catalog, targets, settings, users, reverting batches
   and reading the audit log.
 
-Passwords are argon2id hashes. Repeated failed logins for a name are slowed down (`wait_after`).
+Passwords are argon2id hashes. Repeated failed logins for a name from one client address, and many
+from one address, are slowed down (`wait_after`, `authenticate`).
 """
 
 from __future__ import annotations

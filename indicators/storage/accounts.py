@@ -133,9 +133,12 @@ class AccountsMixin(AuditMixin):
                 left = max(left, last + wait_after(failures) - now)
             if client:  # one address trying many names (an office behind one address has room)
                 count, last_any = cur.execute(
-                    "SELECT count(*), max(attempted_at) FROM login_attempts "
-                    "WHERE client = ? AND NOT ok AND attempted_at > ?", [client, now - CLIENT_WINDOW],
-                ).fetchone()  # fmt: skip
+                    """SELECT count(*), max(attempted_at) FROM login_attempts f
+                    WHERE client = ? AND NOT ok AND attempted_at > ?
+                      AND NOT EXISTS (SELECT 1 FROM login_attempts s WHERE s.ok AND s.name = f.name
+                                      AND s.client = f.client AND s.attempted_at = f.attempted_at)""",
+                    [client, now - CLIENT_WINDOW],
+                ).fetchone()  # a claim that succeeded is no failure
                 if last_any is not None:
                     left = max(left, last_any + wait_after(count - CLIENT_FREE_FAILURES + FREE_FAILURES) - now)
             if left > timedelta(0):
