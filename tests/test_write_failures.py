@@ -129,3 +129,18 @@ def test_login_while_the_disk_is_full_says_so(demo, full_disk):
     assert not at.exception
     assert any("Chưa đăng nhập được" in e.value and "lần đăng nhập" in e.value for e in at.error)
     assert open_store(demo).query_df("SELECT count(*) AS n FROM sessions")["n"][0] == 0
+
+
+def test_a_write_lock_the_database_refuses_is_a_vietnamese_message(store, monkeypatch):
+    """PostgreSQL gone when a write takes the advisory lock (an import takes it before its checks)."""
+    before = store.content_snapshot()
+
+    def refused(self):
+        raise duckdb.IOException("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Connection, "_take_process_lock", refused)
+    for write in (lambda: store.save_settings(Settings(deadline_day=15), ADMIN), lambda: support_import(store)):
+        with pytest.raises(StoreError, match="Chưa lưu được"):
+            write()
+    monkeypatch.undo()
+    assert store.content_snapshot() == before

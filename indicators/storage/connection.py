@@ -238,7 +238,14 @@ class Connection:
         """
         with self._write_lock:
             if self._held == 0:
-                self._take_process_lock()
+                try:
+                    self._take_process_lock()
+                except duckdb.Error as exc:  # PostgreSQL gone: nothing was written yet
+                    if self._carrier is not None:
+                        _quietly(self._carrier, "ROLLBACK")
+                        self._carrier.close()
+                        self._carrier = None
+                    raise StoreError(not_saved("thay đổi", exc)) from exc
             self._held += 1
             try:
                 yield
