@@ -20,6 +20,7 @@ from indicators.domain.accounts import UserForm
 from indicators.storage import Store
 from tests import support
 from tests.support import ADMIN
+from tests.test_faults import _run_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "mat-khau-du-dai"
@@ -51,28 +52,6 @@ def no_check_limit(monkeypatch):
     monkeypatch.setattr(accounts, "_checks", threading.BoundedSemaphore(1000), raising=False)
 
 
-def _together(count: int, attempt) -> list:
-    """attempt(i) in `count` threads released at once; their results in order."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            results[i] = attempt(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not errors, errors
-    return results
-
-
 def _attempt_rows(store, name: str) -> int:
     with store.cursor() as cur:
         return cur.execute("SELECT count(*) FROM login_attempts WHERE name = ?", [name]).fetchone()[0]
@@ -85,7 +64,8 @@ def test_24_simultaneous_wrong_passwords_reach_the_hash_only_as_often_as_allowed
     """Known and unknown names alike: counting and recording the attempt is one step, so the 24
     tries see each other and only FREE_FAILURES of them are checked; the rest are told to wait."""
     _add(store)
-    results = _together(24, lambda i: accounts.authenticate(store, name, f"sai-mat-khau-{i}", AT))
+    results = _run_threads(lambda i: accounts.authenticate(store, name, f"sai-mat-khau-{i}", AT),
+                           [(i,) for i in range(24)])  # fmt: skip
     assert len(hashes) == accounts.FREE_FAILURES
     waited = [r for r in results if "thử lại sau" in r.message]
     assert len(waited) == 24 - accounts.FREE_FAILURES and all(r.actor is None for r in results)

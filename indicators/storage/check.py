@@ -9,7 +9,8 @@ import duckdb
 
 from indicators.domain import format
 from indicators.storage.connection import shown_path
-from indicators.storage.current import _TOTALS_SELECT, CURRENT_SELECT, CurrentMixin
+from indicators.storage.current import _TOTALS_SELECT, CURRENT_SELECT
+from indicators.storage.schema import SchemaMixin
 
 _KEY = ("period", "unit_code", "indicator_code")
 # a kept total may differ from a fresh sum in the last bits: imports add a batch's sums to it
@@ -28,7 +29,7 @@ class Health:
         return not self.problems
 
 
-class CheckMixin(CurrentMixin):
+class CheckMixin(SchemaMixin):
     """`check_health`: reads the whole database and compares what is kept with what it derives from."""
 
     def check_health(self) -> Health:
@@ -46,19 +47,6 @@ class CheckMixin(CurrentMixin):
                 if problem:
                     health.problems.append(problem)
         return health
-
-    def _base_tables(self, cur: duckdb.DuckDBPyConnection) -> list[str]:
-        if self.is_postgres:
-            found = self._query_native(
-                cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "AND table_schema = current_schema()",
-            )  # fmt: skip
-        else:
-            found = cur.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "AND table_catalog = current_database() AND table_schema = current_schema()"
-            ).fetchall()
-        return sorted(row[0] for row in found)
 
     def _current_differences(self, cur: duckdb.DuckDBPyConnection) -> str | None:
         """Keys whose kept current value is not the latest live revision (or is missing, or extra)."""

@@ -454,18 +454,21 @@ class SchemaMixin(TasksMixin):
         """Every row of every table, sorted: to compare the content of two states."""
         out = {}
         with self.cursor() as cur:
-            if self.is_postgres:
-                # asked of PostgreSQL itself: through the attachment a view looks like a table
-                found = self._query_native(
-                    cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                    "AND table_schema = current_schema()",
-                )  # fmt: skip
-            else:
-                found = cur.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                    "AND table_catalog = current_database() AND table_schema = current_schema()"
-                ).fetchall()
-            tables = sorted(r[0] for r in found)
-            for table in tables:
+            for table in self._base_tables(cur):
                 out[table] = sorted(cur.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
         return out
+
+    def _base_tables(self, cur: duckdb.DuckDBPyConnection) -> list[str]:
+        """The database's tables (not its views), sorted."""
+        if self.is_postgres:
+            # asked of PostgreSQL itself: through the attachment a view looks like a table
+            found = self._query_native(
+                cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_schema = current_schema()",
+            )  # fmt: skip
+        else:
+            found = cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_catalog = current_database() AND table_schema = current_schema()"
+            ).fetchall()
+        return sorted(r[0] for r in found)
