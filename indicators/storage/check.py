@@ -9,7 +9,7 @@ import duckdb
 
 from indicators.domain import format
 from indicators.storage.connection import shown_path
-from indicators.storage.current import _TOTALS_SELECT, CURRENT_SELECT
+from indicators.storage.current import CURRENT_SELECT, TOTALS_SELECT
 from indicators.storage.schema import SchemaMixin
 
 _KEY = ("period", "unit_code", "indicator_code")
@@ -67,7 +67,7 @@ class CheckMixin(SchemaMixin):
     def _totals_differences(self, cur: duckdb.DuckDBPyConnection) -> str | None:
         """Totals that are not the sums of the current values (recomputed from the revisions)."""
         on = " AND ".join(f"a.{c} = b.{c}" for c in _KEY)
-        fresh = _TOTALS_SELECT.format(rows=f"({CURRENT_SELECT.format(keys='')})", keys="")
+        fresh = TOTALS_SELECT.format(rows=f"({CURRENT_SELECT.format(keys='')})", keys="")
         close = " AND ".join(_CLOSE.format(c=c) for c in ("numerator", "denominator", "value"))
         rows = cur.execute(
             f"SELECT coalesce(a.period, b.period), coalesce(a.unit_code, b.unit_code), "
