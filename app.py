@@ -88,4 +88,7 @@ with store().one_version():
     _session.sidebar(actor)
     _session.write_cookie()
     demo_banner()
-    page.run()
+    try:
+        page.run()
+    except StoreError as exc:  # a write the database refused, or a refusal: said, never a traceback
+        st.error(str(exc))

@@ -113,8 +113,13 @@ def may_approve() -> bool:
     return accounts.may_approve(actor(), unit_levels())
 
 
-def require_page(action: str, what: str) -> None:
-    """Stop a page whose purpose the account may not use (reached by a typed URL)."""
+def require_page(action: str, what: str, public: bool = True) -> None:
+    """Stop a page whose purpose the account may not use (reached by a typed URL). `public=False`:
+    a page outside the public view's dashboards (it names accounts, files or notes), which a guest
+    may reach when Streamlit runs the script straight from pages/."""
+    if not public and actor().kind == "public":
+        st.warning(f"Trang {what} chỉ dành cho tài khoản đã đăng nhập.")
+        st.stop()
     if not can(action):
         st.warning(f"Tài khoản của bạn ({actor().role_vi}) không dùng được trang {what}.")
         st.stop()

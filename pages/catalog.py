@@ -13,7 +13,7 @@ from indicators.views import common
 from pages._shared import actor, can, require_page, store
 
 st.title("Danh mục")
-require_page("view", "Danh mục")
+require_page("view", "Danh mục", public=False)
 editable = can("edit_catalog")
 if not editable:
     st.caption("Chỉ tài khoản quản trị sửa được danh mục đơn vị và mục tiêu.")

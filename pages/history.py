@@ -8,7 +8,7 @@ from indicators.views import history
 from pages._shared import actor, can, require_page, store
 
 st.title("Lịch sử nhập số liệu")
-require_page("view", "Lịch sử")
+require_page("view", "Lịch sử", public=False)
 
 flash = st.session_state.pop("history_flash", None)
 if flash:

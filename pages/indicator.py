@@ -6,6 +6,7 @@ from indicators.domain import format
 from indicators.render import charts
 from indicators.views import indicator, maps
 from pages._shared import (
+    actor,
     chart,
     empty_state,
     figures_store,
@@ -80,4 +81,4 @@ st.caption("Mọi lần nộp, kể cả bản cũ và lô đã hoàn tác; dòn
 if view.revisions.empty:
     st.info(f"Chưa có đơn vị nào nộp số liệu chỉ tiêu này cho {format.month(period)}.")
 else:
-    st.dataframe(view.revisions, hide_index=True, width="stretch")
+    st.dataframe(view.revisions_for(actor()), hide_index=True, width="stretch")

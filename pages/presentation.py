@@ -27,7 +27,7 @@ SIZES = {"vua": ("Chữ vừa · 1280×720", 1.0), "lon": ("Chữ lớn · 1600�
 
 # Full screen: no sidebar, no header or toolbar, no page padding; the page is one window high and
 # the slide takes what the top bar leaves.
-require_page("view", "Trình chiếu")
+require_page("view", "Trình chiếu", public=False)
 st.markdown(
     """
 <style>

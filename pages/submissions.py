@@ -9,7 +9,7 @@ from indicators.render import charts
 from indicators.views import submissions
 from pages._shared import chart, empty_state, require_page, root_select, store, url_select
 
-require_page("view", "Tình hình nộp báo cáo")
+require_page("view", "Tình hình nộp báo cáo", public=False)
 st.title("Tình hình nộp báo cáo")
 if not store().units():  # without units nothing is expected; with units, an empty month is news
     empty_state()

@@ -53,8 +53,10 @@ shown = view.assign(
     ghi_chu=[f"{n} ({a}, {format.timestamp(t)})" if isinstance(n, str) else "" for n, a, t in
              zip(view["last_note"], view["last_note_by"], view["last_note_at"])],
 )  # fmt: skip
+# the public view shows the plan, not what accounts wrote (notes, reasons, their login names)
+written = [] if actor().kind == "public" else ["cancel_reason", "ghi_chu"]
 st.dataframe(
-    shown[["code", "task_group", "title", "unit", "person", "expected_result", "han", "state_vi", "cancel_reason", "ghi_chu"]],
+    shown[["code", "task_group", "title", "unit", "person", "expected_result", "han", "state_vi", *written]],
     hide_index=True, width="stretch",
     column_config={"code": "Mã", "task_group": "Nhóm", "title": "Nhiệm vụ", "unit": "Đơn vị chủ trì",
                    "person": "Người phụ trách", "expected_result": "Kết quả cần đạt", "han": "Hạn",

@@ -47,9 +47,14 @@ class BackupMixin(AuditMixin):
             try:
                 cur.execute(f"COPY FROM DATABASE {source} TO cds_backup_target")
                 cur.execute("CHECKPOINT cds_backup_target")
-            except BaseException:
+            except BaseException as exc:
                 cur.execute("DETACH cds_backup_target")
                 partial.unlink(missing_ok=True)
+                if isinstance(exc, duckdb.Error):  # a full disk, or a damaged block of the database
+                    raise StoreError(
+                        f"Chưa sao lưu được vào {target}: {str(exc).splitlines()[0][:300]} "
+                        "(ổ đĩa đầy, hoặc tệp dữ liệu hỏng: python -m indicators check)."
+                    ) from exc
                 raise
             cur.execute("DETACH cds_backup_target")
         os.replace(partial, target)
@@ -93,7 +98,7 @@ class BackupMixin(AuditMixin):
                 f"Cơ sở dữ liệu {shown_path(self.path)} đã có dữ liệu: hãy chuyển vào một cơ sở dữ liệu mới."
             )
         counts: dict[str, tuple[int, int]] = {}
-        with self.transaction() as cur:
+        with self.transaction("dữ liệu chuyển sang PostgreSQL") as cur:
             cur.execute(f"ATTACH {_literal(str(Path(source).resolve()))} AS cds_source (READ_ONLY)")
             try:
                 tables = [r[0] for r in cur.execute(

@@ -250,6 +250,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (user_name, unit_code, period)
     );
     """,
+    # 10: login attempts by name and client address (a stranger's failures do not lock the name
+    # out for everyone), indexed: each login counts them in its own transaction
+    """
+    ALTER TABLE login_attempts ADD COLUMN client VARCHAR DEFAULT '';
+    UPDATE login_attempts SET client = '' WHERE client IS NULL;
+    """,
 ]
 
 # The same schema in PostgreSQL's dialect, version for version (a shared database for a city,
@@ -383,6 +389,10 @@ PG_MIGRATIONS: list[str] = [
         PRIMARY KEY (user_name, unit_code, period)
     );
     """,
+    """
+    ALTER TABLE login_attempts ADD COLUMN client VARCHAR NOT NULL DEFAULT '';
+    CREATE INDEX login_attempts_key ON login_attempts (name, client, attempted_at);
+    """,
 ]
 
 
@@ -404,7 +414,7 @@ class SchemaMixin(TasksMixin):
 
         Several processes may start at once on a shared database: the write lock lets one migrate.
         """
-        with self.transaction() as cur:
+        with self.transaction("việc nâng cấp lược đồ") as cur:
             self._run_native(
                 cur,
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -444,18 +454,21 @@ class SchemaMixin(TasksMixin):
         """Every row of every table, sorted: to compare the content of two states."""
         out = {}
         with self.cursor() as cur:
-            if self.is_postgres:
-                # asked of PostgreSQL itself: through the attachment a view looks like a table
-                found = self._query_native(
-                    cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                    "AND table_schema = current_schema()",
-                )  # fmt: skip
-            else:
-                found = cur.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                    "AND table_catalog = current_database() AND table_schema = current_schema()"
-                ).fetchall()
-            tables = sorted(r[0] for r in found)
-            for table in tables:
+            for table in self._base_tables(cur):
                 out[table] = sorted(cur.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
         return out
+
+    def _base_tables(self, cur: duckdb.DuckDBPyConnection) -> list[str]:
+        """The database's tables (not its views), sorted."""
+        if self.is_postgres:
+            # asked of PostgreSQL itself: through the attachment a view looks like a table
+            found = self._query_native(
+                cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_schema = current_schema()",
+            )  # fmt: skip
+        else:
+            found = cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_catalog = current_database() AND table_schema = current_schema()"
+            ).fetchall()
+        return sorted(r[0] for r in found)

@@ -12,6 +12,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from indicators.domain import periods
 from indicators.domain.accounts import Actor, require
 from indicators.domain.errors import StoreError, StoreLockedError
@@ -19,11 +21,13 @@ from indicators.storage.accounts import AccountsMixin
 from indicators.storage.audit import AuditMixin
 from indicators.storage.backup import BackupMixin, backup_schema_version
 from indicators.storage.batches import BatchesMixin
+from indicators.storage.check import CheckMixin
 from indicators.storage.closing import ClosingMixin
 from indicators.storage.connection import (
     Connection,
     _connections,
     _connections_lock,
+    damaged,
     default_path,
     is_postgres,
 )
@@ -44,6 +48,7 @@ __all__ = ["Store", "open_store", "restore_database", "store_as_of"]
 # Each part before the parts it builds on (Python's method order requires it); only `Connection`
 # has an `__init__`, and no two parts define the same name.
 class Store(
+    CheckMixin,
     SchemaMixin,
     RecodeMixin,
     ReviewsMixin,
@@ -65,7 +70,17 @@ class Store(
 
     def __init__(self, path: str | os.PathLike = ":memory:"):
         super().__init__(path)
-        self.migrate()
+        try:
+            self.migrate()
+        except (duckdb.Error, StoreError) as exc:
+            # the connection and the file lock are let go: a restore (or a retry) can take the file
+            try:
+                self._let_go()  # not `close`: `open_store` holds the registry's lock around this
+            except (duckdb.Error, StoreError, OSError):
+                pass
+            if isinstance(exc, StoreLockedError) or self.is_postgres or self.path == ":memory:":
+                raise
+            raise StoreError(damaged(self.path, exc)) from exc
 
 
 def open_store(path: str | os.PathLike | None = None) -> Store:

@@ -50,7 +50,7 @@ class TasksMixin(UnitsMixin):
     def save_tasks(self, tasks: Iterable[Task], actor: Actor) -> None:
         """Append a revision for each task that is new or changed; nothing is overwritten."""
         tasks = list(tasks)
-        with self.transaction() as cur:
+        with self.transaction("sổ nhiệm vụ") as cur:
             require_tasks(actor, self._levels(cur))
             stored = {
                 row[0]: dict(zip(TASK_FIELDS, row))
@@ -82,7 +82,7 @@ class TasksMixin(UnitsMixin):
 
     def add_task_note(self, code: str, period: str, note: str, actor: Actor,
                       at: datetime | None = None) -> None:  # fmt: skip
-        with self.transaction() as cur:
+        with self.transaction("ghi chú tiến độ") as cur:
             require_tasks(actor, self._levels(cur))
             cur.execute(
                 "INSERT INTO task_notes VALUES (?, ?, ?, ?, ?, ?)",
