@@ -14,11 +14,13 @@ from indicators.domain import catalog
 from indicators.domain.periods import parse_period
 from indicators.domain.text import fold
 from indicators.ingest.columns import (
+    CODE_HEADERS,
     COLUMN_VI,
     PART_VI,
     WIDE_PERIOD_LABEL,
     WIDE_UNIT_CODE,
     WIDE_UNIT_NAME,
+    header_key,
     long_column,
     parse_wide_header,
 )
@@ -58,8 +60,20 @@ def _empty(value: object) -> bool:
 
 
 def _long_header(row: list[object]) -> dict[int, str] | None:
-    found = {i: long_column(cell) for i, cell in enumerate(row) if not _empty(cell)}
-    found = {i: col for i, col in found.items() if col}
+    """{column index: field} of a long-layout header row; other columns ("STT", empty ones, anything
+    unknown) are left aside. Of two columns naming one field ("Mã thôn" and "Tên thôn") the code
+    column is read, else the first."""
+    found: dict[int, str] = {}
+    for i, cell in enumerate(row):
+        column = None if _empty(cell) else long_column(cell)
+        if column is None:
+            continue
+        taken = next((j for j, other in found.items() if other == column), None)
+        if taken is None:
+            found[i] = column
+        elif header_key(cell) in CODE_HEADERS and header_key(row[taken]) not in CODE_HEADERS:
+            del found[taken]
+            found[i] = column
     columns = set(found.values())
     if len(columns) >= 3 and "ma_chi_tieu" in columns and "don_vi" in columns:
         return found
@@ -77,11 +91,11 @@ def _wide_header(row: list[object]) -> tuple[int, dict[int, tuple[str, str]], in
     for i, cell in enumerate(row):
         if _empty(cell):
             continue
-        key = fold(str(cell))
-        if key == fold(WIDE_UNIT_CODE):
+        key = header_key(cell)
+        if key == header_key(WIDE_UNIT_CODE):
             unit_col = i
             break
-        if unit_col is None and (key == fold(WIDE_UNIT_NAME) or long_column(cell) == "don_vi"):
+        if unit_col is None and (key == header_key(WIDE_UNIT_NAME) or long_column(cell) == "don_vi"):
             unit_col = i
     if unit_col is None:
         return None
@@ -89,12 +103,15 @@ def _wide_header(row: list[object]) -> tuple[int, dict[int, tuple[str, str]], in
     return unit_col, parts, note_col  # type: ignore[return-value]
 
 
+_PERIOD_LABELS = (fold(WIDE_PERIOD_LABEL), "thang bao cao")
+
+
 def _wide_period(sheet: Sheet, header_row: int) -> Cell | None:
     """The period written above the header ("Kỳ báo cáo: 2026-03"), else the sheet's name."""
     for r in range(header_row):
         row = sheet.rows[r]
         for i, cell in enumerate(row):
-            if _empty(cell) or not fold(str(cell)).startswith(fold(WIDE_PERIOD_LABEL)):
+            if _empty(cell) or not fold(str(cell)).startswith(_PERIOD_LABELS):
                 continue
             inline = str(cell).split(":", 1)
             if len(inline) == 2 and inline[1].strip():
@@ -195,10 +212,11 @@ def find_header(sheet: Sheet, aliases: dict[str, str], required: set[str]) -> tu
     """(row index, {column index: canonical name}) of the first row naming every `required`
     column, looked for among the first rows (title rows may stand above it); None if none does.
 
-    `aliases` maps folded header text to a canonical column name.
+    `aliases` maps folded header text to a canonical column name; headers are compared through
+    `header_key` (a unit in parentheses after a header does not matter).
     """
     for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        found = {i: aliases.get(fold(str(cell))) for i, cell in enumerate(row) if cell is not None}
+        found = {i: aliases.get(header_key(cell)) for i, cell in enumerate(row) if not _empty(cell)}
         found = {i: key for i, key in found.items() if key}
         if required <= set(found.values()):
             return r, found

@@ -12,13 +12,14 @@ from pydantic import ValidationError
 from indicators.domain.models import Issue
 from indicators.domain.tasks import COLUMN_VI, CSV_COLUMNS, STATUS_VI, Task, on_time_ratio
 from indicators.domain.text import fold, unsafe_text
+from indicators.ingest.columns import header_key
 from indicators.ingest.layout import find_header, ref
 from indicators.ingest.numbers import NumberProblem, parse_number
 from indicators.ingest.read import ReadError, read_tables
 
 _STATUS_BY_WORD = {fold(text): key for key, text in STATUS_VI.items() if key != "overdue"}
 _STATUS_BY_WORD.update({key.replace("_", " "): key for key in STATUS_VI if key != "overdue"})
-_ALIASES = {fold(alias): key for key, aliases in CSV_COLUMNS.items() for alias in aliases}
+_ALIASES = {header_key(alias): key for key, aliases in CSV_COLUMNS.items() for alias in aliases}
 _FIELD_OF = {
     "nhom": "task_group", "ma": "code", "nhiem_vu": "title", "don_vi_chu_tri": "unit",
     "nguoi_phu_trach": "person", "ket_qua": "expected_result", "han": "deadline",
