@@ -44,6 +44,7 @@ COLUMN_VI = {
     "mau_so": "Mẫu số",
     "gia_tri": "Giá trị",
     "ghi_chu": "Ghi chú",
+    "ten_don_vi": "Tên đơn vị",  # the name column beside a code column, read to check the code
 }
 
 PART_VI: dict[str, str] = {"tu_so": "Tử số", "mau_so": "Mẫu số", "gia_tri": "Giá trị"}
