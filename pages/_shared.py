@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 import streamlit as st
 
 from indicators.domain import accounts, catalog, clock, format
+from indicators.domain.text import markdown_literal
 from indicators.metrics import STATUS_VI
 from indicators.render.charts import STATUS_COLORS, STATUS_SYMBOLS
 from indicators.storage import Store, default_path, open_store, store_as_of
@@ -142,7 +143,8 @@ def url_select(label: str, options: Sequence[str], param: str, default: str | No
         return None
     wanted = st.query_params.get(param)
     if wanted is not None and wanted not in options:
-        st.warning(f"Giá trị “{wanted}” trong đường dẫn không hợp lệ cho “{label}”; đang hiển thị mặc định.")
+        st.warning(f"Giá trị “{markdown_literal(wanted)}” trong đường dẫn không hợp lệ cho “{label}”; "
+                   "đang hiển thị mặc định.")  # the URL is anyone's: a crafted link must not render
         wanted = None
     chosen = wanted or (default if default in options else options[0])
     value = where.selectbox(label, options, index=options.index(chosen), format_func=format_func,

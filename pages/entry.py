@@ -6,6 +6,7 @@ import streamlit as st
 from indicators.domain import clock, format
 from indicators.domain.entry import EntryFigure
 from indicators.domain.errors import PermissionDenied, StoreError
+from indicators.domain.text import markdown_literal
 from indicators.views import entry, upload
 from pages._shared import actor, require_page, store, url_select
 
@@ -21,7 +22,7 @@ if wanted is not None:
     try:
         entry.check_unit(s, actor(), wanted)
     except PermissionDenied as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(markdown_literal(exc), icon=":material/block:")
         st.stop()
 names = {u.code: u.label for u in units}
 code = url_select("Đơn vị", list(names), "dv", units[0].code, names.get)
@@ -82,13 +83,13 @@ for kind_, text in st.session_state.pop("entry_flash", []):
 figures = _typed()
 checked = entry.check(s, actor(), form, figures, clock.now())
 saved_at = st.session_state.get(f"{prefix}saved_at")
-st.caption(f"{form.unit.label} · {form.deadline.text}"
+st.caption(f"{markdown_literal(form.unit.label)} · {form.deadline.text}"
            + (f" · Đã lưu nháp lúc {saved_at:%H:%M}" if saved_at else ""))  # fmt: skip
 if st.session_state.get(f"{prefix}save_error"):
-    st.error(f"Chưa lưu được nháp: {st.session_state[f'{prefix}save_error']}")
+    st.error(f"Chưa lưu được nháp: {markdown_literal(st.session_state[f'{prefix}save_error'])}")
 closed = upload.closed_refusal(checked.report)  # a closed month: sent only with a reason
 for issue in checked.general:
-    getattr(st, "error" if issue.severity == "error" else "warning")(issue.message)
+    getattr(st, "error" if issue.severity == "error" else "warning")(markdown_literal(issue.message))
 
 def _open_only(index: int) -> None:
     """Sections open one at a time: opening one closes the others."""
@@ -155,5 +156,5 @@ if st.button("Gửi phần đã nhập" if missing else "Gửi số liệu", typ
             del st.session_state[key]
         st.session_state["entry_flash"] = [(kind, text)]
         st.rerun()
-st.page_link("pages/hamlets.py", label=f"Xem số liệu của {form.unit.label}", icon=":material/holiday_village:",
+st.page_link("pages/hamlets.py", label=f"Xem số liệu của {markdown_literal(form.unit.label)}", icon=":material/holiday_village:",
              query_params={"thon": code, "ky": period})  # fmt: skip

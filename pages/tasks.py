@@ -5,6 +5,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from indicators.domain import catalog, clock, format, periods, tasks
+from indicators.domain.text import markdown_literal
 from indicators.ingest import tasks_file
 from indicators.views import common
 from pages._shared import actor, can, may_update_tasks, require_page, store, url_select
@@ -92,7 +93,7 @@ with st.form("task_form"):
                                     "done_on": done_on if status == "done" else None,
                                     "cancel_reason": reason})  # fmt: skip
         except ValidationError as exc:
-            st.error("Chưa lưu: " + "; ".join(e["msg"] for e in exc.errors()))
+            st.error("Chưa lưu: " + markdown_literal("; ".join(e["msg"] for e in exc.errors())))
         else:
             if updated == task:
                 st.info("Không có gì thay đổi.")
@@ -102,7 +103,7 @@ with st.form("task_form"):
                 st.rerun()
 
 with st.form("note_form", clear_on_submit=True):
-    st.write(f"Ghi tiến độ tháng cho {code}")
+    st.write(f"Ghi tiến độ tháng cho {markdown_literal(code)}")
     month = st.selectbox("Tháng", [periods.period_of(today), periods.previous(periods.period_of(today))],
                          format_func=format.month)  # fmt: skip
     note = st.text_area("Nội dung tiến độ", max_chars=1000)

@@ -9,10 +9,21 @@ import pandas as pd
 
 from indicators import metrics
 from indicators.domain import format, periods
-from indicators.domain.text import fold
+from indicators.domain.text import fold, markdown_literal
 from indicators.domain.units import OrgUnit
 from indicators.render.charts import STATUS_COLORS, status_label
 from indicators.storage import Store
+
+
+def markdown_cells(rows, columns: list[str] | None = None) -> pd.DataFrame:
+    """`rows` (a frame or a list of dicts) with the text cells of `columns` (default: every column)
+    escaped: `st.table` renders its cells as Markdown, and file names, sheet names, unit names and
+    messages quoting a file's cells are what someone typed."""
+    frame = pd.DataFrame(rows).copy()
+    for column in frame.columns if columns is None else columns:
+        if column in frame.columns and frame[column].dtype == object:
+            frame[column] = [markdown_literal(v) if isinstance(v, str) else v for v in frame[column]]
+    return frame
 
 
 def default_period(store: Store) -> str | None:
