@@ -105,8 +105,14 @@ def unit_levels() -> dict[str, str]:
     return {u.code: u.level for u in store().units()}
 
 
-def may_update_tasks() -> bool:
-    return accounts.may_update_tasks(actor(), unit_levels())
+def may_update_tasks(commune: str | None = None) -> bool:
+    """The account may update a task register (with `commune`: that commune's, its own)."""
+    if not accounts.may_update_tasks(actor(), unit_levels()):
+        return False
+    if commune is None:
+        return True
+    allowed = accounts.allowed_units(actor(), {u.code: u.parent for u in store().units()})
+    return allowed is None or commune in allowed
 
 
 def may_approve() -> bool:

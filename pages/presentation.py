@@ -82,7 +82,7 @@ def month_data(period: str, today: date) -> slides.MonthData | None:
     if data is None:
         return None
     # tasks are not part of data_version: the overdue list is read afresh (a small table)
-    return dataclasses.replace(data, overdue=presentation.overdue_tasks(s, today))
+    return dataclasses.replace(data, overdue=presentation.overdue_tasks(s, today, url_root()))
 
 
 def _int(text: str | None) -> int | None:

@@ -152,8 +152,9 @@ def _vi(problem: dict) -> str:
 
 
 def on_time_indicator_csv(store, period: str, commune_code: str) -> bytes:
-    """TC_NHIEM_VU_DUNG_HAN for `period`, computed from the register, as an import file."""
-    done, due = on_time_ratio(store.tasks(), store.task_notes(), period)
+    """TC_NHIEM_VU_DUNG_HAN of a commune for `period`, computed from that commune's own register, as
+    an import file."""
+    done, due = on_time_ratio(store.tasks(commune_code), store.task_notes(commune=commune_code), period)
     return (
         "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
         f"{period},{commune_code},TC_NHIEM_VU_DUNG_HAN,{done},{due},,Tính từ sổ nhiệm vụ\n"

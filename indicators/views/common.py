@@ -26,6 +26,25 @@ def markdown_cells(rows, columns: list[str] | None = None) -> pd.DataFrame:
     return frame
 
 
+def register_commune(root: OrgUnit | None) -> str | None:
+    """The commune whose task register a view of `root` shows: the commune itself, a hamlet's
+    commune; None (every commune's) for a city; "" (the register still without a commune) for
+    an empty tree."""
+    if root is None:
+        return ""
+    if root.level == "city":
+        return None
+    return root.code if root.level == "commune" else root.parent
+
+
+def task_register(store: Store, root: OrgUnit | None, today: _date) -> pd.DataFrame:
+    """`tasks.register` of the register(s) `root` shows (`register_commune`)."""
+    from indicators.domain import tasks
+
+    commune = register_commune(root)
+    return tasks.register(store.tasks(commune), store.task_notes(commune=commune), today, store.settings().deadline_day)
+
+
 def default_period(store: Store) -> str | None:
     """The latest month with data."""
     months = store.periods_with_data()

@@ -29,7 +29,7 @@ from indicators.domain.units import OrgUnit
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 from indicators.render.report import TEMPLATE, annex_bytes, docx_bytes
 from indicators.storage import Store
-from indicators.views.common import figure_text, root_unit, timestamp_text
+from indicators.views.common import figure_text, root_unit, task_register, timestamp_text
 from indicators.views.overview import overview
 
 
@@ -151,7 +151,7 @@ def report_context(store: Store, period: str, root: OrgUnit, today: date) -> dic
     has_data = bool(table["monthly_value"].notna().any())  # something was submitted this month
     place = settings.place_name or root.name
     month_label = format.month(period).replace("Tháng", "tháng")
-    register = tasks.register(store.tasks(), store.task_notes(), today, settings.deadline_day)
+    register = task_register(store, root, today)
 
     groups = []
     for group in view.groups.itertuples():
