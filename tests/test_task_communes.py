@@ -155,3 +155,27 @@ def test_a_new_database_keeps_its_seed_for_the_commune_it_will_have(tmp_path):
     store.save_tasks([_task("NV1.1", person="Ông A")], ADMIN)  # the home commune by default
     assert len(store.tasks(HOME)) == SEEDED
     assert next(t for t in store.tasks(HOME) if t.code == "NV1.1").person == "Ông A"
+
+
+def test_the_command_line_works_on_one_communes_register(tmp_path, capsys):
+    from indicators.cli import main
+
+    db = new_db(tmp_path)
+    store = _with_city(Store(db))
+    store.save_tasks([_task("NV1.1", status="done", done_on=date(2026, 3, 8))], ADMIN, OTHER)
+    store.close()
+    out = tmp_path / "xa2.csv"
+    assert main(["tasks", "export", "--out", str(out), "--commune", OTHER, "--db", db]) == 0
+    assert out.read_bytes().decode("utf-8-sig").count("\n") == 2  # the header and NV1.1
+    assert main(["tasks", "indicator", "--period", "2026-03", "--commune", OTHER, "--db", db]) == 0
+    assert main(["tasks", "export", "--out", str(out), "--commune", CITY, "--db", db]) != 0  # a city has none
+    capsys.readouterr()
+    assert main(["tasks", "list", "--commune", CITY, "--db", db]) == 0
+    listed = capsys.readouterr().out
+    assert f"{OTHER}\tNV1.1" in listed and f"{HOME}\tNV1.1" in listed
+    store = Store(db)
+    try:
+        row = store.current_submissions(periods=["2026-03"]).set_index(["unit_code", "indicator_code"])
+        assert tuple(row.loc[(OTHER, "TC_NHIEM_VU_DUNG_HAN"), ["numerator", "denominator"]]) == (1, 1)
+    finally:
+        store.close()
