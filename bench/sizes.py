@@ -1,10 +1,10 @@
 """The three benchmark sizes over the real unit lists (indicators/data/admin_units/).
 
-commune   one commune (01310 Bình Giang, Hải Phòng) with 20 hamlets, 12 months
-city      Hải Phòng (province 05) → its 114 communes → 24 hamlets each, 24 months
-national  the 34 provinces → 3,320 communes → 24 hamlets each, 24 months
+commune   one commune (10966 Bình Giang, Hải Phòng) with 20 hamlets, 12 months
+city      Hải Phòng (province 31) → its 114 communes → 24 hamlets each, 24 months
+national  the 34 provinces → 3,321 communes → 24 hamlets each, 24 months
 
-Hamlet codes are the commune code and two digits (0131001 …): unique in the whole country.
+Hamlet codes are the commune code and two digits (1096601 …): unique in the whole country.
 Province codes are two digits, commune codes five: no code is shared between levels.
 """
 
@@ -46,9 +46,9 @@ class Size:
 
 
 SIZES = {
-    "commune": Size("commune", "05", ("01310",), 20, 12, "01310"),
-    "city": Size("city", "05", None, 24, 24, "05"),
-    "national": Size("national", None, None, 24, 24, "05"),
+    "commune": Size("commune", "31", ("10966",), 20, 12, "10966"),
+    "city": Size("city", "31", None, 24, 24, "31"),
+    "national": Size("national", None, None, 24, 24, "31"),
 }
 
 

@@ -255,7 +255,8 @@ import plotly.graph_objects as go
 import streamlit as st
 st.title("warm-up")
 st.selectbox("x", ["a", "b"])
-figure = go.Figure([go.Scatter(x=[1, 2], y=[1, 2]), go.Bar(x=[1], y=[1]), go.Heatmap(z=[[1, 2]])])
+figure = go.Figure([go.Scatter(x=[1, 2], y=[1, 2]), go.Bar(x=[1], y=[1]), go.Heatmap(z=[[1, 2]]),
+                    go.Choroplethmap(locations=["a"], z=[1])])
 figure.update_layout(title="t", shapes=[dict(type="line", x0=0, x1=1, y0=0, y1=1)])
 figure.add_annotation(text="a", x=1, y=1)
 st.plotly_chart(figure)
@@ -288,6 +289,7 @@ def page(args: dict) -> dict:
         hamlets,
         history,
         indicator,
+        maps,
         overview,
         submissions,
         upload,
@@ -300,6 +302,8 @@ def page(args: dict) -> dict:
     warm = None
     if args.get("warm", True):
         warm, at = _timed(lambda: product.run_page(args["url"], args["db"], token, query=args.get("query")))
+    if args.get("expect_map") and not any(s.value.startswith("Bản đồ các") for s in at.subheader):
+        raise RuntimeError(f"page /{args['url']}: no map of the members drawn")
     return {"cold_s": cold, "warm_s": warm, "elements": len(at.main.children) if at else 0,
             "rss_before_mb": rss_before}  # fmt: skip
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -167,10 +168,20 @@ def period_select(where=st) -> str | None:
                       format.month, where)  # fmt: skip
 
 
+def url_unit() -> str | None:
+    """The unit code in ?dv=; a code of the previous unit list is replaced in the URL by the
+    official code of the same unit (`common.linked_code`)."""
+    wanted = st.query_params.get("dv")
+    code = common.linked_code(store(), wanted)
+    if code != wanted:
+        st.query_params["dv"] = code
+    return code
+
+
 def url_root():
     """The unit in ?dv= when it is one of `common.root_choices`, else the default root."""
     s = store()
-    wanted = st.query_params.get("dv")
+    wanted = url_unit()
     return next((u for u in common.root_choices(s) if u.code == wanted), None) or common.root_unit(s)
 
 
@@ -184,6 +195,7 @@ def root_select(where=st.sidebar):
     choices = common.root_choices(s)
     if len(choices) <= 1:
         return default
+    url_unit()
     by_code = {u.code: u for u in choices}
     code = url_select("Đơn vị", list(by_code), "dv", default.code,
                       lambda c: by_code[c].label if by_code[c].level != "commune" else f"– {by_code[c].label}",
@@ -231,3 +243,52 @@ def empty_state() -> bool:
 def demo_banner() -> None:
     if store().has_demo():
         st.caption("⚠️ Đang dùng **dữ liệu mẫu** (minh họa, không phải số liệu thật).")
+
+
+_OPEN_UNIT = "_map_open_unit"  # the member chosen on a map, opened at the next run
+
+
+def _open_member(code: str | None) -> None:
+    """A callback: the dashboard of `code` opens (the sidebar's unit follows the URL)."""
+    if code:
+        st.session_state[_OPEN_UNIT] = code
+        st.query_params["dv"] = code
+        st.session_state.pop("url_dv", None)  # root_select reads ?dv= again
+
+
+def _chart_choice(key: str) -> None:
+    points = st.session_state[key].selection.points if key in st.session_state else []
+    codes = [p["customdata"][0] for p in points if p.get("customdata")]
+    _open_member(codes[0] if codes else None)
+
+
+def _select_choice(key: str) -> None:
+    _open_member(st.session_state.get(key))
+
+
+def member_map(view, mode: str, key: str, switch: bool = False) -> None:
+    """The map of a level's members (`views.maps.MemberMap`, None: nothing drawn), coloured by
+    `mode`, with a select beside it (below it on a phone); choosing a member, on the map or in the
+    select, opens its overview (`switch`: from another page)."""
+    opened = st.session_state.pop(_OPEN_UNIT, None)
+    if opened and switch:
+        st.switch_page("pages/overview.py", query_params={"dv": opened, **({"ky": view.period} if view else {})})
+    if view is None:
+        return
+    noun = view.noun
+    left, right = st.columns([3, 1])
+    with left:
+        st.plotly_chart(view.figure(mode), width="stretch", key=f"{key}_chart",
+                        on_select=partial(_chart_choice, f"{key}_chart"), selection_mode="points",
+                        config={"displaylogo": False, "locale": "vi", "scrollZoom": True,
+                                "modeBarButtonsToRemove": ["select2d", "lasso2d"]})  # fmt: skip
+        st.caption(f"{view.notice} Chạm vào một {noun} trên bản đồ hoặc chọn bên cạnh để mở trang của {noun}.")
+        if view.unmapped_text:
+            st.caption(view.unmapped_text)
+    with right:
+        choices = view.choices
+        st.selectbox(f"Mở trang của {noun}", list(choices), index=None, format_func=choices.get,
+                     placeholder=f"Chọn {noun}", key=f"{key}_open", on_change=_select_choice,
+                     args=(f"{key}_open",))  # fmt: skip
+        st.markdown("<br>".join(f"{status_badge(s)} {n} {noun}" for s, n in view.status_counts() if n),
+                    unsafe_allow_html=True)  # fmt: skip

@@ -5,12 +5,13 @@ import streamlit as st
 from indicators.domain import format
 from indicators.domain.text import markdown_literal
 from indicators.render import charts
-from indicators.views import indicator
+from indicators.views import indicator, maps
 from pages._shared import (
     chart,
     empty_state,
     figures_store,
     indicator_select,
+    member_map,
     period_select,
     require_page,
     root_select,
@@ -52,6 +53,13 @@ cols[2].metric("Dự báo tháng 12", format.indicator_value(row["projection"], 
 with cols[3]:
     st.markdown("**Trạng thái**")
     st.markdown(status_badge(row["status"]), unsafe_allow_html=True)
+
+map_view = maps.member_map(figures, period, root, code) if maps.has_map(figures, root) else None
+if map_view is not None:  # a city: its communes on a map
+    st.subheader(f"Bản đồ các {map_view.noun}")
+    mode = st.segmented_control("Tô màu theo", list(maps.MODES), format_func=maps.MODES.get, default="status",
+                                key="map_mode") or "status"  # fmt: skip
+member_map(map_view, mode if map_view is not None else "status", "indicator_map", switch=True)
 
 st.subheader("Số liệu theo tháng")
 if view.hamlet_codes:

@@ -5,12 +5,13 @@ import streamlit as st
 from indicators.domain import catalog, clock, format
 from indicators.domain.text import markdown_literal
 from indicators.render import charts
-from indicators.views import common, my_work, overview
+from indicators.views import common, maps, my_work, overview
 from pages._shared import (
     actor,
     chart,
     empty_state,
     figures_store,
+    member_map,
     own_hamlet,
     period_select,
     require_page,
@@ -57,6 +58,18 @@ for i, row in enumerate(view.headline.itertuples()):
             f"{status_badge(row.status)} &nbsp; Mục tiêu {period[:4]}: **{format.indicator_value(row.target, row.kind)}**",
             unsafe_allow_html=True,
         )
+
+map_view = None
+if maps.has_map(figures, root):  # a city: its communes on a map
+    st.subheader(f"Bản đồ các {common.member_noun(root)}")
+    codes = [i.code for i in catalog.indicators()]
+    with st.container(horizontal=True):
+        map_code = st.selectbox("Chỉ tiêu trên bản đồ", codes, index=codes.index(catalog.HEADLINE_CODES[0]),
+                                format_func=lambda c: catalog.indicator(c).name_vi, key="map_code")  # fmt: skip
+        mode = st.segmented_control("Tô màu theo", list(maps.MODES), format_func=maps.MODES.get,
+                                    default="status", key="map_mode") or "status"  # fmt: skip
+    map_view = maps.member_map(figures, period, root, map_code)
+member_map(map_view, mode if map_view is not None else "status", "overview_map")
 
 left, right = st.columns([2, 1])
 with left:

@@ -125,6 +125,11 @@ def build() -> None:
     para(doc, "{{ chart_groups }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc, "{{ chart_trend }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc, "{%p endif %}")
+    # a city's communes on a map (only where they have boundaries)
+    para(doc, "{%p if chart_map %}")
+    para(doc, "{{ chart_map }}", align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(doc, "{{ map_caption }}", 12, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(doc, "{%p endif %}")
 
     para(doc, "II. KẾT QUẢ THEO NHÓM NHIỆM VỤ", bold=True)
     para(doc, "{%p for g in groups %}")

@@ -2,7 +2,7 @@
 
 Everything here is generic so that any test module can use it:
 
-- `units` / `commune` / `hamlets`: the commune 01310 Bình Giang and seven hamlets (Cậy …);
+- `units` / `commune` / `hamlets`: the commune 10966 Bình Giang and seven hamlets (Cậy …);
 - `store`: an in-memory store holding those units; `file_store`: the same, backed by a DuckDB
   file under tmp_path; `make_store`: a factory for tests that need several stores (hypothesis);
 - `fixture_path` / `fixture_bytes`: the committed files under tests/fixtures/;
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from indicators import cli
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport, import_file
 from indicators.storage import Store
@@ -29,7 +31,7 @@ from tests.support import ADMIN, admin, memory_store, new_db, on_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-COMMUNE_CODE = "01310"
+COMMUNE_CODE = "10966"
 HAMLET_NAMES = {
     "BG01": "Cậy",
     "BG02": "Bá Thủy",
@@ -248,13 +250,13 @@ MARCH_2026 = {
     ("2026-03", "BG05", "NL_BINH_DAN_HOC_VU_SO"): figure(350, 1520),
     ("2026-03", "BG06", "CQ_DVC_TOAN_TRINH"): figure(45, 60),
     ("2026-03", "BG07", "HT_MAY_2G"): figure(None, None, 12),
-    ("2026-03", "01310", "TC_VAN_BAN"): figure(None, None, 3),
-    ("2026-03", "01310", "CQ_THANH_TOAN_TRUC_TUYEN"): figure(120, 180),
+    ("2026-03", "10966", "TC_VAN_BAN"): figure(None, None, 3),
+    ("2026-03", "10966", "CQ_THANH_TOAN_TRUC_TUYEN"): figure(120, 180),
 }
 MARCH_2026_NOTES = {
     ("2026-03", "BG01", "CQ_VNEID_MUC_2"): "Đã rà soát với công an xã",
     ("2026-03", "BG02", "DN_THUONG_MAI_DIEN_TU"): "Gồm 2 hợp tác xã",
-    ("2026-03", "01310", "CQ_THANH_TOAN_TRUC_TUYEN"): "Số liệu từ một cửa",
+    ("2026-03", "10966", "CQ_THANH_TOAN_TRUC_TUYEN"): "Số liệu từ một cửa",
 }
 
 
@@ -286,3 +288,23 @@ def figures() -> Callable[[Store], dict[tuple[str, str, str], tuple]]:
 def rows_figures() -> Callable[..., dict[tuple[str, str, str], tuple]]:
     """`rows_figures(report.rows)`: the same mapping for the rows of an import report."""
     return report_figures
+
+
+@pytest.fixture
+def cli_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """`cli_run(*argv) -> (exit code, stdout, stderr)` through `cli.main`.
+
+    `cli.run` takes `out=sys.stdout` as a default argument, bound when the module is imported, so
+    capsys cannot see what it prints (see test_main_prints_to_the_current_stdout). The wrapper
+    passes the stdout of the moment; it changes nothing else.
+    """
+    original = cli.run
+    monkeypatch.setattr(cli, "run", lambda args, out=None: original(args, out=out or sys.stdout))
+
+    def run(*argv: object) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = cli.main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -141,6 +141,15 @@ def copy_db(source: str, folder: Path, name: str) -> str:
     return str(target)
 
 
+def db_snapshot(db: str) -> dict:
+    """Everything a database holds (`Store.content_snapshot`), the store closed again."""
+    store = Store(db)
+    try:
+        return store.content_snapshot()
+    finally:
+        store.close()
+
+
 def db_created(db: str) -> bool:
     """Whether anything created the database `db` (the file, or the product's tables in it)."""
     if not is_postgres(db):

@@ -24,7 +24,7 @@ from tests.conftest import APRIL_10, long_csv
 from tests.support import ADMIN, new_db
 
 LEADER = Actor("lanhdao", "lanh_dao")
-COMMUNE_STAFF = Actor("canbo", "can_bo", units=("01310",))
+COMMUNE_STAFF = Actor("canbo", "can_bo", units=("10966",))
 HAMLET_HEAD = Actor("thon-cay", "can_bo", units=("BG01",))
 GUEST = accounts.PUBLIC
 PASSWORD = "mat-khau-du-dai"
@@ -57,7 +57,7 @@ def test_only_admins_change_catalog_targets_settings_users_and_revert(store, act
     batch = import_file(store, "a.csv", _file("BG01"), ADMIN, now=APRIL_10).batch_id
     before = store.content_snapshot()
     attempts = [
-        lambda: store.save_units([OrgUnit(code="BG99", name="Mới", parent="01310")], actor),
+        lambda: store.save_units([OrgUnit(code="BG99", name="Mới", parent="10966")], actor),
         lambda: store.set_target("HT_CAP_QUANG", 2027, 90, "x", actor),
         lambda: store.save_settings(Settings(deadline_day=15), actor),
         lambda: store.revert_batch(batch, actor),
@@ -140,7 +140,7 @@ def test_only_commune_level_staff_update_the_task_register(store):
     store.save_tasks([changed], COMMUNE_STAFF)
     store.add_task_note(task.code, "2026-03", "Đã triển khai", COMMUNE_STAFF)
     assert store.tasks()[0].status == "in_progress"
-    assert accounts.may_update_tasks(COMMUNE_STAFF, {"01310": "commune"})
+    assert accounts.may_update_tasks(COMMUNE_STAFF, {"10966": "commune"})
     assert not accounts.may_update_tasks(HAMLET_HEAD, {"BG01": "hamlet"})
     assert not accounts.may_update_tasks(LEADER, {})
 
@@ -244,7 +244,7 @@ def test_every_write_is_audited_with_who_what_before_and_after(store):
     fix = long_csv([("2026-03", "BG01", "TT_TIN_BAI", None, None, 5, "")]).encode()
     second = import_file(store, "b.csv", fix, HAMLET_HEAD, now=APRIL_10)
     store.revert_batch(second.batch_id, ADMIN)
-    store.save_units([OrgUnit(code="BG01", name="Cậy Mới", parent="01310", households=10)], ADMIN)
+    store.save_units([OrgUnit(code="BG01", name="Cậy Mới", parent="10966", households=10)], ADMIN)
     store.set_target("HT_CAP_QUANG", 2026, 90, "điều chỉnh", ADMIN)
     store.save_settings(Settings(deadline_day=15), ADMIN)
     task = store.tasks()[0]
@@ -286,7 +286,7 @@ def _audit_rows(store) -> list[tuple]:
 def test_no_write_path_changes_or_removes_an_audit_row(tmp_path):
     """Every way the store writes (figures, reverts, units, targets, settings, tasks and notes,
     accounts, logins and sessions, reviews, issuing and opening a month, drafts, removing the
-    demo, a migration, reopening, a restore of a DuckDB file, a copy into PostgreSQL) leaves every
+    demo, a recode, a migration, reopening, a restore of a DuckDB file, a copy into PostgreSQL) leaves every
     earlier audit row exactly as it was: the log only grows."""
     from indicators.domain.entry import EntryFigure
     from indicators.ingest import import_file
@@ -339,6 +339,10 @@ def test_no_write_path_changes_or_removes_an_audit_row(tmp_path):
     store.save_units([_hamlets()[0].model_copy(update={"name": "Cậy Mới"})], ADMIN)
     store.remove_demo(ADMIN)
     still_kept("units and the demo's removal")
+    from indicators.storage import RecodeRow
+
+    store.recode_units([RecodeRow(2, "BG07", "BG70")], ADMIN)
+    still_kept("a recode")
     store.migrate()
     still_kept("a migration")
     store.close()

@@ -23,7 +23,7 @@ from tests import support
 from tests.support import demo_db, empty_db
 
 PERIOD = "2026-11"  # the latest demo month: the overview's default
-COMMUNE = "01310"
+COMMUNE = "10966"
 HAMLETS = 14
 ON_TIME_LABEL = "Thôn đã nộp đúng hạn"
 

@@ -14,7 +14,7 @@ from indicators.storage import store_as_of
 from tests.support import ADMIN
 
 MARCH = "2026-03"
-COMMUNE = "01310"
+COMMUNE = "10966"
 
 
 def _send(store, value: int, reason: str | None = None):
@@ -114,8 +114,8 @@ def test_a_months_summary_as_of_reads_only_its_months(store, run_import):
     moment = clock.now()
     whole = store_as_of(store, moment)
     part = store_as_of(store, moment, periods.summary_months("2026-06"))
-    a = metrics.commune_summary(whole, "2026-06", "01310").sort_values("indicator_code").reset_index(drop=True)
-    b = metrics.commune_summary(part, "2026-06", "01310").sort_values("indicator_code").reset_index(drop=True)
+    a = metrics.commune_summary(whole, "2026-06", "10966").sort_values("indicator_code").reset_index(drop=True)
+    b = metrics.commune_summary(part, "2026-06", "10966").sort_values("indicator_code").reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
     kept = set(part.current_submissions()["period"])
     assert kept <= set(periods.summary_months("2026-06")) and {"2026-01", "2026-06"} <= kept

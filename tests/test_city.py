@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 
 from indicators import cli, metrics
 from indicators.ingest.demo import CITY, city_units, load_city_demo
@@ -23,7 +24,7 @@ def test_city_units_follow_the_2025_list():
     communes = [u for u in units if u.level == "commune"]
     assert len(communes) == 114 and all(u.parent == CITY.code for u in communes)
     labels = {u.code: u.label for u in communes}
-    assert labels["01310"] == "Xã Bình Giang"
+    assert labels["10966"] == "Xã Bình Giang"
     assert sum(label.startswith("Phường ") for label in labels.values()) == 45
     codes = [u.code for u in units]
     assert len(codes) == len(set(codes)), "codes identify units"
@@ -46,7 +47,7 @@ def test_the_commune_demo_moves_under_the_city_with_its_figures(city_path):
     store = Store(city_path)
     try:
         units = {u.code: u for u in store.units()}
-        assert units["01310"].parent == CITY.code and units["BG01"].parent == "01310"
+        assert units["10966"].parent == CITY.code and units["BG01"].parent == "10966"
         assert common.root_unit(store).code == CITY.code
         assert [u.code for u in metrics.member_units(store, CITY.code)][:1] and len(
             metrics.member_units(store, CITY.code)
@@ -68,8 +69,8 @@ def test_city_values_are_pooled_ratios_of_every_hamlet(city_path):
         members = metrics.member_table(store, "2026-11", CITY.code)
         assert set(members["unit_code"]) == {u.code for u in metrics.member_units(store, CITY.code)}
         assert set(members["indicator_code"]) == {i for i in table.index}  # communes carry all 26
-        one = members[(members["unit_code"] == "01310") & (members["indicator_code"] == "CQ_VNEID_MUC_2")]
-        alone = metrics.commune_summary(store, "2026-11", "01310").set_index("indicator_code")
+        one = members[(members["unit_code"] == "10966") & (members["indicator_code"] == "CQ_VNEID_MUC_2")]
+        alone = metrics.commune_summary(store, "2026-11", "10966").set_index("indicator_code")
         assert one["value"].iloc[0] == pytest.approx(alone.loc["CQ_VNEID_MUC_2", "value"])
     finally:
         store.close()
@@ -115,8 +116,8 @@ def test_a_city_submission_status_is_summed_per_commune(city_path):
             else:
                 assert row["status"] == ("late" if row["late"] else "on_time")
         # one commune alone gives the same sums as its row in the city
-        alone = metrics.completeness(store, "2026-11", "01310")
-        assert members.loc["01310", "submitted"] == alone["submitted"].sum()
+        alone = metrics.completeness(store, "2026-11", "10966")
+        assert members.loc["10966", "submitted"] == alone["submitted"].sum()
 
         grid = metrics.completeness_grid(store, CITY.code, "2026-01", "2026-11")
         assert set(grid["unit_code"]) == set(members.index) and grid["period"].nunique() == 11
@@ -153,6 +154,7 @@ def test_the_submission_calendar_keys_units_by_code():
 
 def _page(city_path, monkeypatch, page: str, **params):
     monkeypatch.setenv("CDS_DB", str(city_path))
+    st.cache_resource.clear()  # the app's store of an earlier test may be closed (PostgreSQL)
     at = support.app_test()
     at.switch_page(page)
     at.query_params.update(params)
@@ -166,9 +168,9 @@ def test_pages_switch_between_the_city_and_one_commune(city_path, monkeypatch):
     assert at.title[0].value == "Tiến độ theo xã"
     assert at.sidebar.selectbox(key="url_dv").value == CITY.code
     assert f"{LIMIT} xã" in at.caption[0].value
-    at = _page(city_path, monkeypatch, "pages/hamlets.py", dv="01310")
+    at = _page(city_path, monkeypatch, "pages/hamlets.py", dv="10966")
     assert at.title[0].value == "Tiến độ theo thôn" and "14 thôn" in at.caption[0].value
-    at = _page(city_path, monkeypatch, "pages/overview.py", dv="01310")
+    at = _page(city_path, monkeypatch, "pages/overview.py", dv="10966")
     assert at.caption[0].value.startswith("Xã Bình Giang")
     at = _page(city_path, monkeypatch, "pages/overview.py", dv="ZZ'--")
     assert any("ZZ'--" in shown(w.value) for w in at.warning) and at.caption[0].value.startswith("Thành phố Hải Phòng")
@@ -177,8 +179,25 @@ def test_pages_switch_between_the_city_and_one_commune(city_path, monkeypatch):
     at = _page(city_path, monkeypatch, "pages/submissions.py")
     assert at.subheader[1].value.startswith("Từng đơn vị cấp xã")
     assert len(at.dataframe[0].value) == LIMIT and "Thôn đã nộp" in at.dataframe[0].value.columns
-    at = _page(city_path, monkeypatch, "pages/submissions.py", dv="01310")
+    at = _page(city_path, monkeypatch, "pages/submissions.py", dv="10966")
     assert at.subheader[1].value.startswith("Từng đơn vị –") and len(at.dataframe[0].value) == 15
+
+
+def test_an_old_link_opens_the_same_unit_under_its_official_code(city_path, monkeypatch):
+    """Links made before the official codes (?dv=01310 Bình Giang, ?dv=05 Hải Phòng) still open
+    the unit, and the address shows its official code."""
+    at = _page(city_path, monkeypatch, "pages/overview.py", dv="01310")
+    assert not at.warning and at.caption[0].value.startswith("Xã Bình Giang")
+    assert at.query_params["dv"] == "10966" and at.sidebar.selectbox(key="url_dv").value == "10966"
+    at = _page(city_path, monkeypatch, "pages/hamlets.py", dv="05")
+    assert not at.warning and at.sidebar.selectbox(key="url_dv").value == CITY.code == "31"
+    store = Store(city_path)
+    try:
+        assert [common.linked_code(store, c) for c in ("01310", "05", "10966", "BG01", "00001", None)] == [
+            "10966", "31", "10966", "BG01", "00001", None,  # 00001's official unit is not in this database
+        ]  # fmt: skip
+    finally:
+        store.close()
 
 
 def test_commune_database_shows_no_unit_picker(tmp_path, monkeypatch):
@@ -194,5 +213,5 @@ def test_demo_city_from_the_command_line(tmp_path, capsys):
     assert cli.main(["demo", "--city", "--limit", "3", "--db", db]) == 0
     assert "Hải Phòng, 3 xã" in capsys.readouterr().out
     store = open_store(db)
-    assert {u.code for u in metrics.member_units(store, CITY.code)} >= {"01310"}
+    assert {u.code for u in metrics.member_units(store, CITY.code)} >= {"10966"}
     store.close()

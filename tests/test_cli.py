@@ -15,19 +15,19 @@ from openpyxl import load_workbook
 from indicators import cli
 from indicators.ingest.columns import wide_header
 from indicators.storage import Store
-from tests.support import copy_db, db_created, new_db
+from tests.support import copy_db, db_created, db_snapshot, new_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CLI_UNITS = """Mã đơn vị,Tên đơn vị,Trực thuộc,Số hộ
-01310,Bình Giang,,10020
-BG01,Cậy,01310,820
-BG02,Bá Thủy,01310,640
-BG03,Hạ Bì,01310,700
+10966,Bình Giang,,10020
+BG01,Cậy,10966,820
+BG02,Bá Thủy,10966,640
+BG03,Hạ Bì,10966,700
 """
 CLI_BAD_UNITS = """code,name,parent
 BG09,Mồ côi,KHONG_CO
-,Không mã,01310
+,Không mã,10966
 """
 CLI_GOOD = """ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu
 2026-03,BG01,HT_CAP_QUANG,1,10,,
@@ -35,8 +35,8 @@ CLI_GOOD = """ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu
 2026-03,Thôn Hạ Bì,CQ_VNEID_MUC_2,500,1000,,
 2026-03,BG01,TT_TIN_BAI,,,3,Họp thôn
 2026-03,BG02,HT_MAY_2G,,,12,
-2026-03,01310,TC_VAN_BAN,,,2,
-2026-03,01310,CQ_SO_HOA_HO_SO,30,40,,
+2026-03,10966,TC_VAN_BAN,,,2,
+2026-03,10966,CQ_SO_HOA_HO_SO,30,40,,
 """
 CLI_BAD = """ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu
 2026-03,BG01,HT_CAP_QUANG,11,10,,
@@ -48,26 +48,6 @@ CLI_FIX = """ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu
 """
 
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def cli_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """`cli_run(*argv) -> (exit code, stdout, stderr)` through `cli.main`.
-
-    `cli.run` takes `out=sys.stdout` as a default argument, bound when the module is imported, so
-    capsys cannot see what it prints (see test_main_prints_to_the_current_stdout). The wrapper
-    passes the stdout of the moment; it changes nothing else.
-    """
-    original = cli.run
-    monkeypatch.setattr(cli, "run", lambda args, out=None: original(args, out=out or sys.stdout))
-
-    def run(*argv: object) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 CLI_FILES = {"units": CLI_UNITS, "bad_units": CLI_BAD_UNITS, "good": CLI_GOOD, "bad": CLI_BAD, "fix": CLI_FIX}
@@ -117,14 +97,6 @@ def cli_loaded_db(tmp_path: Path, cli_base: dict[str, str]) -> str:
     return copy_db(cli_base["loaded"], tmp_path, "cds")
 
 
-def cli_snapshot(db: str) -> dict:
-    store = Store(db)
-    try:
-        return store.content_snapshot()
-    finally:
-        store.close()
-
-
 def cli_values(db: str, period: str = "2026-03") -> dict:
     store = Store(db)
     try:
@@ -163,17 +135,17 @@ def test_units_import_and_list(cli_db: str, cli_run: Run) -> None:
     assert code == 0
     lines = out.strip().splitlines()
     assert len(lines) == 4
-    assert "BG01\tThôn Cậy\t01310" in lines
-    assert "01310\tXã Bình Giang\t" in lines
+    assert "BG01\tThôn Cậy\t10966" in lines
+    assert "10966\tXã Bình Giang\t" in lines
 
 
 def test_units_import_bad_file_writes_nothing(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
-    before = cli_snapshot(cli_db)
+    before = db_snapshot(cli_db)
     code, out, _ = cli_run("units", "import", cli_files["bad_units"], "--db", cli_db)
     assert code == 1
     assert "từ chối" in out
     assert "KHONG_CO" in out and "dòng 2" in out and "dòng 3" in out
-    assert cli_snapshot(cli_db) == before
+    assert db_snapshot(cli_db) == before
 
 
 def test_units_import_into_a_fresh_database(tmp_path: Path, cli_run: Run, cli_files: dict[str, Path]) -> None:
@@ -204,13 +176,13 @@ def test_import_good_file(cli_db: str, cli_run: Run, cli_files: dict[str, Path])
 def test_import_bad_file_is_rejected_and_nothing_written(
     cli_loaded_db: str, cli_run: Run, cli_files: dict[str, Path]
 ) -> None:
-    before = cli_snapshot(cli_loaded_db)
+    before = db_snapshot(cli_loaded_db)
     code, out, _ = cli_run("import", cli_files["bad"], "--db", cli_loaded_db)
     assert code == 1
     assert "từ chối" in out
     assert "dòng 2" in out and "dòng 3" in out  # every error, with its row
     assert "KHONG_CO" in out
-    assert cli_snapshot(cli_loaded_db) == before
+    assert db_snapshot(cli_loaded_db) == before
 
 
 def test_import_missing_file(cli_db: str, cli_run: Run, tmp_path: Path) -> None:
@@ -220,19 +192,19 @@ def test_import_missing_file(cli_db: str, cli_run: Run, tmp_path: Path) -> None:
 
 
 def test_import_same_file_twice(cli_loaded_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
-    before = cli_snapshot(cli_loaded_db)
+    before = db_snapshot(cli_loaded_db)
     code, out, _ = cli_run("import", cli_files["good"], "--db", cli_loaded_db)
     assert code == 0
     assert "đã được nhập trước đó" in out
-    assert cli_snapshot(cli_loaded_db) == before
+    assert db_snapshot(cli_loaded_db) == before
 
 
 def test_dry_run_writes_nothing(cli_db: str, cli_run: Run, cli_files: dict[str, Path]) -> None:
-    before = cli_snapshot(cli_db)
+    before = db_snapshot(cli_db)
     code, out, _ = cli_run("import", cli_files["good"], "--dry-run", "--db", cli_db)
     assert code == 0
     assert "Kiểm tra thử" in out and "7 số liệu mới" in out
-    assert cli_snapshot(cli_db) == before
+    assert db_snapshot(cli_db) == before
     # a dry run of a bad file says so too
     assert cli_run("import", cli_files["bad"], "--dry-run", "--db", cli_db)[0] == 1
 
@@ -249,7 +221,7 @@ def test_import_several_files_one_bad(cli_db: str, cli_run: Run, cli_files: dict
 def test_summary_json(cli_loaded_db: str, cli_run: Run) -> None:
     payload = cli_summary(cli_run, cli_loaded_db)
     assert payload["period"] == "2026-03"
-    assert payload["unit"] == "01310"
+    assert payload["unit"] == "10966"
     rows = {r["code"]: r for r in payload["indicators"]}
     assert len(rows) == 26
     for row in payload["indicators"]:
@@ -304,12 +276,12 @@ def test_history_and_revert(cli_db: str, cli_run: Run, cli_files: dict[str, Path
     code, out, _ = cli_run("history", "--db", cli_db)
     assert "đã hoàn tác" in out.strip().splitlines()[0]
 
-    before = cli_snapshot(cli_db)
+    before = db_snapshot(cli_db)
     code, out, _ = cli_run("revert", "2", "--db", cli_db)
     assert code == 1 and "đã được hoàn tác" in out
     code, out, _ = cli_run("revert", "99", "--db", cli_db)
     assert code == 1 and "99" in out
-    assert cli_snapshot(cli_db) == before
+    assert db_snapshot(cli_db) == before
 
 
 # --- template and export ----------------------------------------------------------------------
@@ -323,12 +295,12 @@ def test_template_fills_and_imports(cli_db: str, cli_run: Run, tmp_path: Path) -
     ws = wb["2026-03"]
     headers = {cell.value: cell.column for cell in ws[5]}
     rows = {ws.cell(r, 1).value: r for r in range(6, ws.max_row + 1)}
-    assert set(rows) == {"01310", "BG01", "BG02", "BG03"}
+    assert set(rows) == {"10966", "BG01", "BG02", "BG03"}
     ws.cell(rows["BG01"], headers[wide_header("HT_CAP_QUANG", "tu_so")], 33)
     ws.cell(rows["BG01"], headers[wide_header("HT_CAP_QUANG", "mau_so")], 100)
     ws.cell(rows["BG02"], headers[wide_header("HT_PHU_SONG_5G", "tu_so")], 1)  # denominator 1 is prefilled
     ws.cell(rows["BG03"], headers[wide_header("TT_TIN_BAI", "gia_tri")], 5)
-    ws.cell(rows["01310"], headers[wide_header("TC_VAN_BAN", "gia_tri")], 4)
+    ws.cell(rows["10966"], headers[wide_header("TC_VAN_BAN", "gia_tri")], 4)
     filled = tmp_path / "da_dien.xlsx"
     wb.save(filled)
     code, out, _ = cli_run("import", filled, "--db", cli_db)
@@ -338,7 +310,7 @@ def test_template_fills_and_imports(cli_db: str, cli_run: Run, tmp_path: Path) -
         ("BG01", "HT_CAP_QUANG"): (33.0, 100.0, 33.0),
         ("BG02", "HT_PHU_SONG_5G"): (1.0, 1.0, 100.0),
         ("BG03", "TT_TIN_BAI"): (None, None, 5.0),
-        ("01310", "TC_VAN_BAN"): (None, None, 4.0),
+        ("10966", "TC_VAN_BAN"): (None, None, 4.0),
     }
 
 

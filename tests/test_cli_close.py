@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from indicators import cli
 from indicators.storage import Store
 from tests.conftest import build_store
-from tests.support import ADMIN, copy_db, db_created, new_db
+from tests.support import ADMIN, copy_db, db_created, db_snapshot, new_db
 
 MARCH = "2026-03"
-COMMUNE = "01310"
+COMMUNE = "10966"
 ON_TIME = datetime(2026, 3, 15, 9, 0)
 HEADER = "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
 LEADER = "Trần Thị Lãnh Đạo"
@@ -53,28 +52,13 @@ def db(tmp_path: Path, close_base: str) -> str:
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
+def run(cli_run: Run) -> Run:
     """`run(*argv) -> (exit code, stdout, stderr)` through `cli.main`."""
-
-    def go(*argv: object) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return go
+    return cli_run
 
 
 def opened(db: str) -> Store:
     return Store(db)
-
-
-def snapshot(db: str) -> dict:
-    store = Store(db)
-    try:
-        return store.content_snapshot()
-    finally:
-        store.close()
 
 
 def issue(run: Run, db: str, folder: Path, name: str) -> tuple[Path, Path, str]:
@@ -111,11 +95,11 @@ def test_issue_keeps_the_files_and_issued_gives_them_back_byte_for_byte(
     assert kept["figures"]["indicators"]["TT_HO_DUOC_HUONG_DAN"]["value"] == pytest.approx(40.0)  # the summary
     assert set(closed) == {(MARCH, "BG01"), (MARCH, COMMUNE)}, "the month closes for the commune and below"
     lines = out.splitlines()
-    assert lines[0] == "Đã phát hành báo cáo Tháng 3/2026 của 01310 Xã Bình Giang: bản 1."
+    assert lines[0] == "Đã phát hành báo cáo Tháng 3/2026 của 10966 Xã Bình Giang: bản 1."
     assert lines[1] == f"Báo cáo: {docx} (sha256 {kept['docx_sha256']})"
     assert lines[2] == f"Phụ lục số liệu: {xlsx} (sha256 {kept['xlsx_sha256']})"
     assert (
-        "Tháng 3/2026 đã khóa với 01310" in lines[3] and "--reason" in lines[3] and "month open" in lines[3]
+        "Tháng 3/2026 đã khóa với 10966" in lines[3] and "--reason" in lines[3] and "month open" in lines[3]
     )
 
     again_docx, again_xlsx = tmp_path / "lay_lai.docx", tmp_path / "lay_lai.xlsx"
@@ -124,7 +108,7 @@ def test_issue_keeps_the_files_and_issued_gives_them_back_byte_for_byte(
     )
     assert code == 0
     assert again_docx.read_bytes() == docx.read_bytes() and again_xlsx.read_bytes() == xlsx.read_bytes()
-    assert out.startswith("Báo cáo Tháng 3/2026 của 01310 Xã Bình Giang, bản 1, phát hành bởi ")
+    assert out.startswith("Báo cáo Tháng 3/2026 của 10966 Xã Bình Giang, bản 1, phát hành bởi ")
     assert f"sha256 {kept['docx_sha256']}" in out and f"sha256 {kept['xlsx_sha256']}" in out
 
 
@@ -135,7 +119,7 @@ def test_a_reissue_is_version_two_and_version_one_is_still_given(db: str, run: R
     second_docx, second_xlsx, out = issue(run, db, tmp_path, "ban_2")
     assert (
         out.splitlines()[0]
-        == "Đã phát hành báo cáo Tháng 3/2026 của 01310 Xã Bình Giang: bản 2 (báo cáo thay thế)."
+        == "Đã phát hành báo cáo Tháng 3/2026 của 10966 Xã Bình Giang: bản 2 (báo cáo thay thế)."
     )
     assert second_xlsx.read_bytes() != first_xlsx.read_bytes(), "the annex carries the corrected figure"
 
@@ -166,17 +150,17 @@ def test_a_reissue_is_version_two_and_version_one_is_still_given(db: str, run: R
 def test_issued_of_a_month_never_issued_is_refused(db: str, run: Run, tmp_path: Path) -> None:
     code, out, _ = run("report", "--period", MARCH, "--issued", "--out", tmp_path / "x.docx", "--db", db)
     assert code == 1
-    assert "Báo cáo tháng 3/2026 của 01310 Xã Bình Giang chưa được phát hành" in out
+    assert "Báo cáo tháng 3/2026 của 10966 Xã Bình Giang chưa được phát hành" in out
     assert not (tmp_path / "x.docx").exists()
 
 
 def test_issue_into_a_missing_folder_issues_nothing(db: str, run: Run, tmp_path: Path) -> None:
-    before = snapshot(db)
+    before = db_snapshot(db)
     code, out, _ = run("report", "--period", MARCH, "--issue", "--no-charts",
                        "--out", tmp_path / "khong_co" / "x.docx", "--db", db)  # fmt: skip
     assert code == 1
     assert "không tồn tại. Chưa phát hành gì." in out
-    assert snapshot(db) == before
+    assert db_snapshot(db) == before
 
 
 # --- import --reason and month open ---------------------------------------------------------------
@@ -187,14 +171,14 @@ def test_a_closed_month_refuses_an_import_without_a_reason_and_takes_it_with_one
 ) -> None:
     issue(run, db, tmp_path, "phat_hanh")
     late = write_file(tmp_path, "muon.csv", _csv("BG01", 45))
-    before = snapshot(db)
+    before = db_snapshot(db)
     for extra in ([], ["--reason", "   "]):
         code, out, _ = run("import", late, *extra, "--db", db)
         assert code == 1
         assert "Tháng 3/2026 đã khóa: báo cáo tháng (bản 1) đã phát hành lúc" in out
         assert "số liệu của BG01 không thay đổi được nữa" in out
         assert f'Để nhập kèm lý do: import {late} --reason "lý do điều chỉnh"' in out
-        assert snapshot(db) == before, "nothing written"
+        assert db_snapshot(db) == before, "nothing written"
 
     code, out, _ = run("import", late, "--reason", "Thôn đếm sót 5 hộ", "--db", db)
     assert code == 0
@@ -239,13 +223,13 @@ def test_month_open_of_a_month_not_closed_says_so(db: str, run: Run) -> None:
 
 
 def test_month_open_without_a_reason_is_refused_and_writes_nothing(db: str, run: Run) -> None:
-    before = snapshot(db)
+    before = db_snapshot(db)
     code, out, err = run(
         "month", "open", "--period", MARCH, "--unit", "BG01", "--days", 3, "--reason", "  ", "--db", db
     )
     assert code == 1
     assert "Cần ghi lý do mở bổ sung số liệu." in err
-    assert snapshot(db) == before
+    assert db_snapshot(db) == before
 
 
 # --- misuse -------------------------------------------------------------------------------------
@@ -288,9 +272,9 @@ def test_misuse_exits_2_before_opening_the_database(argv: list[str], run: Run, t
 def test_misuse_exits_2_and_writes_nothing(argv: list[str], db: str, run: Run, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    before = snapshot(db)
+    before = db_snapshot(db)
     code, _, err = run(*argv, "--db", db)
     assert code == 2
     assert err.startswith("Lỗi cách dùng: ")
-    assert snapshot(db) == before
+    assert db_snapshot(db) == before
     assert not list(tmp_path.glob("x.*"))

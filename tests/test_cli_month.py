@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from indicators import cli
 from indicators.domain.accounts import Actor
 from indicators.storage import Store
 from tests.conftest import APRIL_10, build_store
-from tests.support import copy_db, new_db
+from tests.support import copy_db, db_snapshot, new_db
 
 MARCH = "2026-03"
 ON_TIME = datetime(2026, 3, 15, 9, 0)  # before the deadline of 18 March
@@ -57,24 +56,9 @@ def db(tmp_path: Path, month_base: str) -> str:
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
+def run(cli_run: Run) -> Run:
     """`run(*argv) -> (exit code, stdout, stderr)` through `cli.main`."""
-
-    def go(*argv: object) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = cli.main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return go
-
-
-def snapshot(db: str) -> dict:
-    store = Store(db)
-    try:
-        return store.content_snapshot()
-    finally:
-        store.close()
+    return cli_run
 
 
 def states(run: Run, db: str) -> dict[str, dict]:
@@ -93,7 +77,7 @@ def line_of(out: str, code: str) -> str:
 def test_status_text_shows_each_state_and_the_tally(db: str, run: Run) -> None:
     code, out, _ = run("month", "status", "--period", MARCH, "--db", db)
     assert code == 0
-    assert out.startswith("Tháng 3/2026 — duyệt số liệu, đơn vị 01310")
+    assert out.startswith("Tháng 3/2026 — duyệt số liệu, đơn vị 10966")
     approved = line_of(out, "BG01").split("\t")
     assert approved[2:5] == ["Đã duyệt", f"2/{HAMLET_OWES} số liệu", "đúng hạn"]
     assert "duyệt bởi lanhdao" in approved[5]
@@ -117,7 +101,7 @@ def test_status_text_shows_each_state_and_the_tally(db: str, run: Run) -> None:
 
 def test_status_json_gives_one_object_per_unit(db: str, run: Run) -> None:
     rows = states(run, db)
-    assert list(rows) == ["BG03", "BG02", "BG07", "BG04", "BG01", "BG05", "BG06", "01310"]  # hamlets by name
+    assert list(rows) == ["BG03", "BG02", "BG07", "BG04", "BG01", "BG05", "BG06", "10966"]  # hamlets by name
     assert {row["state"] for row in rows.values()} == {"missing", "submitted", "returned", "approved"}
     assert rows["BG03"] == {
         "unit": "BG03", "name": rows["BG03"]["name"], "level": "hamlet", "state": "returned",
@@ -132,7 +116,7 @@ def test_status_json_gives_one_object_per_unit(db: str, run: Run) -> None:
         "unit": "BG05", "name": None, "level": "hamlet", "state": "missing", "changed_since_approval": 0,
         "submitted": 0, "expected": HAMLET_OWES, "late": 0, "reason": "", "reviewed_by": "", "reviewed_at": None,
     }  # fmt: skip
-    assert rows["01310"]["level"] == "commune" and rows["01310"]["state"] == "missing"
+    assert rows["10966"]["level"] == "commune" and rows["10966"]["state"] == "missing"
 
 
 def test_status_below_one_unit_and_of_an_unknown_one(db: str, run: Run) -> None:
@@ -180,21 +164,21 @@ def test_approve_all_approves_only_the_units_waiting_and_lists_what_to_note(db: 
     assert after["BG03"]["state"] == "returned" and after["BG05"]["state"] == "missing"
     assert after["BG01"] == before["BG01"], "an approved month is not approved again"
 
-    written = snapshot(db)
+    written = db_snapshot(db)
     code, out, _ = run("month", "approve", "--period", MARCH, "--all", "--db", db)
     assert code == 0
-    assert out.strip() == "Không có đơn vị nào chờ duyệt tháng 3/2026 dưới đơn vị 01310: không ghi gì."
-    assert snapshot(db) == written
+    assert out.strip() == "Không có đơn vị nào chờ duyệt tháng 3/2026 dưới đơn vị 10966: không ghi gì."
+    assert db_snapshot(db) == written
 
 
 def test_approve_dry_run_writes_nothing(db: str, run: Run) -> None:
-    before = snapshot(db)
+    before = db_snapshot(db)
     code, out, _ = run("month", "approve", "--period", MARCH, "--all", "--dry-run", "--db", db)
     assert code == 0
     assert "Sẽ duyệt 2 đơn vị" in out.splitlines()[-1] and "Chưa ghi gì" in out
     code, out, _ = run("month", "approve", "--period", MARCH, "--unit", "BG05", "--dry-run", "--db", db)
     assert code == 1 and "BG05 chưa nộp số liệu" in out
-    assert snapshot(db) == before
+    assert db_snapshot(db) == before
 
 
 # --- return -----------------------------------------------------------------------------------
@@ -232,12 +216,12 @@ def test_return_with_a_reason_shows_in_the_status(db: str, run: Run) -> None:
 def test_refusals_and_misuse_write_nothing(
     db: str, run: Run, argv: list[str], expected: int, message: str
 ) -> None:
-    before = snapshot(db)
+    before = db_snapshot(db)
     period = ["--period", MARCH] if "--unit" in argv else []
     code, out, err = run("month", *argv, *period, "--db", db)
     assert code == expected
     assert message in err and out == ""
-    assert snapshot(db) == before
+    assert db_snapshot(db) == before
 
 
 def test_month_is_listed_after_summary_in_the_help(run: Run) -> None:

@@ -14,7 +14,7 @@ from indicators.domain.settings import Settings
 from tests.support import ADMIN
 
 MARCH = "2026-03"
-COMMUNE = "01310"
+COMMUNE = "10966"
 LEADER = Actor("lanhdao", "lanh_dao")
 STAFF = Actor("canbo_xa", "can_bo", (COMMUNE,))
 DOCX, XLSX = b"PK\x03\x04 bao cao \x00\xff", b"PK\x03\x04 phu luc \x00\x01"

@@ -148,9 +148,9 @@ def test_two_loads_give_identical_figures(demo_pair: tuple[Store, Store]) -> Non
 def test_demo_units(demo_long: Store) -> None:
     units = {u.code: u for u in demo_long.units()}
     assert len(units) == 15
-    assert units["01310"].level == "commune" and units["01310"].name == "Bình Giang"
+    assert units["10966"].level == "commune" and units["10966"].name == "Bình Giang"
     hamlets = [u for u in units.values() if u.level == "hamlet"]
-    assert len(hamlets) == 14 and all(u.parent == "01310" for u in hamlets)
+    assert len(hamlets) == 14 and all(u.parent == "10966" for u in hamlets)
     assert demo_long.has_demo()
 
 
@@ -158,7 +158,7 @@ def test_demo_units(demo_long: Store) -> None:
 
 
 def test_completeness_shows_late_partial_and_missing(demo_long: Store) -> None:
-    grid = metrics.completeness_grid(demo_long, "01310", "2026-01", "2026-10")
+    grid = metrics.completeness_grid(demo_long, "10966", "2026-01", "2026-10")
     assert len(grid) == 10 * 15
     counts = grid["status"].value_counts()
     assert counts["on_time"] > counts.get("late", 0) > 0
@@ -169,7 +169,7 @@ def test_completeness_shows_late_partial_and_missing(demo_long: Store) -> None:
     late = grid[grid["status"] == "late"]
     assert set(late["unit_code"]) <= {"BG05", "BG13"}
     # the commune itself always reports on time
-    assert set(grid[grid["unit_code"] == "01310"]["status"]) == {"on_time"}
+    assert set(grid[grid["unit_code"] == "10966"]["status"]) == {"on_time"}
 
 
 def test_some_figures_were_corrected(demo_long: Store) -> None:
@@ -180,14 +180,14 @@ def test_some_figures_were_corrected(demo_long: Store) -> None:
 
 
 def test_demo_figures_feed_the_dashboards(demo_long: Store) -> None:
-    table = metrics.commune_summary(demo_long, "2026-10", "01310")
+    table = metrics.commune_summary(demo_long, "2026-10", "10966")
     assert len(table) == 26
     assert table["value"].notna().all()
     ratios = table[table["kind"] == "ratio"]
     assert ratios["value"].between(0, 100).all()
     assert set(table["status"]) <= set(metrics.STATUSES) - {"no_data"}
-    assert len(metrics.group_progress(demo_long, "2026-10", "01310", table)) == 7
-    behind = metrics.members_behind(demo_long, "2026-10", "01310")
+    assert len(metrics.group_progress(demo_long, "2026-10", "10966", table)) == 7
+    behind = metrics.members_behind(demo_long, "2026-10", "10966")
     assert len(behind) == 5
     assert behind["progress"].is_monotonic_increasing
 

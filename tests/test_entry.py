@@ -133,3 +133,16 @@ def test_an_entry_for_a_unit_not_assigned_is_refused_on_its_row(demo):
 def test_nothing_typed_is_nothing_to_send(demo):
     sent = import_entry(demo, "BG01", "Thôn Cậy", DECEMBER, {"HT_CAP_QUANG": EntryFigure(denominator=9)}, HAMLET, now=NOW)
     assert sent.report.status == "rejected" and "Chưa nhập chỉ tiêu nào" in sent.general[0].message
+
+
+def test_a_sent_warning_names_the_indicator_and_field_not_a_row(demo):
+    """A form has no rows: the history says which indicator and field a warning is about."""
+    numerator, denominator = _november(demo, "CQ_VNEID_MUC_2")
+    figures = {"TT_TIN_BAI": EntryFigure(value=4),
+               "CQ_VNEID_MUC_2": EntryFigure(numerator=numerator - 10, denominator=denominator)}  # fmt: skip
+    sent = import_entry(demo, "BG01", "Thôn Cậy", DECEMBER, figures, HAMLET, now=NOW)
+    kept = demo.batches(batch_id=sent.report.batch_id).iloc[0]["warnings"]
+    vneid = catalog.indicator("CQ_VNEID_MUC_2").name_vi
+    assert kept and all("dòng" not in text for text in kept), kept
+    assert any(text.startswith(f"Cảnh báo ({vneid}") and "giảm so với tháng trước" in text
+               for text in kept), kept  # fmt: skip

@@ -19,9 +19,9 @@ from tests.support import ADMIN, admin, memory_store
 
 EX_RECEIVED = datetime(2026, 3, 10, 9, 0)
 EX_UNITS = [
-    OrgUnit(code="01310", name="Bình Giang", level="commune"),
-    OrgUnit(code="BG01", name="Cậy", parent="01310"),
-    OrgUnit(code="BG02", name="Bá Thủy", parent="01310"),
+    OrgUnit(code="10966", name="Bình Giang", level="commune"),
+    OrgUnit(code="BG01", name="Cậy", parent="10966"),
+    OrgUnit(code="BG02", name="Bá Thủy", parent="10966"),
 ]
 EX_ROWS = [
     ("2026-03", "BG01", "HT_CAP_QUANG", 301, 412, None, '=HYPERLINK("http://x","bấm")'),
@@ -29,7 +29,7 @@ EX_ROWS = [
     ("2026-03", "BG02", "HT_CAP_QUANG", 0, 0, None, "-chưa có hộ"),
     ("2026-03", "BG02", "HT_MAY_2G", None, None, 12, "@SUM(A1)"),
     ("2026-03", "BG02", "CQ_VNEID_MUC_2", 1234, 2000, None, "Đã rà soát với công an xã"),
-    ("2026-03", "01310", "TC_VAN_BAN", None, None, 3, ""),
+    ("2026-03", "10966", "TC_VAN_BAN", None, None, 3, ""),
     ("2026-02", "BG01", "HT_CAP_QUANG", 290, 410, None, "tháng trước"),
 ]
 

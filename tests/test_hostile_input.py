@@ -129,14 +129,14 @@ def test_hostile_text_is_stored_verbatim(store, run_import):
     assert rep.status == "imported", rep.issues
     assert store.batches().iloc[0]["file_name"] == name
     assert store.current_submissions()["note"].tolist() == [IMG]
-    store.save_units([OrgUnit(code="BGX", name=SCRIPT, parent="01310", level="hamlet")], ADMIN)
+    store.save_units([OrgUnit(code="BGX", name=SCRIPT, parent="10966", level="hamlet")], ADMIN)
     assert {u.code: u.name for u in store.units()}["BGX"] == SCRIPT
 
 
 def _plant_hostile_text(path: Path) -> None:
     """A hamlet, a file name, a note and a task whose text is HTML/script."""
     s = open_store(path)
-    s.save_units([OrgUnit(code="BGX", name=f"Thôn {SCRIPT}", parent="01310", level="hamlet")], ADMIN)
+    s.save_units([OrgUnit(code="BGX", name=f"Thôn {SCRIPT}", parent="10966", level="hamlet")], ADMIN)
     data = long_csv([(DEMO_PERIOD, "BG01", "TT_TIN_BAI", None, None, 99, IMG)]).encode()
     rep = import_file(s, f"{SCRIPT}.csv", data, admin("test"), now=APRIL_10.replace(year=2026, month=12))
     assert rep.status == "imported", [i.message for i in rep.issues]
@@ -248,7 +248,7 @@ def test_task_export_csv_neutralises_formulas():
 
 
 def test_annex_xlsx_neutralises_formulas_and_keeps_negative_numbers(store, run_import):
-    store.save_units([OrgUnit(code="BG08", name="=HYPERLINK(\"x\")", parent="01310", level="hamlet")], ADMIN)
+    store.save_units([OrgUnit(code="BG08", name="=HYPERLINK(\"x\")", parent="10966", level="hamlet")], ADMIN)
     _formula_store(store, run_import)
     # a second month with lower figures: the month-on-month change is a negative number
     rows = [("2026-04", "BG01", "TT_TIN_BAI", None, None, 0, "-giảm")]
@@ -481,12 +481,14 @@ def test_config_hides_error_details_and_caps_uploads():
 # the statements that still put a value into SQL text, each for a reason: DuckDB cannot bind an
 # ATTACH path, an extension folder or a statement sent to PostgreSQL (postgres_execute/_query take
 # the SQL as text; the two queries of submissions.py run there for its indexes and quote only unit
-# codes and months that `OrgUnit.code` and `parse_period` limit to letters, digits and . _ -)
+# codes and months that `OrgUnit.code` and `parse_period` limit to letters, digits and . _ -; the
+# recode's CASE of old → new codes runs there too, for the same codes)
 QUOTED_SQL_ALLOWED = {
     ("connection.py", "attach_postgres"), ("connection.py", "_run_native"), ("connection.py", "_native"),
     ("connection.py", "_ids"), ("connection.py", "_take_process_lock"), ("connection.py", "__init__"),
     ("backup.py", "backup"), ("backup.py", "copy_from_duckdb"),
     ("submissions.py", "current_submissions"), ("submissions.py", "submission_counts"),
+    ("recode.py", "_case"), ("recode.py", "_in_list"),
 }  # fmt: skip
 
 

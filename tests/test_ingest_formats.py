@@ -180,7 +180,7 @@ def test_every_encoding_with_every_separator(
     assert figures(store) == {
         ("2026-03", "BG01", "CQ_VNEID_MUC_2"): make_figure(1234, 2000),
         ("2026-03", "BG02", "TT_TIN_BAI"): make_figure(None, None, 12),
-        ("2026-03", "01310", "TC_VAN_BAN"): make_figure(None, None, 2),
+        ("2026-03", "10966", "TC_VAN_BAN"): make_figure(None, None, 2),
     }
     assert set(store.current_submissions()["note"]) == {"", "Ghi chú: Hòa"}
 

@@ -113,12 +113,12 @@ def test_hamlet_is_found_by_code_or_name_in_any_spelling(code, spelling, store, 
 
 
 @pytest.mark.parametrize(
-    "spelling", ["01310", "Bình Giang", "binh giang", "Xã Bình Giang", "XA BINH GIANG", nfd("Xã Bình Giang")]
+    "spelling", ["10966", "Bình Giang", "binh giang", "Xã Bình Giang", "XA BINH GIANG", nfd("Xã Bình Giang")]
 )
 def test_commune_is_found_by_code_or_name(spelling, store, run_import, make_long_csv):
     report = run_import(store, "c.csv", make_long_csv([_one_row(spelling, "TC_VAN_BAN")]), dry_run=True)
     assert report.errors == []
-    assert list(report.rows["unit_code"]) == ["01310"]
+    assert list(report.rows["unit_code"]) == ["10966"]
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_unknown_unit_is_an_error_suggesting_the_nearest(typed, suggested, store
 
 def test_a_name_shared_by_two_units_asks_for_the_code(make_store, run_import, make_long_csv):
     store = make_store()
-    store.save_units([OrgUnit(code="BG99", name="Cây", parent="01310")], ADMIN)  # folds like "Cậy"
+    store.save_units([OrgUnit(code="BG99", name="Cây", parent="10966")], ADMIN)  # folds like "Cậy"
     report = run_import(store, "u.csv", make_long_csv([_one_row("Cay")]))
     (error,) = report.errors
     assert "BG01" in error.message and "BG99" in error.message and "mã" in error.message
@@ -153,7 +153,7 @@ def test_a_name_shared_by_two_units_asks_for_the_code(make_store, run_import, ma
 
 def test_inactive_unit_is_refused(make_store, run_import, make_long_csv):
     store = make_store()
-    store.save_units([OrgUnit(code="BG07", name="Bì Đổ", parent="01310", active=False)], ADMIN)
+    store.save_units([OrgUnit(code="BG07", name="Bì Đổ", parent="10966", active=False)], ADMIN)
     report = run_import(store, "u.csv", make_long_csv([_one_row("Bì Đổ")]))
     (error,) = report.errors
     assert "ngừng hoạt động" in error.message

@@ -17,7 +17,7 @@ from indicators.domain.text import fold, nfc
 NOW = datetime(2026, 11, 27, 10, 0)
 PERIODS = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04"]
 UNITS = {
-    "01310": ("Bình Giang", "commune"),
+    "10966": ("Bình Giang", "commune"),
     "BG01": ("Cậy", "hamlet"),
     "BG02": ("Bá Thủy", "hamlet"),
     "BG03": ("Bá Hợp", "hamlet"),

@@ -44,7 +44,7 @@ KIND = {i.code: i for i in catalog.indicators()}
 # how a unit is written: its code, its name, or its label; and units that do not exist
 UNIT_CELLS = [
     *(("hamlet", text) for code, name in HAMLET_NAMES.items() for text in (code, name, f"Thôn {name}")),
-    ("commune", "01310"), ("commune", "Bình Giang"), ("commune", "Xã Bình Giang"),
+    ("commune", "10966"), ("commune", "Bình Giang"), ("commune", "Xã Bình Giang"),
 ]  # fmt: skip
 UNKNOWN_UNITS = ["BG99", "Thôn Không Có", "Bá"]
 PERIODS = ["2026-03", "3/2026", "Tháng 2/2026", "2026-04", "2025-12"]
@@ -134,12 +134,12 @@ def a_file(draw) -> tuple[list[list[str]], str]:
 def a_context(draw, units: list[OrgUnit]) -> Context:
     """The Bình Giang units, maybe one of them closed, maybe a second hamlet named Cậy, for an
     account that may write for all units or only some."""
-    closed = draw(st.sampled_from([None, None, "BG07", "01310"]))
+    closed = draw(st.sampled_from([None, None, "BG07", "10966"]))
     units = [u.model_copy(update={"active": False}) if u.code == closed else u for u in units]
     if draw(st.integers(0, 3)) == 0:
-        units.append(OrgUnit(code="BG08", name="Cậy", parent="01310"))
+        units.append(OrgUnit(code="BG08", name="Cậy", parent="10966"))
     allowed = draw(
-        st.sampled_from([None, None, {"BG01", "BG02", "BG03"}, {u.code for u in units} - {"01310"}])
+        st.sampled_from([None, None, {"BG01", "BG02", "BG03"}, {u.code for u in units} - {"10966"}])
     )
     return Context(units=units, settings=Settings(), now=APRIL_10, allowed=allowed, actor_label="cán bộ thôn")
 

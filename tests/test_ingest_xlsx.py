@@ -77,7 +77,7 @@ def test_filled_template_fixture_leaves_blank_cells_out(store, fixture_bytes, ru
     hamlet_level = {i.code for i in catalog.indicators_at_level("hamlet")}
     commune_level = {i.code for i in catalog.indicators_at_level("commune")}
     march = {(unit, code) for (period, unit, code) in current if period == "2026-03"}
-    assert {code for unit, code in march if unit == "01310"} == commune_level
+    assert {code for unit, code in march if unit == "10966"} == commune_level
     assert {code for unit, code in march if unit == "BG05"} == hamlet_level
 
 
@@ -152,13 +152,13 @@ def _cell_of(ws, unit: str, code: str, part: str) -> str:
 def test_template_number_in_a_grey_cell_is_a_level_error(units, store, run_import):
     wb = load_workbook(io.BytesIO(build_template(units, ["2026-03"])))
     ws = wb["2026-03"]
-    ws[_cell_of(ws, "01310", "TT_TIN_BAI", "gia_tri")] = 5  # hamlet indicator on the commune row
+    ws[_cell_of(ws, "10966", "TT_TIN_BAI", "gia_tri")] = 5  # hamlet indicator on the commune row
     ws[_cell_of(ws, "BG01", "TC_VAN_BAN", "gia_tri")] = 2  # commune indicator on a hamlet row
     ws[_cell_of(ws, "BG02", "TT_TIN_BAI", "gia_tri")] = 3  # fine
     report = run_import(store, "grey.xlsx", _save(wb))
     assert report.status == "rejected"
     errors = {(issue.sheet, issue.row): issue for issue in report.errors}
-    commune_row = int(re.sub(r"\D", "", _cell_of(ws, "01310", "TT_TIN_BAI", "gia_tri")))
+    commune_row = int(re.sub(r"\D", "", _cell_of(ws, "10966", "TT_TIN_BAI", "gia_tri")))
     cay_row = int(re.sub(r"\D", "", _cell_of(ws, "BG01", "TC_VAN_BAN", "gia_tri")))
     assert set(errors) == {("2026-03", commune_row), ("2026-03", cay_row)}
     assert "do cấp thôn báo cáo" in errors[("2026-03", commune_row)].message

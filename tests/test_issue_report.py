@@ -27,7 +27,7 @@ from tests import support
 from tests.support import ADMIN, demo_db
 
 MARCH, APRIL, MAY = "2026-03", "2026-04", "2026-05"
-COMMUNE = "01310"
+COMMUNE = "10966"
 LEADER = Actor("lanhdao", "lanh_dao")
 STAFF = Actor("canbo_xa", "can_bo", (COMMUNE,))
 HEADER = "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"

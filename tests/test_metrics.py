@@ -26,7 +26,7 @@ from indicators.ingest.columns import LONG_COLUMNS
 from indicators.storage import Store
 from tests.support import ADMIN, admin, memory_store
 
-MT_COMMUNE = "01310"
+MT_COMMUNE = "10966"
 MT_HAMLETS = {"H1": "Cậy", "H2": "Bá Thủy", "H3": "Hạ Bì", "H4": "Cam Xá"}
 MT_MARCH_10 = datetime(2026, 3, 10, 9, 0)
 HAMLET_CODES = [item.code for item in catalog.indicators_at_level("hamlet")]
@@ -189,15 +189,15 @@ def test_january_change_uses_previous_december(mt_store: Store) -> None:
 def test_hamlet_of_one_commune_does_not_leak_into_another() -> None:
     units = [
         *mt_units(),
-        OrgUnit(code="01311", name="Xã Bên", level="commune"),
-        OrgUnit(code="K1", name="Thôn Bên", parent="01311"),
+        OrgUnit(code="10972", name="Xã Bên", level="commune"),
+        OrgUnit(code="K1", name="Thôn Bên", parent="10972"),
     ]
     store = mt_new_store(units)
     try:
         mt_import(store, [ratio("2026-03", "H1", "HT_CAP_QUANG", 10, 100),
                           ratio("2026-03", "K1", "HT_CAP_QUANG", 90, 100)])  # fmt: skip
         assert mt_row(store, "2026-03", "HT_CAP_QUANG")["value"] == pytest.approx(10.0)
-        assert mt_row(store, "2026-03", "HT_CAP_QUANG", "01311")["value"] == pytest.approx(90.0)
+        assert mt_row(store, "2026-03", "HT_CAP_QUANG", "10972")["value"] == pytest.approx(90.0)
     finally:
         store.close()
 
@@ -635,10 +635,10 @@ def mt_city_store() -> Store:
     units = [
         OrgUnit(code="31", name="Hải Phòng", level="city"),
         OrgUnit(code=MT_COMMUNE, name="Bình Giang", parent="31", level="commune"),
-        OrgUnit(code="01311", name="Thanh Hà", parent="31", level="commune"),
+        OrgUnit(code="10972", name="Thanh Hà", parent="31", level="commune"),
         OrgUnit(code="H1", name="Cậy", parent=MT_COMMUNE),
         OrgUnit(code="H2", name="Bá Thủy", parent=MT_COMMUNE),
-        OrgUnit(code="K1", name="Thôn Một", parent="01311"),
+        OrgUnit(code="K1", name="Thôn Một", parent="10972"),
     ]
     store = mt_new_store(units)
     mt_import(store, [
@@ -646,7 +646,7 @@ def mt_city_store() -> Store:
         ratio("2026-03", "H2", "HT_CAP_QUANG", 90, 100),
         ratio("2026-03", "K1", "HT_CAP_QUANG", 50, 200),
         ratio("2026-03", MT_COMMUNE, "CQ_SO_HOA_HO_SO", 10, 20),
-        ratio("2026-03", "01311", "CQ_SO_HOA_HO_SO", 30, 40),
+        ratio("2026-03", "10972", "CQ_SO_HOA_HO_SO", 30, 40),
         count("2026-03", "H1", "HT_MAY_2G", 5), count("2026-03", "H2", "HT_MAY_2G", 7),
         count("2026-03", "K1", "HT_MAY_2G", 11),
     ])  # fmt: skip
@@ -664,26 +664,26 @@ def test_city_aggregates_both_communes(mt_city_store: Store) -> None:
     assert mt_row(mt_city_store, "2026-03", "HT_CAP_QUANG", MT_COMMUNE)["value"] == pytest.approx(
         100 * 91 / 110
     )
-    assert mt_row(mt_city_store, "2026-03", "HT_CAP_QUANG", "01311")["value"] == pytest.approx(25.0)
+    assert mt_row(mt_city_store, "2026-03", "HT_CAP_QUANG", "10972")["value"] == pytest.approx(25.0)
 
 
 def test_city_reporting_units_and_completeness(mt_city_store: Store) -> None:
     codes = {u.code for u in metrics.reporting_units(mt_city_store, "31")}
-    assert codes == {MT_COMMUNE, "01311", "H1", "H2", "K1"}
+    assert codes == {MT_COMMUNE, "10972", "H1", "H2", "K1"}
     table = metrics.completeness(mt_city_store, "2026-03", "31")
     assert set(table["unit_code"]) == codes
-    assert [u.code for u in metrics.children(mt_city_store, "31")] == [MT_COMMUNE, "01311"]
+    assert [u.code for u in metrics.children(mt_city_store, "31")] == [MT_COMMUNE, "10972"]
     # a city compares its communes (the commune view compares hamlets)
-    assert [u.code for u in metrics.member_units(mt_city_store, "31")] == [MT_COMMUNE, "01311"]
+    assert [u.code for u in metrics.member_units(mt_city_store, "31")] == [MT_COMMUNE, "10972"]
     behind = metrics.members_behind(mt_city_store, "2026-03", "31")
-    assert set(behind["unit_code"]) == {MT_COMMUNE, "01311"}
+    assert set(behind["unit_code"]) == {MT_COMMUNE, "10972"}
     assert {u.code for u in metrics.member_units(mt_city_store, MT_COMMUNE)} == {"H1", "H2"}
 
 
 def test_completeness_lists_hamlets_first_then_by_name(mt_city_store: Store) -> None:
     table = metrics.completeness(mt_city_store, "2026-03", "31")
     # "Bá Thủy" < "Cậy" < "Thôn Một" without their marks; a name with its own prefix keeps it
-    assert list(table["unit_code"]) == ["H2", "H1", "K1", MT_COMMUNE, "01311"]
+    assert list(table["unit_code"]) == ["H2", "H1", "K1", MT_COMMUNE, "10972"]
     assert list(table["unit_name"]) == ["Thôn Bá Thủy", "Thôn Cậy", "Thôn Một", "Xã Bình Giang", "Xã Thanh Hà"]
     assert list(table["level"]) == ["hamlet"] * 3 + ["commune"] * 2
 

@@ -87,7 +87,7 @@ def test_hamlet_head_templates_hold_only_their_hamlet(demo):
     at = support.app_test(name="thon-cay")
     at.switch_page("pages/upload.py").run()
     assert not at.exception and at.file_uploader
-    units = upload.upload_units(open_store(demo), "01310", accounts.Actor("thon-cay", "can_bo", units=("BG01",)))
+    units = upload.upload_units(open_store(demo), "10966", accounts.Actor("thon-cay", "can_bo", units=("BG01",)))
     assert [u.code for u in units] == ["BG01"]
 
 

@@ -15,7 +15,7 @@ from tests import support
 from tests.support import ADMIN, demo_db
 
 PERIOD = "2026-11"
-COMMUNE = "01310"
+COMMUNE = "10966"
 CODE = catalog.HEADLINE_CODES[0]
 
 

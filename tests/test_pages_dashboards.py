@@ -25,7 +25,7 @@ from tests import support
 from tests.support import admin, shown
 
 PERIOD = "2026-03"
-COMMUNE = "01310"
+COMMUNE = "10966"
 ALL_COLUMNS = ["Chỉ tiêu", "Giá trị", "Trạng thái", "Mục tiêu 2026", "Tiến độ", "So với tháng trước", "Mã"]
 
 

@@ -26,7 +26,7 @@ from tests import support
 from tests.support import admin, demo_db, empty_db
 
 PAGES = ["pages/upload.py", "pages/submissions.py", "pages/history.py", "pages/catalog.py"]
-COMMUNE = "01310"
+COMMUNE = "10966"
 HEADER = "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
 # Phú Khê (BG13) misses October in the demo: these figures are new; Cậy's March figure is changed
 GOOD_CSV = (
@@ -224,8 +224,8 @@ def test_many_units_get_their_templates_when_the_button_is_pressed(monkeypatch, 
     store = Store(demo)
     try:
         period = upload.template_periods(clock.today())[0]
-        maker = upload.template_maker(store, "01310", period, support.admin())
-        units = upload.upload_units(store, "01310", support.admin())
+        maker = upload.template_maker(store, "10966", period, support.admin())
+        units = upload.upload_units(store, "10966", support.admin())
         assert maker.csv() == upload.csv_template(units, period)
         assert load_workbook(BytesIO(maker.xlsx())).sheetnames[0] == period
         assert maker.xlsx() is maker.xlsx()  # made once
@@ -418,7 +418,7 @@ def test_catalog_unit_edit_validates_then_saves(monkeypatch, demo):
 def test_catalog_units_file_on_an_empty_database(monkeypatch, tmp_path):
     db = empty_db(tmp_path)
     at = _app(monkeypatch, db, "pages/catalog.py")
-    bad = "code,name,parent,households,population\n01310,Bình Giang,,10020,32925\nBG01,Cậy,99999,abc,\n"
+    bad = "code,name,parent,households,population\n10966,Bình Giang,,10020,32925\nBG01,Cậy,99999,abc,\n"
     at.file_uploader[0].set_value(("thon.csv", bad.encode("utf-8"), "text/csv"))
     at.run()
     assert "sửa các lỗi sau rồi tải lên lại" in " ".join(_texts(at.error))
@@ -427,14 +427,14 @@ def test_catalog_units_file_on_an_empty_database(monkeypatch, tmp_path):
     assert any(column.startswith("D") for column in issues["Cột"])  # households
     assert open_store(db).units() == []
 
-    good = "code,name,parent,households,population\n01310,Bình Giang,,10020,32925\nBG01,Cậy,01310,820,2665\n"
+    good = "code,name,parent,households,population\n10966,Bình Giang,,10020,32925\nBG01,Cậy,10966,820,2665\n"
     at.file_uploader[0].set_value(("thon.csv", good.encode("utf-8"), "text/csv"))
     at.run()
     assert "2 đơn vị mới, 0 cập nhật, 0 không đổi" in " ".join(_texts(at.success))
     next(b for b in at.button if b.key == "units_save").click()
     at.run()
     assert not at.exception
-    assert [u.code for u in open_store(db).units()] == ["01310", "BG01"]
+    assert [u.code for u in open_store(db).units()] == ["10966", "BG01"]
     assert any("Đã lưu 2 đơn vị" in t for t in _texts(at.success))
 
     # with units, the upload page offers the templates

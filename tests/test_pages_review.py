@@ -14,7 +14,7 @@ from tests.support import demo_db, empty_db, shown
 
 PAGE = "pages/review.py"
 NOVEMBER = "2026-11"
-COMMUNE = "01310"
+COMMUNE = "10966"
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, db: str, **account) -> AppTest:

@@ -17,7 +17,7 @@ from tests import support
 from tests.support import demo_db, shown
 
 NOVEMBER = "2026-11"
-COMMUNE = "01310"
+COMMUNE = "10966"
 HEADER = "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
 REFUSAL = "Tháng 11/2026 đã khóa: báo cáo tháng (bản 1) đã phát hành lúc"
 

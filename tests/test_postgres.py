@@ -105,7 +105,7 @@ def test_migrate_copies_everything_and_the_figures_are_the_same(pg_url, demo_fil
             key = list(a.columns[:1])
             pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True),
                                           b.sort_values(key).reset_index(drop=True), check_dtype=False)  # fmt: skip
-        root = "01310"
+        root = "10966"
         for fn in (metrics.commune_summary, metrics.member_table, metrics.group_progress, metrics.completeness):
             pd.testing.assert_frame_equal(fn(file_store, PERIOD, root), fn(pg, PERIOD, root), check_dtype=False)
         assert pg.data_version()[:3] == file_store.data_version()[:3]
@@ -293,14 +293,14 @@ def test_a_revert_in_another_process_is_seen_at_the_next_run(pg_url, demo_file):
     assert _migrate(demo_file, pg_url)[0] == 0
     store = Store(pg_url)
     try:
-        before = metrics.commune_summary(store, PERIOD, "01310").set_index("indicator_code")["value"]
+        before = metrics.commune_summary(store, PERIOD, "10966").set_index("indicator_code")["value"]
         latest = store.batches(period=PERIOD, state="live", limit=1).iloc[0]
         other = subprocess.run(
             [sys.executable, "-m", "indicators", "revert", "--db", pg_url, str(int(latest["id"]))],
             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
         assert other.returncode == 0, other.stderr
-        after = metrics.commune_summary(store, PERIOD, "01310").set_index("indicator_code")["value"]
+        after = metrics.commune_summary(store, PERIOD, "10966").set_index("indicator_code")["value"]
         assert not before.equals(after)  # no cache served the old figures
         assert store.batches(batch_id=int(latest["id"])).iloc[0]["reverted_by"]
     finally:
@@ -321,7 +321,7 @@ def test_the_pages_run_on_postgres(pg_url, demo_file, monkeypatch):
         at.switch_page("pages/overview.py")
         at.run()
         shown = [m.value for m in at.metric]
-        summary = metrics.commune_summary(open_store(pg_url), PERIOD, "01310")
+        summary = metrics.commune_summary(open_store(pg_url), PERIOD, "10966")
         assert any(v.endswith("%") for v in shown) and len(summary) == 26
     finally:
         open_store(pg_url).close()

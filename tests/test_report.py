@@ -73,7 +73,7 @@ def test_indicator_table_equals_the_core(demo_store, docx_bytes):
     document = Document(io.BytesIO(docx_bytes))
     table = next(t for t in document.tables if t.rows[0].cells[1].text == "Chỉ tiêu")
     rows = [[c.text for c in row.cells] for row in table.rows[1:]]
-    summary = metrics.commune_summary(demo_store, "2026-11", "01310")
+    summary = metrics.commune_summary(demo_store, "2026-11", "10966")
     assert len(rows) == len(summary) == 26
     for row, expected in zip(rows, summary.itertuples()):
         assert row[1] == expected.name_vi
@@ -85,9 +85,9 @@ def test_indicator_table_equals_the_core(demo_store, docx_bytes):
 
 def test_behind_late_missing_and_tasks_are_listed(demo_store, docx_bytes):
     text = _text(Document(io.BytesIO(docx_bytes)))
-    behind = metrics.members_behind(demo_store, "2026-11", "01310")
+    behind = metrics.members_behind(demo_store, "2026-11", "10966")
     assert behind.iloc[0]["unit_name"] in text
-    completeness = metrics.completeness(demo_store, "2026-11", "01310")
+    completeness = metrics.completeness(demo_store, "2026-11", "10966")
     for row in completeness[completeness["status"] != "on_time"].itertuples():
         assert row.unit_name in text
     assert "NHIỆM VỤ ĐẾN HẠN, QUÁ HẠN" in text

@@ -18,7 +18,7 @@ from tests.support import ADMIN, new_db
 
 ROOT = Path(__file__).resolve().parent.parent
 MARCH = "2026-03"
-STAFF = Actor("canbo_xa", "can_bo", ("01310",))
+STAFF = Actor("canbo_xa", "can_bo", ("10966",))
 HAMLET_HEAD = Actor("thon_cay", "can_bo", ("BG01",))
 LEADER = Actor("lanhdao", "lanh_dao")
 
@@ -34,7 +34,7 @@ def _send(run_import, store, unit: str, value: int, now: datetime = datetime(202
 
 
 def _states(store, period: str = MARCH) -> dict[str, str]:
-    table = metrics.month_review(store, period, "01310")
+    table = metrics.month_review(store, period, "10966")
     return dict(zip(table["unit_code"], table["state"]))
 
 
@@ -65,7 +65,7 @@ def test_a_month_is_sent_back_with_a_reason_resubmitted_and_approved(store, run_
     assert _states(store)["BG02"] == "missing"
 
     store.review_month(MARCH, ["BG01"], "return", STAFF, reason="  Mẫu số   hộ chưa đúng ")
-    table = metrics.month_review(store, MARCH, "01310").set_index("unit_code")
+    table = metrics.month_review(store, MARCH, "10966").set_index("unit_code")
     assert table.loc["BG01", "state"] == "returned"
     assert table.loc["BG01", "reason"] == "Mẫu số hộ chưa đúng"
     assert table.loc["BG01", "reviewed_by"] == STAFF.label
@@ -74,14 +74,14 @@ def test_a_month_is_sent_back_with_a_reason_resubmitted_and_approved(store, run_
     assert _states(store)["BG01"] == "submitted"
     store.review_month(MARCH, ["BG01"], "approve", LEADER)
     assert _states(store)["BG01"] == "approved"
-    assert metrics.state_counts(metrics.month_review(store, MARCH, "01310"))["approved"] == 1
+    assert metrics.state_counts(metrics.month_review(store, MARCH, "10966"))["approved"] == 1
 
 
 def test_new_figures_after_approval_count_what_changed(store, run_import):
     _send(run_import, store, "BG01", 40)
     store.review_month(MARCH, ["BG01"], "approve", STAFF)
     _send(run_import, store, "BG01", 41)  # one of the two figures changes
-    table = metrics.month_review(store, MARCH, "01310").set_index("unit_code")
+    table = metrics.month_review(store, MARCH, "10966").set_index("unit_code")
     assert table.loc["BG01", "state"] == "submitted"
     assert table.loc["BG01", "changed_since_approval"] == 1
 

@@ -117,7 +117,7 @@ def test_targets_per_year_are_editable(store):
 
 def test_settings_round_trip(store):
     assert store.settings() == Settings()
-    changed = Settings(deadline_day=20, jump_threshold_pct=30.0, home_unit="01310")
+    changed = Settings(deadline_day=20, jump_threshold_pct=30.0, home_unit="10966")
     store.save_settings(changed, ADMIN)
     assert store.settings() == changed
 
@@ -197,7 +197,7 @@ def test_demo_data_is_removed_with_its_units(make_store, run_import, make_long_c
 
     store = make_store()
     assert not store.has_demo()
-    store.save_units([OrgUnit(code="DEMO1", name="Thôn Mẫu", parent="01310")], ADMIN, is_demo=True)
+    store.save_units([OrgUnit(code="DEMO1", name="Thôn Mẫu", parent="10966")], ADMIN, is_demo=True)
     demo = import_file(
         store, "demo.csv",
         make_long_csv([["2026-03", "Thôn Mẫu", "TT_TIN_BAI", "", "", "4", ""]]).encode(),

@@ -193,7 +193,7 @@ def test_cli_tasks_export_import_and_indicator(tmp_path):
 
 def _units_csv(folder) -> object:
     path = folder / "units.csv"
-    path.write_text("code,name,parent\n01310,Bình Giang,\nBG01,Cậy,01310\n", encoding="utf-8")
+    path.write_text("code,name,parent\n10966,Bình Giang,\nBG01,Cậy,10966\n", encoding="utf-8")
     return path
 
 

@@ -27,14 +27,14 @@ from indicators.render.template import (
     template_headers,
 )
 
-COMMUNE = OrgUnit(code="01310", name="Bình Giang", level="commune")
+COMMUNE = OrgUnit(code="10966", name="Bình Giang", level="commune")
 HAMLETS = [
-    OrgUnit(code="BG01", name="Cậy", parent="01310"),
-    OrgUnit(code="BG02", name="Bá Thủy", parent="01310"),
-    OrgUnit(code="BG03", name="Hạ Bì", parent="01310"),
+    OrgUnit(code="BG01", name="Cậy", parent="10966"),
+    OrgUnit(code="BG02", name="Bá Thủy", parent="10966"),
+    OrgUnit(code="BG03", name="Hạ Bì", parent="10966"),
 ]
 UNITS = [COMMUNE, *HAMLETS]  # commune first on purpose: the template puts it last
-ROW_CODES = ["BG02", "BG01", "BG03", "01310"]  # hamlets by name, then the commune
+ROW_CODES = ["BG02", "BG01", "BG03", "10966"]  # hamlets by name, then the commune
 LAST_ROW = 5 + len(ROW_CODES)
 
 
@@ -268,7 +268,7 @@ def test_several_periods_give_several_sheets() -> None:
 
 
 def test_hamlet_names_with_commas_survive() -> None:
-    odd = OrgUnit(code="BG09", name="Đông, Tây", parent="01310")
+    odd = OrgUnit(code="BG09", name="Đông, Tây", parent="10966")
     wb = _open(build_template([*UNITS, odd], ["2026-03"]))
     labels = [row[0] for row in wb[LIST_SHEET].iter_rows(min_row=2, values_only=True)]
     assert "Thôn Đông, Tây" in labels

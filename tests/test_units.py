@@ -14,9 +14,9 @@ from tests.support import ADMIN
 
 
 def test_units_fixture(units, commune, hamlets):
-    assert commune.code == "01310" and commune.level == "commune" and commune.parent is None
+    assert commune.code == "10966" and commune.level == "commune" and commune.parent is None
     assert [h.code for h in hamlets] == [f"BG0{i}" for i in range(1, 8)]
-    assert all(h.parent == "01310" and h.level == "hamlet" for h in hamlets)
+    assert all(h.parent == "10966" and h.level == "hamlet" for h in hamlets)
     assert units[0] == commune
 
 
@@ -25,7 +25,7 @@ def test_store_fixture_holds_the_units(store, units):
 
 
 def test_names_are_stored_nfc_and_trimmed():
-    unit = OrgUnit(code="BG09", name=unicodedata.normalize("NFD", "  Bá   Thủy "), parent="01310")
+    unit = OrgUnit(code="BG09", name=unicodedata.normalize("NFD", "  Bá   Thủy "), parent="10966")
     assert unit.name == "Bá Thủy"
     assert unicodedata.is_normalized("NFC", unit.name)
 
@@ -113,14 +113,14 @@ def test_matcher_finds_each_hamlet_every_way(hamlets, units):
 
 def test_matcher_prefers_an_exact_code(units):
     # a unit whose name is another unit's code: the code wins
-    odd = OrgUnit(code="BG08", name="BG01", parent="01310")
+    odd = OrgUnit(code="BG08", name="BG01", parent="10966")
     matcher = UnitMatcher([*units, odd])
     assert matcher.candidates("BG01") == ["BG01"]
     assert matcher.candidates("bg08") == ["BG08"]
 
 
 def test_matcher_reports_every_unit_a_shared_name_may_mean(units):
-    twin = OrgUnit(code="BG09", name="Cây", parent="01310")
+    twin = OrgUnit(code="BG09", name="Cây", parent="10966")
     matcher = UnitMatcher([*units, twin])
     assert matcher.candidates("Cay") == ["BG01", "BG09"]
 
@@ -142,15 +142,15 @@ def test_nearest_ranks_by_similarity():
 
 
 def test_descendants(units):
-    assert sorted(descendants(units, "01310")) == sorted(u.code for u in units)
+    assert sorted(descendants(units, "10966")) == sorted(u.code for u in units)
     assert descendants(units, "BG03") == ["BG03"]
 
 
 def test_infer_levels():
-    parents = {"HP": None, "01310": "HP", "BG01": "01310", "BG02": "01310", "LONE": None}
+    parents = {"HP": None, "10966": "HP", "BG01": "10966", "BG02": "10966", "LONE": None}
     assert infer_levels(parents) == {
         "HP": "city",
-        "01310": "commune",
+        "10966": "commune",
         "BG01": "hamlet",
         "BG02": "hamlet",
         "LONE": "commune",  # a commune whose hamlets are not loaded yet
@@ -159,11 +159,11 @@ def test_infer_levels():
 
 def test_save_units_updates_in_place(make_store):
     store = make_store()
-    store.save_units([OrgUnit(code="BG01", name="Cậy Mới", parent="01310", households=312)], ADMIN)
+    store.save_units([OrgUnit(code="BG01", name="Cậy Mới", parent="10966", households=312)], ADMIN)
     cay = {u.code: u for u in store.units()}["BG01"]
     assert (cay.name, cay.households) == ("Cậy Mới", 312)
     assert len(store.units()) == 8
-    store.save_units([OrgUnit(code="BG02", name="Bá Thủy", parent="01310", active=False)], ADMIN)
+    store.save_units([OrgUnit(code="BG02", name="Bá Thủy", parent="10966", active=False)], ADMIN)
     assert "BG02" not in {u.code for u in store.units(include_inactive=False)}
     assert "BG02" in {u.code for u in store.units()}
     store.save_units([], ADMIN)  # nothing to do
@@ -173,8 +173,8 @@ def test_save_units_updates_in_place(make_store):
 def test_units_read_back_as_they_were_saved(make_store):
     """Read as Arrow columns: missing numbers come back as None, not NaN; numbers as int."""
     store = make_store()
-    saved = [OrgUnit(code="K1", name="Khu Một", parent="01310", households=None, population=1250),
-             OrgUnit(code="K2", name="Khu Hai", parent="01310", households=40, population=None, active=False)]  # fmt: skip
+    saved = [OrgUnit(code="K1", name="Khu Một", parent="10966", households=None, population=1250),
+             OrgUnit(code="K2", name="Khu Hai", parent="10966", households=40, population=None, active=False)]  # fmt: skip
     store.save_units(saved, ADMIN)
     read = {u.code: u for u in store.units()}
     assert [read["K1"], read["K2"]] == saved

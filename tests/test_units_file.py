@@ -49,10 +49,10 @@ def _errors(issues) -> list[tuple[int | None, str, str]]:
 
 VIETNAMESE_FILE = (
     "Mã đơn vị,Tên đơn vị,Trực thuộc,Số hộ,Dân số,Hoạt động\n"
-    "01310,Bình Giang,,10.020,32.925,1\n"
-    "BG01,Cậy,01310,820,2665,có\n"
-    "BG02,Bá Thủy,01310,640,,0\n"
-    "BG03,Hạ Bì,01310,700,2275,\n"
+    "10966,Bình Giang,,10.020,32.925,1\n"
+    "BG01,Cậy,10966,820,2665,có\n"
+    "BG02,Bá Thủy,10966,640,,0\n"
+    "BG03,Hạ Bì,10966,700,2275,\n"
 )
 
 
@@ -60,11 +60,11 @@ def test_vietnamese_headers_and_values(uf_store: Store) -> None:
     units, issues = _parse(uf_store, VIETNAMESE_FILE)
     assert issues == []
     found = _by_code(units)
-    assert list(found) == ["01310", "BG01", "BG02", "BG03"]
-    commune = found["01310"]
+    assert list(found) == ["10966", "BG01", "BG02", "BG03"]
+    commune = found["10966"]
     assert (commune.name, commune.parent, commune.level) == ("Bình Giang", None, "commune")
     assert (commune.households, commune.population) == (10020, 32925)
-    assert found["BG01"].parent == "01310" and found["BG01"].level == "hamlet"
+    assert found["BG01"].parent == "10966" and found["BG01"].level == "hamlet"
     assert found["BG02"].population is None
     assert found["BG02"].active is False
     assert found["BG01"].active is True
@@ -84,32 +84,32 @@ def test_vietnamese_headers_and_values(uf_store: Store) -> None:
     ],
 )
 def test_header_aliases(uf_store: Store, header: str) -> None:
-    text = f"{header}\n01310,Bình Giang,,100,300\nBG01,Cậy,01310,40,120\n"
+    text = f"{header}\n10966,Bình Giang,,100,300\nBG01,Cậy,10966,40,120\n"
     units, issues = _parse(uf_store, text)
     assert issues == []
     found = _by_code(units)
-    assert found["BG01"].parent == "01310"
+    assert found["BG01"].parent == "10966"
     assert (found["BG01"].households, found["BG01"].population) == (40, 120)
 
 
 def test_title_rows_above_the_header_and_semicolons(uf_store: Store) -> None:
     text = (
-        "DANH MỤC THÔN XÃ BÌNH GIANG\n\nMã đơn vị;Tên đơn vị;Trực thuộc\n01310;Bình Giang;\nBG01;Cậy;01310\n"
+        "DANH MỤC THÔN XÃ BÌNH GIANG\n\nMã đơn vị;Tên đơn vị;Trực thuộc\n10966;Bình Giang;\nBG01;Cậy;10966\n"
     )
     units, issues = _parse(uf_store, text)
     assert issues == []
-    assert [u.code for u in units] == ["01310", "BG01"]
+    assert [u.code for u in units] == ["10966", "BG01"]
 
 
 def test_cp1258_bytes(uf_store: Store) -> None:
-    text = "Mã đơn vị,Tên đơn vị,Trực thuộc,Số hộ\n01310,Bình Giang,,10020\nBG01,Cậy,01310,820\nBG07,Bì Đổ,01310,680\nBG09,Tân Việt,01310,850\n"
+    text = "Mã đơn vị,Tên đơn vị,Trực thuộc,Số hộ\n10966,Bình Giang,,10020\nBG01,Cậy,10966,820\nBG07,Bì Đổ,10966,680\nBG09,Tân Việt,10966,850\n"
     data = uf_cp1258(text)
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     units, issues = _parse(uf_store, data)
     assert issues == []
     names = {u.code: u.name for u in units}
-    assert names == {"01310": "Bình Giang", "BG01": "Cậy", "BG07": "Bì Đổ", "BG09": "Tân Việt"}
+    assert names == {"10966": "Bình Giang", "BG01": "Cậy", "BG07": "Bì Đổ", "BG09": "Tân Việt"}
     for name in names.values():
         assert unicodedata.is_normalized("NFC", name)
 
@@ -133,16 +133,16 @@ def test_xlsx_numeric_codes(uf_store: Store) -> None:
 def test_every_error_with_row_and_column(uf_store: Store) -> None:
     text = (
         "code,name,parent,households\n"
-        ",Không mã,01310,1\n"  # row 2: missing code
-        "01310,Bình Giang,,5\n"  # row 3
-        "01310,Trùng,,6\n"  # row 4: duplicate code
+        ",Không mã,10966,1\n"  # row 2: missing code
+        "10966,Bình Giang,,5\n"  # row 3
+        "10966,Trùng,,6\n"  # row 4: duplicate code
         "BG02,Mồ côi,ZZZ,3\n"  # row 5: unknown parent
         "A1,Vòng A,B1,1\n"  # row 6: cycle
         "B1,Vòng B,A1,1\n"  # row 7: cycle
-        "BG03,Âm,01310,-5\n"  # row 8: negative households
-        "BG04,Lẻ,01310,2.5\n"  # row 9: not a whole number
-        "BG05,Chữ,01310,nhiều\n"  # row 10: not a number
-        "BG06,,01310,1\n"  # row 11: missing name
+        "BG03,Âm,10966,-5\n"  # row 8: negative households
+        "BG04,Lẻ,10966,2.5\n"  # row 9: not a whole number
+        "BG05,Chữ,10966,nhiều\n"  # row 10: not a number
+        "BG06,,10966,1\n"  # row 11: missing name
     )
     units, issues = _parse(uf_store, text)
     assert units == []
@@ -197,54 +197,54 @@ def test_header_without_rows(uf_store: Store) -> None:
 
 def test_levels_inferred_commune_with_hamlets(uf_store: Store) -> None:
     units, issues = _parse(
-        uf_store, "code,name,parent\n01310,Bình Giang,\nBG01,Cậy,01310\nBG02,Bá Thủy,01310\n"
+        uf_store, "code,name,parent\n10966,Bình Giang,\nBG01,Cậy,10966\nBG02,Bá Thủy,10966\n"
     )
     assert issues == []
     levels = {u.code: u.level for u in units}
-    assert levels == {"01310": "commune", "BG01": "hamlet", "BG02": "hamlet"}
+    assert levels == {"10966": "commune", "BG01": "hamlet", "BG02": "hamlet"}
 
 
 def test_levels_inferred_city_above_communes(uf_store: Store) -> None:
     text = (
         "code,name,parent\n"
         "31,Hải Phòng,\n"
-        "01310,Bình Giang,31\n"
-        "01311,Xã Khác,31\n"
-        "BG01,Cậy,01310\n"
-        "KH01,Thôn Một,01311\n"
+        "10966,Bình Giang,31\n"
+        "10972,Xã Khác,31\n"
+        "BG01,Cậy,10966\n"
+        "KH01,Thôn Một,10972\n"
     )
     units, issues = _parse(uf_store, text)
     assert issues == []
     levels = {u.code: u.level for u in units}
     assert levels == {
         "31": "city",
-        "01310": "commune",
-        "01311": "commune",
+        "10966": "commune",
+        "10972": "commune",
         "BG01": "hamlet",
         "KH01": "hamlet",
     }
 
 
 def test_lone_top_unit_is_a_commune(uf_store: Store) -> None:
-    units, issues = _parse(uf_store, "code,name\n01310,Bình Giang\n")
+    units, issues = _parse(uf_store, "code,name\n10966,Bình Giang\n")
     assert issues == []
     assert units[0].level == "commune" and units[0].parent is None
 
 
 def test_level_column_wins_over_inference(uf_store: Store) -> None:
-    text = "code,name,parent,level\n31,Hải Phòng,,Thành phố\n01310,Bình Giang,31,Xã\n01311,Phường Mới,31,phường\n"
+    text = "code,name,parent,level\n31,Hải Phòng,,Thành phố\n10966,Bình Giang,31,Xã\n10972,Phường Mới,31,phường\n"
     units, issues = _parse(uf_store, text)
     assert issues == []
-    assert {u.code: u.level for u in units} == {"31": "city", "01310": "commune", "01311": "commune"}
+    assert {u.code: u.level for u in units} == {"31": "city", "10966": "commune", "10972": "commune"}
 
 
 def test_hamlets_under_a_commune_already_stored(uf_store: Store) -> None:
-    uf_store.save_units([OrgUnit(code="01310", name="Bình Giang", level="commune")], ADMIN)
-    units, issues = _parse(uf_store, "Mã đơn vị,Tên đơn vị,Trực thuộc\nBG01,Cậy,01310\nBG02,Bá Thủy,01310\n")
+    uf_store.save_units([OrgUnit(code="10966", name="Bình Giang", level="commune")], ADMIN)
+    units, issues = _parse(uf_store, "Mã đơn vị,Tên đơn vị,Trực thuộc\nBG01,Cậy,10966\nBG02,Bá Thủy,10966\n")
     assert issues == []
     assert {u.code: (u.parent, u.level) for u in units} == {
-        "BG01": ("01310", "hamlet"),
-        "BG02": ("01310", "hamlet"),
+        "BG01": ("10966", "hamlet"),
+        "BG02": ("10966", "hamlet"),
     }
 
 
@@ -252,12 +252,12 @@ def test_new_commune_under_a_stored_city_is_a_commune(uf_store: Store) -> None:
     uf_store.save_units(
         [
             OrgUnit(code="31", name="Hải Phòng", level="city"),
-            OrgUnit(code="01310", name="Bình Giang", parent="31", level="commune"),
-            OrgUnit(code="BG01", name="Cậy", parent="01310", level="hamlet"),
+            OrgUnit(code="10966", name="Bình Giang", parent="31", level="commune"),
+            OrgUnit(code="BG01", name="Cậy", parent="10966", level="hamlet"),
         ],
         ADMIN,
     )
-    units, issues = _parse(uf_store, "code,name,parent\n01311,Xã Mới,31\n")
+    units, issues = _parse(uf_store, "code,name,parent\n10972,Xã Mới,31\n")
     assert issues == []
     assert units[0].level == "commune"
 
@@ -265,13 +265,13 @@ def test_new_commune_under_a_stored_city_is_a_commune(uf_store: Store) -> None:
 def test_active_column_words(uf_store: Store) -> None:
     text = (
         "code,name,parent,Đang hoạt động\n"
-        "01310,Bình Giang,,x\n"
-        "A,a,01310,1\nB,b,01310,0\nC,c,01310,Không\nD,d,01310,ngừng hoạt động\nE,e,01310,TRUE\nF,f,01310,\n"
+        "10966,Bình Giang,,x\n"
+        "A,a,10966,1\nB,b,10966,0\nC,c,10966,Không\nD,d,10966,ngừng hoạt động\nE,e,10966,TRUE\nF,f,10966,\n"
     )
     units, issues = _parse(uf_store, text)
     assert issues == []
     assert {u.code: u.active for u in units} == {
-        "01310": True, "A": True, "B": False, "C": False, "D": False, "E": True, "F": True,
+        "10966": True, "A": True, "B": False, "C": False, "D": False, "E": True, "F": True,
     }  # fmt: skip
 
 
@@ -279,10 +279,10 @@ def test_deactivating_a_stored_hamlet_keeps_it(uf_store: Store) -> None:
     units, issues = _parse(uf_store, VIETNAMESE_FILE)
     assert issues == []
     uf_store.save_units(units, ADMIN)
-    units, issues = _parse(uf_store, "code,name,parent,active\nBG01,Cậy,01310,0\n")
+    units, issues = _parse(uf_store, "code,name,parent,active\nBG01,Cậy,10966,0\n")
     assert issues == []
     uf_store.save_units(units, ADMIN)
     stored = _by_code(uf_store.units())
     assert len(stored) == 4
     assert stored["BG01"].active is False
-    assert [u.code for u in uf_store.units(include_inactive=False)] == ["01310", "BG03"]
+    assert [u.code for u in uf_store.units(include_inactive=False)] == ["10966", "BG03"]

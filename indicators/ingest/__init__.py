@@ -8,6 +8,7 @@ row check (validate) and column check (fast) derived from them, and the units an
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,9 @@ class ImportReport:
     # the closed (month, unit) pairs the file changes, with why each is closed: refused without a
     # reason (then the file's only error), stored as a change after the report was issued with one
     closed: dict[tuple[str, str], str] = field(default_factory=dict)
+    # how an issue is named where the batch keeps it: by row and column for a file; a source without
+    # rows (the entry form) names the field instead
+    locate: Callable[[Issue], str] = Issue.text
 
     @property
     def errors(self) -> list[Issue]:
@@ -288,7 +292,7 @@ def _write(store: Store, report: ImportReport, actor: Actor, now: datetime, dry_
         "rows_new": report.count("new"),
         "rows_changed": report.count("changed"),
         "rows_unchanged": report.count("unchanged"),
-        "warnings": [issue.text() for issue in report.warnings],
+        "warnings": [report.locate(issue) for issue in report.warnings],
         "outcome": "imported",
         "is_demo": is_demo,
         "reason": reason,

@@ -27,11 +27,11 @@ DEMO_PASSWORD = "demo-binhgiang"
 DEMO_ACCOUNTS = [
     UserForm(name="quantri", display_name="Quản trị (mẫu)", role="quan_tri"),
     UserForm(name="lanhdao", display_name="Lãnh đạo xã (mẫu)", role="lanh_dao"),
-    UserForm(name="canbo", display_name="Cán bộ văn hóa – xã hội (mẫu)", role="can_bo", units=("01310",)),
+    UserForm(name="canbo", display_name="Cán bộ văn hóa – xã hội (mẫu)", role="can_bo", units=("10966",)),
     UserForm(name="thon-cay", display_name="Trưởng thôn Cậy (mẫu)", role="can_bo", units=("BG01",)),
 ]
 COMMUNE = OrgUnit(
-    code="01310", name="Bình Giang", level="commune", households=10020, population=32925
+    code="10966", name="Bình Giang", level="commune", households=10020, population=32925
 )
 # Hamlet names from public sources (Cậy … Bì Đổ) and invented ones: demo data, not the official list.
 HAMLETS = [
@@ -264,13 +264,13 @@ def _load(store, name, period, unit, rows, received, counts) -> int:
 
 # --- the city demo: Hải Phòng's 114 communes and wards -------------------------------------------
 
-CITY = OrgUnit(code="05", name="Hải Phòng", level="city")  # the province code of the 2025 list
+CITY = OrgUnit(code="31", name="Hải Phòng", level="city")  # the official province code
 ADMIN_UNITS = Path(__file__).parent.parent / "data" / "admin_units" / "communes.csv"
-_KIND_PREFIX = {"commune": "", "ward": "Phường ", "special": "Đặc khu "}
+_KIND_PREFIX = {"commune": "", "ward": "Phường ", "special_zone": "Đặc khu "}
 
 
 def city_units(seed: int = 57, limit: int | None = None) -> list[OrgUnit]:
-    """The city, its communes, wards and special zones (real codes and names from the 2025 list;
+    """The city, its communes, wards and special zones (official codes and names from the 2025 list;
     the first `limit` by code, Bình Giang always among them), and invented hamlets (thôn, or tổ
     dân phố in wards) of uneven size: 6 to 16 per commune."""
     with open(ADMIN_UNITS, encoding="utf-8", newline="") as handle:

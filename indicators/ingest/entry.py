@@ -76,7 +76,8 @@ def import_entry(store: Store, unit_code: str, unit_label: str, period: str, fig
     now = now or clock.now()
     sheet, codes = entry_table(period, unit_code, figures)
     digest = hashlib.sha256(json.dumps(sheet.rows, ensure_ascii=False, default=str).encode()).hexdigest()
-    report = ImportReport(file_name=entry_file_name(unit_label, period), sha256=digest, status="rejected")
+    report = ImportReport(file_name=entry_file_name(unit_label, period), sha256=digest, status="rejected",
+                          locate=lambda issue: located(issue, codes))  # fmt: skip
     if not codes:
         report.issues.append(Issue("error", "Chưa nhập chỉ tiêu nào: hãy nhập ít nhất một số liệu rồi gửi."))
         return place(report, codes)
@@ -84,6 +85,23 @@ def import_entry(store: Store, unit_code: str, unit_label: str, period: str, fig
     if report.status in ("imported", "unchanged", "duplicate"):
         store.discard_draft(actor.label, unit_code, period)
     return place(report, codes)
+
+
+def _field_of(issue: Issue) -> str:
+    """The form's field an issue blames ("numerator", …), from the column the import names."""
+    column = issue.column or ""
+    return next((FIELDS[c] for c in FIELDS if c in column or COLUMN_VI[c] in column), "")
+
+
+def located(issue: Issue, codes: list[str]) -> str:
+    """An issue as the history keeps it: “Cảnh báo (Số tin bài…, Giá trị): …”; a form has no rows
+    for “dòng 3” to point at."""
+    at = (issue.row or 0) - FIRST_ROW
+    if issue.row is None or not 0 <= at < len(codes):
+        return issue.text()
+    field_vi = {v: COLUMN_VI[k] for k, v in FIELDS.items()}.get(_field_of(issue))
+    where = catalog.indicator(codes[at]).name_vi + (f", {field_vi}" if field_vi else "")
+    return f"{'Lỗi' if issue.severity == 'error' else 'Cảnh báo'} ({where}): {issue.message}"
 
 
 def place(report: ImportReport, codes: list[str]) -> EntryReport:
@@ -94,7 +112,5 @@ def place(report: ImportReport, codes: list[str]) -> EntryReport:
         if issue.row is None or not 0 <= at < len(codes):
             placed.general.append(issue)
             continue
-        column = issue.column or ""
-        name = next((FIELDS[c] for c in FIELDS if c in column or COLUMN_VI[c] in column), "")
-        placed.fields.setdefault(codes[at], {}).setdefault(name, []).append(issue)
+        placed.fields.setdefault(codes[at], {}).setdefault(_field_of(issue), []).append(issue)
     return placed

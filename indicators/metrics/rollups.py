@@ -204,10 +204,10 @@ def member_table(store: Store, period: str, root: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def members_behind(store: Store, period: str, root: str, limit: int = 5) -> pd.DataFrame:
+def members_behind(store: Store, period: str, root: str, limit: int = 5, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Members (hamlets, or a city's communes) furthest behind: lowest mean progress (capped at
-    100 %) over their indicators."""
-    table = member_table(store, period, root)
+    100 %) over their indicators. `table`: `member_table` when the caller has it already."""
+    table = member_table(store, period, root) if table is None else table
     if table.empty:
         return pd.DataFrame(columns=["unit_code", "unit_name", "progress", "behind", "at_risk"])
     table = table.assign(capped=table["progress"].clip(upper=1), behind=table["status"] == "behind",

@@ -26,8 +26,9 @@ from indicators.render import charts
 TEMPLATE = Path(__file__).parent.parent / "templates" / "bao_cao_thang.docx"
 
 
-def figure_pngs(figures: list, width: int = 1000, height: int = 480) -> list[bytes]:
-    """PNG bytes of Plotly figures, exported in one Kaleido session (each start costs seconds)."""
+def figure_pngs(figures: list, width: int | list[int] = 1000, height: int | list[int] = 480) -> list[bytes]:
+    """PNG bytes of Plotly figures, exported in one Kaleido session (each start costs seconds);
+    `width` and `height` are one size for all or one per figure."""
     import plotly.io as pio
 
     os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
@@ -37,10 +38,17 @@ def figure_pngs(figures: list, width: int = 1000, height: int = 480) -> list[byt
         return [Path(p).read_bytes() for p in paths]
 
 
+MAP_SIZE = (1000, 700)  # the map's image (the charts' are 1000 × 480)
+
+
 def report_figures(context: dict) -> list:
-    """The report's charts: task-group progress and the headline trends."""
+    """The report's charts: task-group progress and the headline trends, and a city's communes on a
+    map when the context has one (`_map`, a `views.maps.MemberMap`)."""
     view = context["_view"]
-    return [charts.group_bars(view.groups, view.period), charts.headline_trends(view.series, view.period)]
+    figures = [charts.group_bars(view.groups, view.period), charts.headline_trends(view.series, view.period)]
+    if context.get("_map") is not None:
+        figures.append(context["_map"].figure("status", *MAP_SIZE, title=True, whole=True))
+    return figures
 
 
 def docx_bytes(context: dict, with_charts: bool = True, template: Path = TEMPLATE) -> bytes:
@@ -49,11 +57,15 @@ def docx_bytes(context: dict, with_charts: bool = True, template: Path = TEMPLAT
     from docxtpl import DocxTemplate, InlineImage
 
     document = DocxTemplate(str(template))
-    context["chart_groups"] = context["chart_trend"] = ""
+    context["chart_groups"] = context["chart_trend"] = context["chart_map"] = ""
     if with_charts and context["has_data"]:
-        pngs = figure_pngs(report_figures(context))
+        figures = report_figures(context)
+        sizes = [(1000, 480), (1000, 480), MAP_SIZE][: len(figures)]
+        pngs = figure_pngs(figures, [w for w, _ in sizes], [h for _, h in sizes])
         context["chart_groups"] = InlineImage(document, io.BytesIO(pngs[0]), width=Mm(160))
         context["chart_trend"] = InlineImage(document, io.BytesIO(pngs[1]), width=Mm(160))
+        if len(pngs) > 2:
+            context["chart_map"] = InlineImage(document, io.BytesIO(pngs[2]), width=Mm(160))
     for key in [k for k in context if k.startswith("_")]:  # the view models behind the text
         context.pop(key)
     document.render(context, autoescape=True)

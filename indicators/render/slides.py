@@ -2,7 +2,8 @@
 
 `draw_slides` draws the slides of one month (`MonthData`, gathered by the presentation page's view
 model) as Plotly figures for a 16:9 screen: the six headline indicators, one slide per task group,
-the hamlets ranked by progress, the submission status and the overdue tasks (11 slides).
+the hamlets ranked by progress, a city's communes on a map, the submission status and the overdue
+tasks (11 slides; 12 for a city with boundaries).
 `slide_images` exports every slide in ONE Kaleido session;
 `pdf_from_images` and `pptx_from_images` assemble the same images into a PDF and a PowerPoint file
 (`slides_pdf` / `slides_pptx` do both steps for callers that want only one file).
@@ -78,7 +79,7 @@ class Slide:
     title: str
     subtitle: str
     figure: go.Figure
-    kind: str  # headline | group | ranking | submissions | tasks | empty
+    kind: str  # headline | group | ranking | map | submissions | tasks | empty
 
 
 class Submissions(Protocol):
@@ -94,6 +95,22 @@ class Submissions(Protocol):
     def deadline(self) -> Any: ...  # its `text`: the deadline of the month, seen from today
 
 
+class UnitMap(Protocol):
+    """What the map slide reads of a city's map (`views.maps.MemberMap`)."""
+
+    title: str
+    notice: str  # “Ranh giới mang tính tham khảo.”
+    unmapped_text: str  # the members without a boundary, or ""
+
+    @property
+    def noun(self) -> str: ...
+
+    def status_counts(self) -> list[tuple[str, int]]: ...
+
+    def figure(self, mode: str = "status", width: int = ..., height: int = ..., title: bool = False,
+               whole: bool = False) -> go.Figure: ...  # fmt: skip
+
+
 @dataclass
 class MonthData:
     """Everything the slides of one month show, computed once; `draw_slides` only draws it."""
@@ -107,6 +124,7 @@ class MonthData:
     submissions: Submissions
     overdue: pd.DataFrame  # overdue_tasks
     demo: bool = False
+    map: UnitMap | None = None  # a city's communes on a map (views.maps.progress_map), else None
 
     @property
     def year(self) -> int:
@@ -373,6 +391,36 @@ def ranking_slide(data: MonthData, scale: float = SCALE) -> Slide:
     return Slide(title, subtitle, pen.done(), "ranking")
 
 
+def map_slide(data: MonthData, scale: float = SCALE) -> Slide:
+    """The members on a map, each coloured by its status (the ranking slide's mean progress), the
+    count of each status beside it."""
+    unit_map = data.map
+    title = unit_map.title
+    subtitle = f"Trạng thái theo tiến độ bình quân các chỉ tiêu so với mục tiêu {data.year} · {unit_map.notice}"
+    pen = _frame(scale, title, subtitle, data.footer, bottom=96)
+    layout = pen.fig.layout
+    share = 0.66  # of the width: the map; the rest: its legend
+    width = round((WIDTH - layout.margin.l - layout.margin.r) * share)
+    height = HEIGHT - layout.margin.t - layout.margin.b
+    drawn = unit_map.figure("status", width, height, whole=True)
+    for trace in drawn.data:
+        pen.fig.add_trace(trace.update(showlegend=False, hoverinfo="skip", hovertemplate=None,
+                                       marker_line_width=max(1, pen.px(1))))  # fmt: skip
+    pen.fig.update_layout(map={**drawn.layout.map.to_plotly_json(), "domain": {"x": [0, share], "y": [0, 1]}})
+    noun = unit_map.noun
+    counts = [(s, n) for s, n in unit_map.status_counts() if n or s != "no_data"]
+    row = 1 / max(len(counts), 6)
+    for i, (status, n) in enumerate(counts):
+        y = 1 - (i + 0.5) * row
+        pen.rect(share + 0.03, share + 0.06, y - row * 0.3, y + row * 0.3, STATUS_COLORS[status], STATUS_COLORS[status])
+        pen.text(f"<b>{status_label(status)}</b>: {format.number(n)} {noun}", share + 0.075, y, LABEL_SIZE, INK,
+                 f"legend:{status}", xanchor="left")  # fmt: skip
+    if unit_map.unmapped_text:
+        pen.text(_wrap(unit_map.unmapped_text, 40), share + 0.03, 0, SMALL_SIZE, MUTED, "unmapped", xanchor="left",
+                 yanchor="bottom", align="left")  # fmt: skip
+    return Slide(title, subtitle, pen.done(), "map")
+
+
 def _status_tiles(pen: _Pen, units: pd.DataFrame) -> None:
     """A tile per unit (a commune and its hamlets), coloured by its submission status."""
     order = {s: i for i, s in enumerate(_SUBMISSION_ORDER)}
@@ -509,6 +557,7 @@ def _makers(data: MonthData | None) -> list:
         partial(headline_slide, data),
         *(partial(group_slide, data, int(n)) for n in data.groups["task_group"]),
         partial(ranking_slide, data),
+        *([partial(map_slide, data)] if data.map is not None else []),
         partial(submissions_slide, data),
         partial(tasks_slide, data),
     ]

@@ -274,7 +274,7 @@ def _period_sheet(
     # Rows 6..: one per unit
     for row, unit in enumerate(rows, start=FIRST_DATA_ROW):
         code_cell = ws.cell(row, 1, unit.code)
-        code_cell.number_format = "@"  # codes like "01310" keep their leading zero
+        code_cell.number_format = "@"  # codes like "00004" (Ba Đình) keep their leading zero
         name_cell = ws.cell(row, 2, unit.label)
         for cell in (code_cell, name_cell):
             cell.fill = _UNIT_FILL

@@ -29,6 +29,7 @@ AUDIT_ACTIONS_VI = {
     "month_return": "Trả lại số liệu tháng",
     "report_issue": "Phát hành báo cáo tháng",
     "month_open": "Mở bổ sung tháng đã khóa",
+    "unit_recode": "Đổi mã đơn vị",
 }
 
 

@@ -12,7 +12,7 @@ from indicators.domain import clock
 from indicators.domain.accounts import Actor, allowed_units, require, require_units
 from indicators.domain.errors import StoreError
 from indicators.storage.closing import ClosingMixin
-from indicators.storage.current import CurrentMixin, _same_key
+from indicators.storage.current import CurrentMixin, same_key
 from indicators.storage.units import UnitsMixin
 
 AUDIT_CHANGES_KEPT = 200  # changed figures listed in an import's audit row (all are in `submissions`)
@@ -231,7 +231,7 @@ class BatchesMixin(ClosingMixin, UnitsMixin, CurrentMixin):
                     a.numerator AS after_numerator, a.denominator AS after_denominator, a.value AS after_value
                 FROM (SELECT * FROM submissions WHERE batch_id = ?) m
                 LEFT JOIN (SELECT period, unit_code, indicator_code, batch_id FROM current_submissions
-                           WHERE period IN ({months_in})) c ON {_same_key("c", "m")}
+                           WHERE period IN ({months_in})) c ON {same_key("c", "m")}
                 LEFT JOIN (
                     SELECT * FROM (
                         SELECT s.id, s.period, s.unit_code, s.indicator_code, s.numerator, s.denominator, s.value,
@@ -239,9 +239,9 @@ class BatchesMixin(ClosingMixin, UnitsMixin, CurrentMixin):
                                                ORDER BY s.id DESC) AS rn
                         FROM (SELECT * FROM live_submissions WHERE period IN ({months_in}) AND batch_id <> ?) s
                         JOIN (SELECT period, unit_code, indicator_code FROM submissions WHERE batch_id = ?) k
-                            ON {_same_key("s")}
+                            ON {same_key("s")}
                     ) ranked WHERE rn = 1
-                ) a ON {_same_key("a", "m")}
+                ) a ON {same_key("a", "m")}
                 ORDER BY m.period, m.unit_code, m.id DESC""",
                 [batch_id, *months, *months, batch_id, batch_id],
             ).df()

@@ -38,7 +38,7 @@ _BATCH_KEYS = (
 )
 
 
-def _same_key(a: str, b: str = "k") -> str:
+def same_key(a: str, b: str = "k") -> str:
     """The join condition of two tables' (period, unit_code, indicator_code)."""
     return " AND ".join(
         f"{a}.{column} = {b}.{column}" for column in ("period", "unit_code", "indicator_code")
@@ -72,21 +72,21 @@ _ADD_NEW_BATCH = """
 # figures count in its parent's (its commune's) total and any other unit's in its own. A roll-up to
 # a commune or anything above it gives the same sums from these rows (see `Store.rolled_up`).
 # Sums of numerators and denominators, NULL when no unit gave one; `reporters`: current rows.
-_TOTAL_OF = "CASE WHEN u.level = 'hamlet' AND u.parent IS NOT NULL THEN u.parent ELSE cs.unit_code END"
+TOTAL_OF = "CASE WHEN u.level = 'hamlet' AND u.parent IS NOT NULL THEN u.parent ELSE cs.unit_code END"
 _SUMMED = """sum(c.numerator) AS numerator, sum(c.denominator) AS denominator, sum(c.value) AS value,
     count(*) AS reporters"""
 # `{rows}`: the rows to sum (the current values, or one batch's revisions); `{keys}`: a join limiting them
-_TOTALS_SELECT = f"""
+TOTALS_SELECT = f"""
     SELECT c.period, c.total_code AS unit_code, c.indicator_code, {_SUMMED}
-    FROM (SELECT cs.*, {_TOTAL_OF} AS total_code
+    FROM (SELECT cs.*, {TOTAL_OF} AS total_code
           FROM {{rows}} cs LEFT JOIN units u ON u.code = cs.unit_code) c
     {{keys}} GROUP BY 1, 2, 3
 """
 REBUILD_TOTALS = ["DELETE FROM current_totals",
-                  "INSERT INTO current_totals " + _TOTALS_SELECT.format(rows="current_submissions", keys="")
+                  "INSERT INTO current_totals " + TOTALS_SELECT.format(rows="current_submissions", keys="")
                   + " ORDER BY 1, 2, 3"]  # fmt: skip
 # A batch's own rows summed as `current_totals` sums them
-_BATCH_TOTALS_SELECT = _TOTALS_SELECT.format(rows="{rows}", keys="")
+_BATCH_TOTALS_SELECT = TOTALS_SELECT.format(rows="{rows}", keys="")
 # The totals one batch's rows count in
 _BATCH_TOTALS = f"(SELECT period, unit_code, indicator_code FROM ({_BATCH_TOTALS_SELECT}) t) k"
 # The current values that may count in those totals: of the batch's months, and of the units whose
@@ -94,7 +94,7 @@ _BATCH_TOTALS = f"(SELECT period, unit_code, indicator_code FROM ({_BATCH_TOTALS
 # on the total leaves out). Found by the index instead of working out the total of every current
 # value: a correction of a commune's month in the full city database summed its totals in 186 ms on
 # PostgreSQL and 75-125 ms on DuckDB, now 11-29 ms and under 20 ms.
-_BATCH_TOTAL_CODES = f"SELECT {_TOTAL_OF} AS code FROM {{rows}} cs LEFT JOIN units u ON u.code = cs.unit_code"
+_BATCH_TOTAL_CODES = f"SELECT {TOTAL_OF} AS code FROM {{rows}} cs LEFT JOIN units u ON u.code = cs.unit_code"
 _COUNTED_WITH_BATCH = f"""(SELECT * FROM current_submissions
     WHERE period IN (SELECT period FROM {{rows}} b)
       AND unit_code IN ({_BATCH_TOTAL_CODES}
@@ -102,7 +102,7 @@ _COUNTED_WITH_BATCH = f"""(SELECT * FROM current_submissions
 # A batch that replaced no current value only adds rows to its totals: its own sums (`batch_sums`)
 # are added to theirs, NULL + x being x, instead of summing every current value of the commune again
 _BATCH_SUMS = "CREATE TEMP TABLE batch_sums AS " + _BATCH_TOTALS_SELECT
-_SUMS_MET = "SELECT count(*) AS n FROM current_totals k JOIN batch_sums b ON " + _same_key("b")
+_SUMS_MET = "SELECT count(*) AS n FROM current_totals k JOIN batch_sums b ON " + same_key("b")
 
 
 def _sums_added(total: str) -> str:
@@ -118,14 +118,14 @@ def _sums_added(total: str) -> str:
 
 _SUMS_ADDED = [
     f"""UPDATE current_totals SET {_sums_added("current_totals")}
-    FROM batch_sums b WHERE {_same_key("current_totals", "b")}""",
+    FROM batch_sums b WHERE {same_key("current_totals", "b")}""",
     f"""INSERT INTO current_totals SELECT b.* FROM batch_sums b
-    WHERE NOT EXISTS (SELECT 1 FROM current_totals k WHERE {_same_key("b")})""",
+    WHERE NOT EXISTS (SELECT 1 FROM current_totals k WHERE {same_key("b")})""",
 ]
 # PostgreSQL: whether any total of the batch's months and total units exists already, one index
 # probe per month and total unit (`LIMIT 1` keeps each a probe, whatever the statistics say)
 _TOTALS_MET = f"""
-    SELECT 1 AS found FROM (SELECT DISTINCT cs.period, {_TOTAL_OF} AS code
+    SELECT 1 AS found FROM (SELECT DISTINCT cs.period, {TOTAL_OF} AS code
                             FROM (SELECT DISTINCT period, unit_code FROM {{rows}} r) cs
                             LEFT JOIN units u ON u.code = cs.unit_code) k
     CROSS JOIN LATERAL (SELECT 1 FROM current_totals c WHERE c.period = k.period AND c.unit_code = k.code LIMIT 1) c
@@ -137,9 +137,9 @@ _SUMS_UPSERT = f"""
     WITH b AS ({_BATCH_TOTALS_SELECT}),
     updated AS (
         UPDATE current_totals t SET {_sums_added("t")}
-        FROM b WHERE {_same_key("t", "b")}
+        FROM b WHERE {same_key("t", "b")}
         RETURNING t.period, t.unit_code, t.indicator_code)
-    INSERT INTO current_totals SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM updated k WHERE {_same_key("b")})
+    INSERT INTO current_totals SELECT b.* FROM b WHERE NOT EXISTS (SELECT 1 FROM updated k WHERE {same_key("b")})
 """
 
 
@@ -168,20 +168,20 @@ class CurrentMixin(Connection):
                 self._run_native(cur, _ADD_NEW_BATCH.format(rows=rows))
                 self._add_to_totals(cur, rows)
                 return
-            self._run_native(cur, _ADD_BATCH.format(batch=batch, on_key=_same_key("s")))
+            self._run_native(cur, _ADD_BATCH.format(batch=batch, on_key=same_key("s")))
             self._run_native(cur, f"DELETE FROM current_submissions USING {keys} WHERE "
-                                  + _same_key("current_submissions")
+                                  + same_key("current_submissions")
                                   + f" AND current_submissions.batch_id <> {batch}")  # fmt: skip
         else:
             self._run_native(cur, f"DELETE FROM current_submissions USING {keys} WHERE "
-                                  + _same_key("current_submissions"))  # fmt: skip
+                                  + same_key("current_submissions"))  # fmt: skip
             self._run_native(cur, "INSERT INTO current_submissions "
-                                  + CURRENT_SELECT.format(keys=f"JOIN {keys} ON " + _same_key("s")))  # fmt: skip
+                                  + CURRENT_SELECT.format(keys=f"JOIN {keys} ON " + same_key("s")))  # fmt: skip
         totals = _BATCH_TOTALS.format(rows=_batch_rows(batch))
         self._run_native(
-            cur, f"DELETE FROM current_totals USING {totals} WHERE " + _same_key("current_totals")
+            cur, f"DELETE FROM current_totals USING {totals} WHERE " + same_key("current_totals")
         )
-        self._run_native(cur, "INSERT INTO current_totals " + _TOTALS_SELECT.format(
+        self._run_native(cur, "INSERT INTO current_totals " + TOTALS_SELECT.format(
             rows=_COUNTED_WITH_BATCH.format(rows=_batch_rows(batch)),
             keys=f"JOIN {totals} ON c.period = k.period AND c.total_code = k.unit_code "
                  "AND c.indicator_code = k.indicator_code"))  # fmt: skip
@@ -221,6 +221,6 @@ class CurrentMixin(Connection):
             )  # fmt: skip
             if not self._query_native(cur, months_and_units):
                 return False
-        sql = ("SELECT 1 AS found FROM submissions s JOIN current_submissions c ON " + _same_key("c", "s")
+        sql = ("SELECT 1 AS found FROM submissions s JOIN current_submissions c ON " + same_key("c", "s")
                + f" WHERE s.batch_id = {batch} LIMIT 1")  # fmt: skip
         return bool(self._query_native(cur, sql))

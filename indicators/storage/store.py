@@ -27,9 +27,10 @@ from indicators.storage.connection import (
     default_path,
     is_postgres,
 )
-from indicators.storage.current import _TOTAL_OF, _TOTALS_SELECT, CURRENT_SELECT, CurrentMixin, _same_key
+from indicators.storage.current import CURRENT_SELECT, TOTAL_OF, TOTALS_SELECT, CurrentMixin, same_key
 from indicators.storage.demo import DemoMixin
 from indicators.storage.drafts import DraftsMixin
+from indicators.storage.recode import RecodeMixin
 from indicators.storage.reviews import ReviewsMixin
 from indicators.storage.schema import MIGRATIONS, SchemaMixin
 from indicators.storage.submissions import SubmissionsMixin
@@ -44,6 +45,7 @@ __all__ = ["Store", "open_store", "restore_database", "store_as_of"]
 # has an `__init__`, and no two parts define the same name.
 class Store(
     SchemaMixin,
+    RecodeMixin,
     ReviewsMixin,
     DraftsMixin,
     TasksMixin,
@@ -120,18 +122,18 @@ def store_as_of(source: Store, moment: datetime, months: list[str] | None = None
         cur.register("changed", changed)
         try:
             recomputed = cur.execute(
-                CURRENT_SELECT.format(keys="JOIN changed k ON " + _same_key("s"))
+                CURRENT_SELECT.format(keys="JOIN changed k ON " + same_key("s"))
                 .replace("FROM live_submissions s", "FROM " + _LIVE_AT.format(months=in_months)),
                 {"moment": moment, **wanted},
             ).fetch_arrow_table()  # fmt: skip
             rows = f"(SELECT * FROM current_submissions{of_months}) c"
             if totals_only:  # the values of the totals the changed keys count in
-                of_key, of_row = (_TOTAL_OF.replace("cs.unit_code", f"{a}.unit_code") for a in ("k", "c"))
+                of_key, of_row = (TOTAL_OF.replace("cs.unit_code", f"{a}.unit_code") for a in ("k", "c"))
                 rows = (f"(SELECT c.* FROM {rows} LEFT JOIN units u ON u.code = c.unit_code "
                         f"SEMI JOIN (SELECT DISTINCT k.period, {of_key} AS total, k.indicator_code FROM changed k "
                         "LEFT JOIN units u ON u.code = k.unit_code) t ON t.period = c.period "
                         f"AND t.indicator_code = c.indicator_code AND t.total = {of_row}) c")  # fmt: skip
-            kept = cur.execute(f"SELECT c.* FROM {rows} ANTI JOIN changed k ON " + _same_key("c"),
+            kept = cur.execute(f"SELECT c.* FROM {rows} ANTI JOIN changed k ON " + same_key("c"),
                                wanted if of_months else None).fetch_arrow_table()  # fmt: skip
         finally:
             cur.unregister("changed")
@@ -153,13 +155,13 @@ def store_as_of(source: Store, moment: datetime, months: list[str] | None = None
         if changed.num_rows:  # the totals the changed keys count in, summed again
             cur.register("changed", changed)
             try:
-                total_of = _TOTAL_OF.replace("cs.unit_code", "k.unit_code")
+                total_of = TOTAL_OF.replace("cs.unit_code", "k.unit_code")
                 cur.execute(f"CREATE TEMP TABLE changed_totals AS SELECT DISTINCT k.period, {total_of} AS unit_code, "
                             "k.indicator_code FROM changed k LEFT JOIN units u ON u.code = k.unit_code")  # fmt: skip
             finally:
                 cur.unregister("changed")
-            cur.execute("DELETE FROM current_totals USING changed_totals k WHERE " + _same_key("current_totals"))
-            cur.execute("INSERT INTO current_totals " + _TOTALS_SELECT.format(
+            cur.execute("DELETE FROM current_totals USING changed_totals k WHERE " + same_key("current_totals"))
+            cur.execute("INSERT INTO current_totals " + TOTALS_SELECT.format(
                 rows="current_submissions",
                 keys="JOIN changed_totals k ON c.period = k.period AND c.total_code = k.unit_code "
                      "AND c.indicator_code = k.indicator_code"))  # fmt: skip

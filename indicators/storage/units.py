@@ -26,7 +26,7 @@ def _python_values(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _total_code(code: str, unit: dict | None) -> str:
-    """The unit whose `current_totals` a unit's figures count in (as `_TOTAL_OF`; no unit: its own)."""
+    """The unit whose `current_totals` a unit's figures count in (as `TOTAL_OF`; no unit: its own)."""
     if unit and unit["level"] == "hamlet" and unit["parent"] is not None:
         return unit["parent"]
     return code

@@ -8,11 +8,19 @@ from datetime import date as _date
 import pandas as pd
 
 from indicators import metrics
-from indicators.domain import format, periods
+from indicators.domain import admin_units, format, periods
 from indicators.domain.text import fold, markdown_literal
 from indicators.domain.units import OrgUnit
 from indicators.render.charts import STATUS_COLORS, status_label
 from indicators.storage import Store
+from indicators.storage.memo import by_data_version
+
+
+@by_data_version(size=8, copies=False)
+def member_table(store: Store, period: str, root: str) -> pd.DataFrame:
+    """`metrics.member_table`, kept per data version and shared (read it, never change it): the
+    overview's slowest members and the map of a city's communes read the same table."""
+    return metrics.member_table(store, period, root)
 
 
 def markdown_cells(rows, columns: list[str] | None = None) -> pd.DataFrame:
@@ -71,6 +79,19 @@ def root_choices(store: Store) -> list[OrgUnit]:
     cities = sorted((u for u in units if u.level == "city"), key=lambda u: fold(u.label))
     communes = sorted((u for u in units if u.level == "commune"), key=lambda u: fold(u.name))
     return [*cities, *communes]
+
+
+def linked_code(store: Store, code: str | None) -> str | None:
+    """The unit a link's ?dv= names: the code itself when it is a unit here; a code of the unit
+    list shipped before (Hải Phòng `05`, Bình Giang `01310`) that is no unit here gives the official
+    code that replaced it, when that one is (an old bookmark opens the renamed unit)."""
+    if code is None:
+        return None
+    by_code = metrics.tree(store).by_code
+    if code in by_code:
+        return code
+    official = admin_units.official_code_of_previous().get(code)
+    return official if official in by_code else code
 
 
 def member_noun(root: OrgUnit) -> str:

@@ -16,19 +16,31 @@ from indicators.domain.accounts import Actor, allowed_units
 from indicators.domain.catalog import Indicator, TaskGroup
 from indicators.domain.entry import Draft, EntryFigure, Figures
 from indicators.domain.errors import PermissionDenied
+from indicators.domain.models import Issue
 from indicators.domain.text import markdown_literal
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport
 from indicators.ingest.entry import EntryReport, import_entry
+from indicators.ingest.numbers import NumberProblem, parse_number
 from indicators.storage import Store
 from indicators.views.common import Deadline, deadline_info
 
-_CUMULATIVE = re.compile(r"\s*\((lũy kế|trong tháng)\)\s*$")
+# The plan's task groups abbreviate; a hamlet head reading them on a phone should not have to guess.
+_ABBREVIATIONS = {"KHCN": "khoa học công nghệ", "ĐMST": "đổi mới sáng tạo", "CĐS": "chuyển đổi số"}
+_CUMULATIVE = "(lũy kế)"
+
+
+def spelled_out(text: str) -> str:
+    """“… cho KHCN, ĐMST và CĐS” -> “… cho khoa học công nghệ, đổi mới sáng tạo và chuyển đổi số”."""
+    for short, full in _ABBREVIATIONS.items():
+        text = re.sub(rf"\b{short}\b", full, text)
+    return text
 
 
 def numerator_label(item: Indicator) -> str:
-    """What the first field counts, in the catalog's words (“Số hộ có cáp quang”)."""
-    return _CUMULATIVE.sub("", item.numerator_vi)
+    """What the first field counts, in the catalog's words (“Số hộ có cáp quang”); a cumulative one
+    says what it adds up (“… (lũy kế, tính đến hết tháng)”)."""
+    return item.numerator_vi.replace(_CUMULATIVE, "(lũy kế, tính đến hết tháng)")
 
 
 def denominator_label(item: Indicator) -> str:
@@ -48,7 +60,25 @@ def is_yes_no(code: str) -> bool:
 
 
 def count_label(item: Indicator) -> str:
-    return f"{_CUMULATIVE.sub('', item.numerator_vi)} ({item.unit})" if item.unit else item.numerator_vi
+    return f"{numerator_label(item)} ({item.unit})" if item.unit else numerator_label(item)
+
+
+def field_text(value: float | None) -> str:
+    """A stored figure as its field shows it: 2100 -> “2.100”, read back by `read_number`."""
+    if value is None:
+        return ""
+    return format.number(value) if float(value).is_integer() else format.number(value, 2)
+
+
+def read_number(text: str | None) -> tuple[float | None, str | None]:
+    """(the number typed, None) or (None, what to fix). Fields are text so that “1.350” is one
+    thousand three hundred and fifty, as Vietnamese write it, and never silently 1."""
+    try:
+        return parse_number(text), None
+    except NumberProblem as problem:
+        if problem.kind == "percent":
+            return None, f"“{text}” là tỷ lệ %: hãy nhập số đếm được (số người, số hộ…), phần mềm tự tính tỷ lệ."
+        return None, f"“{text}” không phải là số: chỉ nhập chữ số, ví dụ 1350 hoặc 1.350."
 
 
 @dataclass(frozen=True)
@@ -77,10 +107,11 @@ class EntryField:
 class EntrySection:
     group: TaskGroup
     fields: list[EntryField]
+    position: int  # 1, 2, 3… on this form: a hamlet's form has no group 2, and a gap reads as a fault
 
     @property
     def title(self) -> str:
-        return f"{self.group.number}. {self.group.name_vi}"
+        return f"{self.position}. {spelled_out(self.group.name_vi)}"
 
     def filled(self, figures: Figures) -> int:
         return sum(1 for f in self.fields if f.item.code in figures and figures[f.item.code].entered())
@@ -113,6 +144,38 @@ class EntryForm:
 
     def missing(self, figures: Figures) -> list[Indicator]:
         return [f.item for f in self.fields if not (f.item.code in figures and figures[f.item.code].entered())]
+
+    def unsent(self, figures: Figures) -> list[str]:
+        """The indicators filled in that differ from what the month holds: what “Gửi” would change."""
+        def differs(code: str, fig: EntryFigure) -> bool:
+            sent = self.stored.get(code)
+            if sent is None or fig.note:
+                return True
+            item = catalog.indicator(code)
+            typed = ("numerator",) if item.is_yes_no else ("numerator", "denominator") if item.is_ratio else ("value",)
+            return any(getattr(fig, part) != getattr(sent, part) for part in typed)
+
+        return [code for code, fig in figures.items() if fig.entered() and differs(code, fig)]
+
+    def unchecked_offers(self, figures: Figures) -> list[EntryField]:
+        """The indicators about to be sent whose denominator is still the one offered from last
+        month: easily sent unchanged, so the person is asked to confirm them."""
+        unsent = set(self.unsent(figures))
+        return [
+            f for f in self.fields
+            if f.offered_denominator is not None and f.item.code in unsent
+            and figures[f.item.code].denominator == f.offered_denominator
+        ]  # fmt: skip
+
+    def offers_list(self, figures: Figures) -> str:
+        """“Tổng số hộ: 830 · Số người trưởng thành: 1.902”: each denominator kept from last month
+        once; one name with two numbers shows both (“Tổng số hộ: 830, 840”), worth a second look."""
+        kept: dict[str, list[str]] = {}
+        for f in self.unchecked_offers(figures):
+            numbers = kept.setdefault(f.item.denominator_vi, [])
+            if format.number(f.offered_denominator) not in numbers:
+                numbers.append(format.number(f.offered_denominator))
+        return " · ".join(f"{name}: {', '.join(numbers)}" for name, numbers in kept.items())
 
     def missing_text(self, figures: Figures) -> str:
         """“còn 3/12 chỉ tiêu chưa nhập”, or "" when every one is."""
@@ -165,7 +228,7 @@ def entry_form(store: Store, actor: Actor, unit: OrgUnit, period: str, today: _d
             offered = before.denominator if item.stable_denominator and before is not None else None
             fields.append(EntryField(item, before, offered))
         if fields:
-            sections.append(EntrySection(group, fields))
+            sections.append(EntrySection(group, fields, len(sections) + 1))
     return EntryForm(
         unit=unit,
         period=period,
@@ -189,9 +252,40 @@ def send(store: Store, actor: Actor, form: EntryForm, figures: Figures, now: dat
     return import_entry(store, form.unit.code, form.unit.label, form.period, figures, actor, now=now, reason=reason)
 
 
-def issue_text(message: str, item: Indicator, unit: OrgUnit) -> str:
-    """An import message in the form's words: the indicator and the unit are on screen already."""
-    return message.replace(f"{item.code} của {unit.label} ", "Số liệu ").replace(f"{item.code} ", "Chỉ tiêu ")
+WARNING_ADVICE = "Kiểm tra lại số vừa nhập; nếu số đúng, ghi lý do vào ô Ghi chú của chỉ tiêu này."
+WARNING_NOTED = "Đã có ghi chú: cảnh báo và ghi chú được gửi kèm cho xã xem."
+
+
+def issue_text(issue: Issue, item: Indicator, unit: OrgUnit, noted: bool = False) -> str:
+    """An import message in the form's words: the indicator and the unit are on screen already, and
+    the fields are named as their labels (“Số hộ có cáp quang (850) lớn hơn Tổng số hộ (830)”, not
+    “Tử số … mẫu số”); a warning says what to do about it, or that the note written answers it."""
+    text = issue.message.replace(f"{item.code} của {unit.label} ", "Số liệu ").replace(f"{item.code} ", "Chỉ tiêu ")
+    if item.is_ratio and not item.is_yes_no:
+        text = text.replace("Tử số (", f"{numerator_label(item)} (").replace("mẫu số (", f"{denominator_label(item)} (")
+    if issue.severity == "error":
+        return text
+    return f"{text} {WARNING_NOTED if noted else WARNING_ADVICE}"
+
+
+def warned(report: EntryReport) -> list[str]:
+    """The indicators the checks warn about, in the form's order."""
+    return [
+        code for code in report.codes
+        if any(i.severity == "warning" for issues in report.fields.get(code, {}).values() for i in issues)
+    ]  # fmt: skip
+
+
+def warnings_text(report: EntryReport, form: EntryForm, figures: Figures) -> str:
+    """The warnings not yet answered by a note, at the “Gửi” button where the person decides, with
+    the section each is in (sections are closed): “1 chỉ tiêu có cảnh báo chưa ghi lý do: …”."""
+    section_of = {f.item.code: section for section in form.sections for f in section.fields}
+    open_ = [code for code in warned(report) if not (code in figures and figures[code].note)]
+    if not open_:
+        return ""
+    listed = "; ".join(f"{catalog.indicator(code).name_vi} (nhóm {section_of[code].position})" for code in open_)
+    return (f"{format.number(len(open_))} chỉ tiêu có cảnh báo chưa ghi lý do: {listed}. Xem dòng màu vàng dưới ô "
+            "nhập; nếu số đúng, ghi lý do vào ô Ghi chú rồi gửi. Cảnh báo không chặn việc gửi.")  # fmt: skip
 
 
 def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
@@ -201,9 +295,10 @@ def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
     unit = markdown_literal(form.unit.label)
     if r.status == "imported":
         changed = r.count("new") + r.count("changed")
-        warn = f", {format.number(len(r.warnings))} cảnh báo đã ghi kèm" if r.warnings else ""
+        names = [catalog.indicator(code).name_vi for code in warned(report)]
+        warn = f" Cảnh báo gửi kèm: {'; '.join(names)}." if names else ""
         return "success", (f"Đã gửi số liệu {month} của {unit}: {format.number(changed)} số liệu được "
-                           f"ghi (lô số {format.number(r.batch_id)}{warn}).")  # fmt: skip
+                           f"ghi (lần gửi số {format.number(r.batch_id)} ở trang Lịch sử).{warn}")  # fmt: skip
     if r.status in ("unchanged", "duplicate"):
         return "info", f"Số liệu {month} của {unit} giống hệt số liệu đã gửi: không có gì thay đổi."
     return "error", "Chưa gửi được: " + markdown_literal(" ".join(i.message for i in r.errors[:3]))

@@ -12,7 +12,7 @@ from indicators.domain import catalog, clock, periods
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
-from indicators.views.common import approved_line, task_register
+from indicators.views.common import approved_line, member_table, task_register
 
 
 @dataclass
@@ -63,7 +63,8 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
     monthly = metrics.monthly_values(store, year, period, [root.code])
     series = {code: metrics.series_from(monthly, code, year, [root.code]) for code in catalog.HEADLINE_CODES}
     completeness = metrics.completeness(store, period, root.code)
-    behind = metrics.members_behind(store, period, root.code, limit=len(completeness) or 5)
+    behind = metrics.members_behind(store, period, root.code, limit=len(completeness) or 5,
+                                    table=member_table(store, period, root.code))  # fmt: skip
     if not completeness.empty:  # a hamlet that has not sent is not sent, not slow
         unsent = completeness[(completeness["level"] == "hamlet") & (completeness["submitted"] == 0)]
         behind = behind[~behind["unit_code"].isin(unsent["unit_code"])]

@@ -12,6 +12,7 @@ from indicators.domain.units import OrgUnit
 from indicators.render.slides import SCALE, MonthData, Slide, draw_slides
 from indicators.storage import Store
 from indicators.views.common import task_register
+from indicators.views.maps import progress_map
 from indicators.views.submissions import submissions_view
 
 
@@ -53,22 +54,25 @@ def month_data(store: Store, period: str | None, root: OrgUnit | None, today: da
     if root is None or period is None:
         return None
     table = metrics.commune_summary(store, period, root.code)
+    ranked = hamlet_progress(metrics.member_table(store, period, root.code))
     return MonthData(
         period=period,
         root=root,
         today=today,
         indicators=table,
         groups=metrics.group_progress(store, period, root.code, table),
-        ranked=hamlet_progress(metrics.member_table(store, period, root.code)),
+        ranked=ranked,
         submissions=submissions_view(store, period, root, today),
         overdue=overdue_tasks(store, today, root),
         demo=store.has_demo(),
+        map=progress_map(store, period, root, ranked),
     )
 
 
 def build_slides(store: Store, period: str | None, root: OrgUnit | None, today: date,
                  scale: float = SCALE) -> list[Slide]:  # fmt: skip
     """The meeting's slides for `period` below `root`: the headline indicators, the 7 task groups,
-    the hamlet ranking, the submissions and the overdue tasks (11 slides). Without units or a period,
+    the hamlet ranking, a city's communes on a map, the submissions and the overdue tasks (11 slides,
+    12 with the map). Without units or a period,
     one slide that says there is no data."""
     return draw_slides(month_data(store, period, root, today), scale)

@@ -29,8 +29,10 @@ from indicators.domain.units import OrgUnit
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 from indicators.render.report import TEMPLATE, annex_bytes, docx_bytes
 from indicators.storage import Store
+from indicators.views import maps
 from indicators.views.common import figure_text, root_unit, task_register, timestamp_text
 from indicators.views.overview import overview
+from indicators.views.presentation import hamlet_progress
 
 
 def _counts_text(statuses: pd.Series) -> str:
@@ -143,6 +145,16 @@ def _replaces_text(store: Store, period: str, root: OrgUnit) -> str:
     )
 
 
+def _map_caption(unit_map) -> str:
+    """The line under the report's map: what colours it, that boundaries are for reference, and
+    the units it could not draw."""
+    if unit_map is None:
+        return ""
+    text = (f"Bản đồ: trạng thái của từng {unit_map.noun} theo tiến độ bình quân các chỉ tiêu so với mục tiêu "
+            f"năm. {unit_map.notice}")  # fmt: skip
+    return f"{text} {unit_map.unmapped_text}".strip()
+
+
 def report_context(store: Store, period: str, root: OrgUnit, today: date) -> dict:
     """Everything the template needs, as text already formatted the Vietnamese way."""
     settings = store.settings()
@@ -212,6 +224,10 @@ def report_context(store: Store, period: str, root: OrgUnit, today: date) -> dic
     behind = int((table["status"] == "behind").sum())
     no_data = int((table["status"] == "no_data").sum())
     adjusted = adjustments(store, period, root)
+    unit_map = None
+    if maps.has_map(store, root):  # a city: its communes on a map, as on the slides
+        ranked = hamlet_progress(metrics.member_table(store, period, root.code))
+        unit_map = maps.progress_map(store, period, root, ranked)
     return {
         "issuer_parent": settings.issuer_parent,
         # Nghị định 30: the issuing body on two centred lines ("ỦY BAN NHÂN DÂN" / "XÃ BÌNH GIANG")
@@ -265,8 +281,10 @@ def report_context(store: Store, period: str, root: OrgUnit, today: date) -> dic
         "signer_authority": settings.signer_authority,
         "signer_title": settings.signer_title,
         "signer_name": settings.signer_name,
+        "map_caption": _map_caption(unit_map),
         "_view": view,
         "_adjustments": adjusted,
+        "_map": unit_map,
     }
 
 

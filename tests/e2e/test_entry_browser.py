@@ -29,10 +29,15 @@ def entry_server(tmp_path_factory, browser):
 def _section(page, item) -> None:
     """Open the task group's section of `item` (sections start closed but the first to fill)."""
     group = next(g for g in catalog.task_groups() if g.number == item.task_group)
-    header = page.locator("[data-testid=stExpander] summary").filter(has_text=f"{group.number}. {group.name_vi}")
+    header = page.locator("[data-testid=stExpander] summary").filter(has_text=entry.spelled_out(group.name_vi))
     field = page.get_by_label(entry.count_label(item) if not item.is_ratio else entry.numerator_label(item))
     if not field.is_visible():
         header.click()
+        field.wait_for()
+        page.wait_for_timeout(300)
+        box = header.bounding_box()
+        height = page.viewport_size["height"]
+        assert box and 50 <= box["y"] <= height / 2, f"the section opened is scrolled to, clear of the top bar: {box}"
     field.wait_for()
 
 
@@ -50,7 +55,7 @@ def test_a_hamlet_head_enters_the_month_on_a_phone(entry_server, open_page, sett
     # the news count, then VNeID's two figures; each change is kept as a draft
     _section(page, NEWS)
     news = page.get_by_label(entry.count_label(NEWS))
-    assert news.get_attribute("type") == "number" or news.get_attribute("inputmode") == "numeric"
+    assert news.get_attribute("type") == "tel", "the phone's number keypad"
     news.fill("3")
     news.press("Tab")
     settle(page)
@@ -69,15 +74,24 @@ def test_a_hamlet_head_enters_the_month_on_a_phone(entry_server, open_page, sett
     settle(page)
     assert page.get_by_text("Đã mở lại bản nháp chưa gửi").count() == 1
     _section(page, VNEID)
-    assert page.get_by_label(entry.numerator_label(VNEID)).input_value() == "2100"
+    assert page.get_by_label(entry.numerator_label(VNEID)).input_value() == "2.100"
+
+    # a number as Vietnamese write it is read whole
+    page.get_by_label(entry.numerator_label(VNEID)).fill("1.350")
+    page.get_by_label(entry.numerator_label(VNEID)).press("Tab")
+    settle(page)
+    assert "không phải là số" not in page.inner_text("[data-testid=stMain]")
 
     # a last number typed and, without leaving the field, “Gửi”: that number is the one stored
     page.get_by_label(entry.numerator_label(VNEID)).fill("2150")
     page.get_by_role("button", name="Gửi phần đã nhập").click()
     settle(page)
-    page.get_by_text(f"Đã gửi số liệu {month} của Thôn Cậy").wait_for(timeout=30_000)
+    sent = page.get_by_text(f"Đã gửi số liệu {month} của Thôn Cậy")
+    sent.wait_for(timeout=30_000)
+    box = sent.bounding_box()
+    assert box and 0 <= box["y"] and box["y"] + box["height"] <= 844, f"the message is out of view: {box}"
     _section(page, VNEID)
-    assert page.get_by_label(entry.numerator_label(VNEID)).input_value() == "2150"
+    assert page.get_by_label(entry.numerator_label(VNEID)).input_value() == "2.150"
     screenshot(page, "entry_sent_390")
 
     # the month shows as sent on “Việc của tôi”
