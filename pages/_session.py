@@ -19,6 +19,7 @@ import streamlit as st
 from indicators.domain import accounts, clock
 from indicators.domain.accounts import Actor
 from indicators.domain.errors import StoreError
+from indicators.domain.text import markdown_literal
 from pages._shared import store
 
 TOUCH_EVERY = timedelta(minutes=1)  # how often a live session's last activity is written
@@ -139,9 +140,9 @@ def sidebar(actor: Actor) -> None:
                 st.session_state["show_login"] = True
                 st.rerun()
             return
-        who = actor.display_name or actor.name
+        who = markdown_literal(actor.display_name or actor.name)
         st.caption(f":material/account_circle: **{who}** · {actor.role_vi}"
-                   + (f" · đơn vị {', '.join(actor.units)}" if actor.units else ""))  # fmt: skip
+                   + (f" · đơn vị {markdown_literal(', '.join(actor.units))}" if actor.units else ""))  # fmt: skip
         if st.button("Đăng xuất", icon=":material/logout:", key="logout"):
             try:
                 _forget(st.session_state.get("auth_token"), end=True)

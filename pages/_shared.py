@@ -13,6 +13,7 @@ from functools import partial
 import streamlit as st
 
 from indicators.domain import accounts, catalog, clock, format
+from indicators.domain.text import markdown_literal
 from indicators.metrics import STATUS_VI
 from indicators.render.charts import STATUS_COLORS, STATUS_SYMBOLS
 from indicators.storage import Store, default_path, open_store, store_as_of
@@ -105,8 +106,14 @@ def unit_levels() -> dict[str, str]:
     return {u.code: u.level for u in store().units()}
 
 
-def may_update_tasks() -> bool:
-    return accounts.may_update_tasks(actor(), unit_levels())
+def may_update_tasks(commune: str | None = None) -> bool:
+    """The account may update a task register (with `commune`: that commune's, its own)."""
+    if not accounts.may_update_tasks(actor(), unit_levels()):
+        return False
+    if commune is None:
+        return True
+    allowed = accounts.allowed_units(actor(), {u.code: u.parent for u in store().units()})
+    return allowed is None or commune in allowed
 
 
 def may_approve() -> bool:
@@ -199,7 +206,8 @@ def url_select(label: str, options: Sequence[str], param: str, default: str | No
         return None
     wanted = st.query_params.get(param)
     if wanted is not None and wanted not in options:
-        st.warning(f"Giá trị “{wanted}” trong đường dẫn không hợp lệ cho “{label}”; đang hiển thị mặc định.")
+        st.warning(f"Giá trị “{markdown_literal(wanted)}” trong đường dẫn không hợp lệ cho “{label}”; "
+                   "đang hiển thị mặc định.")  # the URL is anyone's: a crafted link must not render
         wanted = None
     chosen = wanted or (default if default in options else options[0])
     value = where.selectbox(label, options, index=options.index(chosen), format_func=format_func,

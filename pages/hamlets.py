@@ -3,6 +3,7 @@
 import streamlit as st
 
 from indicators.domain import catalog, format
+from indicators.domain.text import markdown_literal
 from indicators.render import charts
 from indicators.views import common, hamlets
 from pages._shared import (
@@ -30,7 +31,7 @@ period = period_select(st.sidebar)
 figures = figures_store()
 view = hamlets.hamlets_view(figures, period, root)
 scope = "chỉ tiêu do thôn báo cáo" if noun == "thôn" else "mọi chỉ tiêu, cộng từ các thôn của mỗi xã"
-st.caption(f"{root.label} · {format.month(period)} · {len(view.hamlets)} {noun} · {scope}")
+st.caption(f"{markdown_literal(root.label)} · {format.month(period)} · {len(view.hamlets)} {noun} · {scope}")
 if not view.hamlets:
     st.info(f"Chưa có {noun} nào trong danh mục đơn vị. Vào **Danh mục** để nạp danh sách.")
     st.stop()
@@ -75,7 +76,7 @@ with one:
     names = view.hamlet_names
     unit_code = url_select(noun.capitalize(), list(names), "thon", default=mine, format_func=names.get)
     detail = hamlets.member_detail(figures, period, root, unit_code)
-    st.subheader(f"{detail.unit.label} – {format.month(period)}")
+    st.subheader(f"{markdown_literal(detail.unit.label)} – {format.month(period)}")
     st.markdown(
         " &nbsp; ".join(f"{status_badge(s)} **{n}** chỉ tiêu" for s, n in detail.status_counts),
         unsafe_allow_html=True,

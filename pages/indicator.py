@@ -3,6 +3,7 @@
 import streamlit as st
 
 from indicators.domain import format
+from indicators.domain.text import markdown_literal
 from indicators.render import charts
 from indicators.views import indicator, maps
 from pages._shared import (
@@ -33,13 +34,13 @@ with left:
     st.markdown("\n".join(f"- **{label}:** {text}" for label, text in view.definition))
 with right, st.container(border=True):
     st.metric(f"Mục tiêu năm {view.year}", view.target_text)
-    st.markdown(f"**Nguồn của mục tiêu:** {view.target_basis}")
+    st.markdown(f"**Nguồn của mục tiêu:** {markdown_literal(view.target_basis)}")
 
 if empty_state():
     st.stop()
 
 row = view.summary
-st.subheader(f"{root.label} – {format.month(period)}")
+st.subheader(f"{markdown_literal(root.label)} – {format.month(period)}")
 cols = st.columns(4)
 cols[0].metric(
     "Giá trị" + (" (lũy kế từ đầu năm)" if item.aggregation == "sum" else ""),

@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from indicators.domain import clock, format
+from indicators.domain.text import markdown_literal
 from indicators.render import slides
 from indicators.views import presentation
 from pages._shared import empty_state, require_page, store, url_root
@@ -81,7 +82,7 @@ def month_data(period: str, today: date) -> slides.MonthData | None:
     if data is None:
         return None
     # tasks are not part of data_version: the overdue list is read afresh (a small table)
-    return dataclasses.replace(data, overdue=presentation.overdue_tasks(s, today))
+    return dataclasses.replace(data, overdue=presentation.overdue_tasks(s, today, url_root()))
 
 
 def _int(text: str | None) -> int | None:
@@ -121,7 +122,7 @@ months = list(reversed(store().periods_with_data()))
 period = st.query_params.get("ky")
 if period not in months:
     if period is not None:
-        st.warning(f"Kỳ “{period}” trong đường dẫn không có số liệu; đang trình chiếu kỳ mới nhất.")
+        st.warning(f"Kỳ “{markdown_literal(period)}” trong đường dẫn không có số liệu; đang trình chiếu kỳ mới nhất.")
     period = months[0]
     st.query_params["ky"] = period
 

@@ -5,6 +5,7 @@ CDS_TEST_STORE=postgres PostgreSQL databases: `new_db`, `demo_db`, `empty_db`, `
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date
 from functools import cache
@@ -231,3 +232,9 @@ def app_test(timeout: int = 60, name: str | None = SIGNED_IN, **account) -> AppT
     assert os.environ.get("CDS_DB"), "set CDS_DB to the test's database first"
     at = AppTest.from_file(APP, default_timeout=timeout)
     return sign_in(at, name, **account) if name else at
+
+
+def shown(text: str) -> str:
+    """What a Markdown text shows, its backslash escapes resolved: pages escape what users typed
+    (file names, unit names, values from the URL), which AppTest returns as written."""
+    return re.sub(r"\\(.)", r"\1", str(text))

@@ -22,7 +22,7 @@ from indicators.storage import Store, open_store
 from indicators.views import common, hamlets, indicator
 from indicators.views import groups as groups_view
 from tests import support
-from tests.support import admin
+from tests.support import admin, shown
 
 PERIOD = "2026-03"
 COMMUNE = "10966"
@@ -75,11 +75,11 @@ def app_store() -> Store:
 
 
 def warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning]
+    return [shown(w.value) for w in at.warning]
 
 
 def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join(shown(m.value) for m in at.markdown)
 
 
 def expected_rows(table: pd.DataFrame) -> list[dict[str, str]]:

@@ -128,6 +128,26 @@ def unit_cell(raw: object, ctx: Context) -> tuple[OrgUnit | None, Problem | None
     return unit, None
 
 
+def unit_cells(code: object, name: object, ctx: Context) -> tuple[OrgUnit | None, Problem | None]:
+    """The unit of a row that has a code column and a name column (the Excel template, a table with
+    "Mã thôn" and "Tên thôn"): the code, checked against the name; the name alone when the code is
+    empty. A name that does not mean the coded unit refuses the row: a sort in Excel that left one
+    column behind would otherwise file every figure under the wrong hamlet."""
+    if blank(code):
+        if blank(name):
+            return unit_cell(None, ctx)
+        unit, problem = unit_cell(name, ctx)
+        return unit, problem if problem is None else Problem("ten_don_vi", problem.blocks, problem.say)
+    unit, problem = unit_cell(code, ctx)
+    if unit is None or blank(name) or unit.code in ctx.matcher.candidates(str(name)):
+        return unit, problem
+    return unit, Problem(
+        "don_vi", True,
+        lambda: f"Mã {str(code).strip()} là {unit.label} nhưng cột tên ghi {str(name).strip()}. "
+        "Sửa cho khớp (khi sắp xếp trong Excel, chọn cả cột mã và cột tên).",
+    )  # fmt: skip
+
+
 def indicator_cell(raw: object) -> tuple[Indicator | None, Problem | None]:
     """The indicator a cell names (code or name)."""
     if raw is None:

@@ -41,7 +41,10 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
             blank_rows.append(record)
             continue
         period, period_problem = rules.period_cell(record.value("ky_bao_cao"), ctx)
-        unit, unit_problem = rules.unit_cell(record.value("don_vi"), ctx)
+        if "ten_don_vi" in record.cells:
+            unit, unit_problem = rules.unit_cells(record.value("don_vi"), record.value("ten_don_vi"), ctx)
+        else:
+            unit, unit_problem = rules.unit_cell(record.value("don_vi"), ctx)
         item, item_problem = rules.indicator_cell(record.value("ma_chi_tieu"))
         numbers, number_problems = [], []
         for column in rules.AMOUNTS:

@@ -22,7 +22,6 @@ from indicators.domain.accounts import (
 )
 from indicators.domain.errors import StoreError
 from indicators.storage.audit import AuditMixin
-from indicators.storage.connection import _literal
 
 _log = logging.getLogger(__name__)
 
@@ -181,11 +180,10 @@ class AccountsMixin(AuditMixin):
 
     def session_user(self, token_hash: str, idle_limit_minutes: int, now: datetime) -> dict | None:
         """The active account of a live session, or None (unknown, ended, idle too long, disabled)."""
-        with self.cursor() as cur:  # on every page run: PostgreSQL answers from its index
-            rows = self._query_native(
-                cur,
-                f"SELECT user_name, last_seen FROM sessions WHERE token_hash = {_literal(token_hash)} AND NOT ended",
-            )
+        with self.cursor() as cur:  # on every page run: the bound value reaches PostgreSQL, which uses its index
+            rows = cur.execute(
+                "SELECT user_name, last_seen FROM sessions WHERE token_hash = ? AND NOT ended", [token_hash]
+            ).fetchall()
         row = rows[0] if rows else None
         if row is None or now - row[1] > timedelta(minutes=idle_limit_minutes):
             return None

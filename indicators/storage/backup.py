@@ -81,7 +81,7 @@ class BackupMixin(AuditMixin):
         database, in one transaction; returns {table: (rows in the file, rows here)}.
 
         The file is brought to this program's schema first. This database must hold no units,
-        batches or accounts yet (the catalog's targets and seed tasks a new database starts with
+        batches, accounts or audit rows yet (the catalog's targets and seed tasks a new database starts with
         are replaced by the file's). Sequences continue after the copied ids.
         """
         require(actor, "edit_settings")
@@ -91,7 +91,8 @@ class BackupMixin(AuditMixin):
         with self.cursor() as cur:
             used = self._query_native(
                 cur,
-                "SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM batches) + (SELECT count(*) FROM users) AS n",
+                "SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM batches) + (SELECT count(*) FROM users) "
+                "+ (SELECT count(*) FROM audit_log) AS n",  # the copy replaces every table: never an audit row
             )[0][0]
         if used:
             raise StoreError(

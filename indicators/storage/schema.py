@@ -256,6 +256,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE login_attempts ADD COLUMN client VARCHAR DEFAULT '';
     UPDATE login_attempts SET client = '' WHERE client IS NULL;
     """,
+    # 11: one task register per commune: a task, its revisions and its notes belong to a commune
+    # ("" until the home commune is known: `TasksMixin` reads it as the home commune's)
+    """
+    DROP VIEW current_tasks;
+    ALTER TABLE task_revisions ADD COLUMN commune_code VARCHAR DEFAULT '';
+    ALTER TABLE task_notes ADD COLUMN commune_code VARCHAR DEFAULT '';
+    CREATE VIEW current_tasks AS
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT *, row_number() OVER (PARTITION BY commune_code, code ORDER BY id DESC) AS rn
+            FROM task_revisions
+        ) WHERE rn = 1;
+    """,
 ]
 
 # The same schema in PostgreSQL's dialect, version for version (a shared database for a city,
@@ -393,7 +405,25 @@ PG_MIGRATIONS: list[str] = [
     ALTER TABLE login_attempts ADD COLUMN client VARCHAR NOT NULL DEFAULT '';
     CREATE INDEX login_attempts_key ON login_attempts (name, client, attempted_at);
     """,
+    # 11: one task register per commune (see MIGRATIONS)
+    """
+    DROP VIEW current_tasks;
+    ALTER TABLE task_revisions ADD COLUMN commune_code VARCHAR NOT NULL DEFAULT '';
+    ALTER TABLE task_notes ADD COLUMN commune_code VARCHAR NOT NULL DEFAULT '';
+    CREATE VIEW current_tasks AS
+        SELECT id, code, task_group, title, unit, person, expected_result, deadline, recurrence_day,
+            status, done_on, cancel_reason, author, revised_at, commune_code
+        FROM (SELECT t.*, row_number() OVER (PARTITION BY commune_code, code ORDER BY id DESC) AS rn
+              FROM task_revisions t) ranked
+        WHERE rn = 1;
+    CREATE INDEX task_revisions_commune ON task_revisions (commune_code, code);
+    """,
 ]
+
+
+# the version that gave each commune its register (found by content: migrations may be renumbered)
+_TASK_COMMUNES = next(v for v, sql in enumerate(MIGRATIONS, start=1) if "task_notes ADD COLUMN commune_code" in sql)
+assert "task_notes ADD COLUMN commune_code" in PG_MIGRATIONS[_TASK_COMMUNES - 1]
 
 
 class SchemaMixin(TasksMixin):
@@ -441,6 +471,8 @@ class SchemaMixin(TasksMixin):
                 if version == 6:  # the current values again too: in id order (see REBUILD_CURRENT)
                     for statement in REBUILD_CURRENT + REBUILD_TOTALS:
                         self._run_native(cur, statement)
+                if version == _TASK_COMMUNES:  # the one register there was is the home commune's
+                    self._assign_tasks_to_home(cur)
 
     @staticmethod
     def _seed_targets(cur: duckdb.DuckDBPyConnection) -> None:

@@ -8,11 +8,11 @@ from datetime import date as _date
 import pandas as pd
 
 from indicators import metrics
-from indicators.domain import catalog, clock, periods, tasks
+from indicators.domain import catalog, clock, periods
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
-from indicators.views.common import approved_line, member_table
+from indicators.views.common import approved_line, member_table, task_register
 
 
 @dataclass
@@ -79,7 +79,7 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
         completeness=completeness,
         behind=behind.head(5).reset_index(drop=True),
         groups=metrics.group_progress(store, period, root.code, table),
-        overdue_tasks=overdue_tasks(store, today or clock.today()),
+        overdue_tasks=overdue_tasks(store, today or clock.today(), root),
         approved=approved_line(store, period, root.code),
         coverage=headline_coverage(members, root),
     )
@@ -102,9 +102,9 @@ def headline_coverage(members: pd.DataFrame, root: OrgUnit) -> dict[str, str]:
     return out
 
 
-def overdue_tasks(store: Store, today: _date) -> pd.DataFrame:
+def overdue_tasks(store: Store, today: _date, root: OrgUnit | None = None) -> pd.DataFrame:
     """Tasks of the register that are overdue today, oldest deadline first."""
-    register = tasks.register(store.tasks(), store.task_notes(), today, store.settings().deadline_day)
+    register = task_register(store, root, today)
     if register.empty:
         return register
     return register[register["state"] == "overdue"].sort_values("next_due", na_position="last")
