@@ -1,0 +1,104 @@
+"""The slides in a real browser at a projector's, a screen's, an old projector's and a phone's size:
+every text box inside its card, none clipped, none over another, the cards inside the slide (and the
+slide inside the window, but on a phone, where the page scrolls down), no tooltip over the slide.
+
+Measured with getBoundingClientRect on the slide's `data-card` / `data-box` elements
+(`indicators.render.slides_html`); every slide's screenshot is kept in tests/_output/screenshots."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import SCREENSHOTS, full_screenshot
+
+pytestmark = pytest.mark.e2e
+
+SIZES = [(1920, 1080), (1280, 720), (1024, 768), (390, 844)]
+PERIOD = "2026-11"
+SLIDES = 11
+
+LAYOUT = """(phone) => {
+  const problems = [];
+  const slide = document.querySelector('[data-slide]');
+  if (!slide) return ['no slide on the page'];
+  const rect = (e) => e.getBoundingClientRect();
+  const textRect = (e) => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect(); };
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const overlap = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left))
+                          * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  const S = rect(slide);
+  if (S.right > window.innerWidth + 1 || S.left < -1) problems.push(`the slide is wider than the window (${S.width})`);
+  if (!phone && S.bottom > window.innerHeight + 1) problems.push(`the slide is taller than the window (${S.bottom})`);
+  const cards = [...slide.querySelectorAll('[data-card]')];
+  for (const card of cards) {
+    const C = rect(card), name = card.dataset.card;
+    if (C.width === 0 && C.height === 0) continue;  // not shown at this size (the phone's row headings)
+    if (!inside(C, S)) problems.push(`card ${name} is outside the slide`);
+    const boxes = [...card.querySelectorAll('[data-box]')].filter((b) => b.textContent.trim());
+    const texts = boxes.map(textRect);
+    boxes.forEach((box, i) => {
+      const label = `“${box.textContent.trim().slice(0, 40)}” (${name})`;
+      if (!inside(texts[i], C)) problems.push(`${label} spills out of its card`);
+      if (!inside(texts[i], rect(box))) problems.push(`${label} spills out of its box`);
+      if (box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1)
+        problems.push(`${label} is clipped`);
+      for (let j = i + 1; j < boxes.length; j++)
+        if (overlap(texts[i], texts[j]) > 2) problems.push(`${label} overlaps “${boxes[j].textContent.trim().slice(0, 40)}”`);
+    });
+  }
+  for (let i = 0; i < cards.length; i++)
+    for (let j = i + 1; j < cards.length; j++)
+      if (overlap(rect(cards[i]), rect(cards[j])) > 2) problems.push(`cards ${cards[i].dataset.card} and ${cards[j].dataset.card} overlap`);
+  return problems;
+}"""
+
+# the smallest text (the ranking of 14 hamlets) and the title, in CSS pixels, at each width
+SMALLEST = {1920: 20, 1280: 13, 1024: 13, 390: 13}
+TITLE = {1920: 48, 1280: 32, 1024: 28, 390: 22}
+SIZES_JS = """() => {
+  const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+  const boxes = [...document.querySelectorAll('[data-slide] [data-box]')].filter((b) => b.textContent.trim());
+  return [Math.min(...boxes.map(px)), px(document.querySelector('[data-slide] .cds-title'))];
+}"""
+
+TOOLTIPS = """() => {
+  const slide = document.querySelector('[data-slide]').getBoundingClientRect();
+  return [...document.querySelectorAll('[data-testid=stTooltipContent], [role=tooltip], [data-baseweb=tooltip]')]
+    .map((t) => t.getBoundingClientRect())
+    .filter((t) => t.width > 0 && t.height > 0
+      && Math.min(t.right, slide.right) > Math.max(t.left, slide.left)
+      && Math.min(t.bottom, slide.bottom) > Math.max(t.top, slide.top)).length;
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_every_slide_keeps_its_text_in_its_cards(demo_server, open_page, settle, size):
+    width, height = size
+    phone = width < 640
+    page = open_page(f"{demo_server}/", width, height)  # signed in where the sidebar shows it
+    page.goto(f"{demo_server}/trinh-chieu?ky={PERIOD}&trang=1", wait_until="domcontentloaded")
+    settle(page)
+    folder = SCREENSHOTS / "slides"
+    folder.mkdir(parents=True, exist_ok=True)
+    found: dict[int, list[str]] = {}
+    for number in range(1, SLIDES + 1):
+        page.get_by_text(f"Trang {number}/{SLIDES}").wait_for()
+        shot = folder / f"slide{number:02d}_{width}x{height}.png"
+        if phone:  # the page scrolls: the whole of it
+            full_screenshot(page, shot)
+        else:
+            page.screenshot(path=str(shot))
+        problems = page.evaluate(LAYOUT, phone)
+        smallest, title = page.evaluate(SIZES_JS)
+        if smallest < SMALLEST[width] or title < TITLE[width]:
+            problems.append(f"text too small to read: {smallest:.0f} px, title {title:.0f} px")
+        if problems:
+            found[number] = problems
+        if number < SLIDES:
+            button = page.get_by_role("button", name="Sau ▶")
+            button.click()
+            settle(page)
+            button.hover()  # a tooltip would show now, over the slide's title
+            page.wait_for_timeout(700)
+            assert page.evaluate(TOOLTIPS) == 0, f"a tooltip covers slide {number + 1} at {width}×{height}"
+    assert not found, f"at {width}×{height}: " + "; ".join(f"slide {n}: {p}" for n, p in found.items())
