@@ -33,8 +33,10 @@ if [ "${1:-}" = "--tests" ]; then
   command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
   ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
   command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
-  # the report converted to PDF (tests/test_report.py); Writer without the desktop's libraries
+  # the report converted to PDF (tests/test_report.py) and the slides' PowerPoint file opened
+  # (tests/test_slides.py): Writer and Impress without the desktop's libraries
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+  [ -f /usr/lib/libreoffice/program/libslideshowlo.so ] || need+=(libreoffice-impress-nogui)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

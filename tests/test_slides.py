@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import shutil
+import subprocess
 import unicodedata
 import zipfile
 from contextlib import suppress
@@ -268,6 +270,23 @@ def test_pptx_is_editable_text_tables_and_native_charts(deck: list[slides.Slide]
         f"{deck[1].rows[0].value} / {deck[1].rows[0].target}", deck[1].rows[0].note]  # fmt: skip
     tasks_table = next(s for s in deck_file.slides[10].shapes if s.has_table).table
     assert [tasks_table.cell(1, c).text for c in range(5)] == deck[10].table[0]
+
+
+def test_libreoffice_opens_the_pptx(deck: list[slides.Slide], tmp_path: Path):
+    """The PowerPoint file opens in LibreOffice Impress (`make sysdeps` installs it) with every title."""
+    assert shutil.which("soffice"), "LibreOffice (soffice) is missing: run `make sysdeps`"
+    source = tmp_path / "trinh_chieu.pptx"
+    source.write_bytes(slides_pptx.slides_pptx(deck))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(tmp_path / "trinh_chieu.pdf"))
+    assert len(reader.pages) == len(deck)
+    for page, slide in zip(reader.pages, deck):
+        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", page.extract_text()))
+        assert slide.title.split(" – ")[0] in text, (slide.title, text[:200])
 
 
 # --- the page ----------------------------------------------------------------------------------
