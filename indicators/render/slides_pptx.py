@@ -129,7 +129,7 @@ def _tiles(page, slide: Slide) -> None:
 
 def _table(page, x, y, w, header: list[str], rows: list[list[str]], widths: list[float], size: float,
            header_fill: str = "D55E00", colors: list[list[str | None]] | None = None):  # fmt: skip
-    row_h = Inches(0.2 + size / 60)
+    row_h = min(Inches(0.2 + size / 60), (BODY_BOTTOM - y) / (len(rows) + 1))  # many rows: all on the slide
     shape = page.shapes.add_table(len(rows) + 1, len(header), Emu(int(x)), Emu(int(y)), Emu(int(w)),
                                   Emu(int(row_h * (len(rows) + 1))))  # fmt: skip
     table = shape.table
@@ -187,7 +187,7 @@ def _rows(page, slide: Slide) -> None:
     rows = [[r.label, v, r.note] for r, v in zip(slide.rows, values)]
     colors = [[None, None, _ink(r.status)] for r in slide.rows]
     headers = [slide.headers[0], slide.headers[2], slide.headers[3]]
-    _table(page, x, BODY_TOP, SLIDE_EMU[0] - MARGIN - x, headers, rows, [2.2, 1.6, 1.7], size,
+    _table(page, x, BODY_TOP, SLIDE_EMU[0] - MARGIN - x, headers, rows, [2.0, 1.6, 1.9], size,
            header_fill="4D4D4D", colors=colors).name = "values table"  # fmt: skip
 
 
