@@ -55,13 +55,14 @@ CSS = """
 .t-target { color: #4D4D4D; }
 .t-status { background: var(--c); color: var(--on); font-weight: 700; text-align: center; padding: 0.25em 0.5em; }
 /* progress rows and the tasks table */
-/* n rows of at most 1.85 lines' height fill at most 60 % of the stage's height; few rows spread out */
+/* n rows of 1.75 lines' height (line, padding, gap) fill at most 66 % of the stage's height (what the
+   title and footer leave); few rows spread out */
 .cds-rows { flex: 1; min-height: 0; display: flex; flex-direction: column;
-  font-size: min(calc(var(--u) * 2.3), calc(60cqh / (var(--rows) + 1) / 1.85));
+  font-size: min(calc(var(--u) * 2.3), calc(66cqh / (var(--rows) + 1) / 1.75));
   gap: clamp(0.2em, calc(30cqh / var(--rows) - 1.6em), 1.2em); }
 .r-row, .r-head { flex: none; display: grid; align-items: center; column-gap: 0.8em; padding: 0.1em 0;
   grid-template-columns: minmax(0, 2.3fr) minmax(0, 3fr) minmax(0, 1.7fr) minmax(0, 1.8fr); }
-.r-head { flex: 0 0 auto; color: #4D4D4D; font-size: 0.85em; border-bottom: 1px solid #D0D0D0;
+.r-head { flex: 0 0 auto; color: #4D4D4D; font-size: 0.9em; border-bottom: 1px solid #D0D0D0;
   padding-bottom: 0.2em; }
 .r-label { text-align: right; }
 .r-bar { height: 1.3em; background: #E3E3E3; border-radius: 0.2em; overflow: hidden; }
@@ -106,7 +107,7 @@ CSS = """
   .cds-tasks .r-row { grid-template-columns: minmax(0, 1fr); grid-template-areas: none; }
   .cds-tasks .r-row > span::before { content: attr(data-head) ": "; color: #4D4D4D; font-weight: 400; }
   .cds-message { font-size: 20px; }
-  .cds-foot { flex-wrap: wrap; }
+  .cds-foot { flex-wrap: wrap; font-size: 14px; }
 }
 """
 
