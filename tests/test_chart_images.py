@@ -22,18 +22,12 @@ from indicators.views import common, report
 from tests import support
 
 PERIOD = "2026-11"
-BARE_FONT_DIRS = ["/usr/share/fonts/truetype/dejavu"]
 
 
 @pytest.fixture
 def bare_fonts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """FONTCONFIG_FILE for a machine without the Noto fonts: DejaVu only."""
-    dirs = "".join(f"  <dir>{d}</dir>\n" for d in BARE_FONT_DIRS)
-    config = tmp_path / "bare-fonts.conf"
-    config.write_text(
-        f'<?xml version="1.0"?>\n<fontconfig>\n{dirs}  <cachedir>{tmp_path / "cache"}</cachedir>\n</fontconfig>\n',
-        encoding="utf-8",
-    )
+    config = support.bare_fonts_config(tmp_path)
     monkeypatch.setenv("FONTCONFIG_FILE", str(config))
     return config
 
