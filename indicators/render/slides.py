@@ -31,7 +31,7 @@ from indicators.render.charts import STATUS_SYMBOLS, SUBMISSION_SYMBOLS, short_n
 MAX_TASK_ROWS = 5  # overdue tasks listed on one slide (the longest overdue); the rest are counted
 MAX_RANKED = 16  # hamlets ranked on one slide; beyond, the best and the slowest eight are shown
 MAX_TILES = 25  # units drawn as tiles on the submissions slide; beyond, names listed per status
-LIST_NAMES = 24  # names listed under a status on that slide; the rest are counted
+LIST_CHARS = 300  # characters of names listed under a status on that slide; the rest are counted
 NO_DATA_TEXT = "Chưa có số liệu"
 SUBMISSION_ORDER = ("missing", "partial", "late", "on_time")  # the units to remind first
 TASK_HEADERS = ("Mã", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn", "Quá hạn")
@@ -251,7 +251,13 @@ def _status_lists(units: pd.DataFrame) -> list[StatusList]:
     out = []
     for status in SUBMISSION_ORDER:
         names = sorted(units.loc[units["status"] == status, "unit_name"], key=fold)
-        out.append(StatusList(status, len(names), names[:LIST_NAMES], max(0, len(names) - LIST_NAMES)))
+        shown, used = [], 0
+        for name in names:
+            used += len(name) + 2  # ", "
+            if used > LIST_CHARS:
+                break
+            shown.append(name)
+        out.append(StatusList(status, len(names), shown, len(names) - len(shown)))
     return out
 
 

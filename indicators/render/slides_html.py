@@ -83,7 +83,7 @@ CSS = """
   padding: 0.3em 0.5em; }
 .u-name { font-weight: 700; }
 .cds-lists { flex: 1; min-height: 0; display: grid; gap: calc(var(--u) * 1.2);
-  grid-template-columns: repeat(4, minmax(0, 1fr)); font-size: calc(var(--u) * 1.5); }
+  grid-template-columns: repeat(4, minmax(0, 1fr)); font-size: calc(var(--u) * 1.4); }
 .l-col { min-height: 0; overflow: hidden; display: flex; flex-direction: column; gap: 0.4em; }
 .l-head { background: var(--c); color: var(--on); font-weight: 700; padding: 0.4em; text-align: center;
   border-radius: 0.3em; font-size: 1.15em; }
