@@ -12,6 +12,7 @@ checks that each text box stays inside its card and overlaps no other.
 from __future__ import annotations
 
 import html
+import math
 import os
 import shutil
 import subprocess
@@ -28,6 +29,8 @@ _STATUS_INK = {"at_risk": "#A36F00", "no_data": "#6B6B6B"}  # a status colour da
 PAGE_PX = (1280, 720)  # a PDF page in CSS pixels: 13.33 × 7.5 inches, PowerPoint's 16:9
 
 CSS = """
+@property --u { syntax: "<length>"; inherits: true; initial-value: 10px; }
+@property --t { syntax: "<length>"; inherits: true; initial-value: 10px; }
 .cds-stage { container-type: size; width: 100%; height: 100%; min-height: 0; }
 .cds-slide { --u: min(1cqw, 1.78cqh); box-sizing: border-box; width: 100%; height: 100%; overflow: hidden;
   display: flex; flex-direction: column; gap: calc(var(--u) * 1.2);
@@ -38,28 +41,28 @@ CSS = """
 .cds-head { flex: none; }
 .cds-title { font-size: calc(var(--u) * 3.3); font-weight: 700; }
 .cds-sub { font-size: calc(var(--u) * 2); color: #4D4D4D; margin-top: 0.25em; }
-.cds-body { flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; gap: calc(var(--u) * 0.8); }
+/* the body is a container too: rows, tiles and tables size their text for the height the title left */
+.cds-body { flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; gap: calc(var(--u) * 0.8);
+  container-type: size; }
 .cds-foot { flex: none; display: flex; justify-content: space-between; gap: 1em;
   font-size: calc(var(--u) * 1.5); color: #4D4D4D; }
 .cds-message { flex: 1; display: flex; align-items: center; justify-content: center; text-align: center;
   font-size: calc(var(--u) * 3.2); color: #4D4D4D; padding: 1em; }
 /* headline tiles */
-.cds-tiles { flex: 1; min-height: 0; display: grid; gap: calc(var(--u) * 1.5);
+.cds-tiles { --t: min(var(--u), 3cqh); font-size: calc(var(--t) * 1.9);
+  flex: 1; min-height: 0; display: grid; gap: calc(var(--u) * 1.5);
   grid-template-columns: repeat(3, minmax(0, 1fr)); grid-template-rows: repeat(2, minmax(0, 1fr)); }
 .cds-tile { display: flex; flex-direction: column; min-height: 0; overflow: hidden; border-radius: 0.4em;
   border: calc(var(--u) * 0.35) solid var(--c); background: var(--bg); }
 .t-label { font-weight: 700; text-align: center; padding: 0.4em 0.6em 0; }
 .t-mid { flex: 1; min-height: 0; display: flex; flex-wrap: wrap; align-items: center; justify-content: center;
   align-content: center; column-gap: 0.8em; row-gap: 0.1em; padding: 0 0.5em; }
-.t-value { font-size: calc(var(--u) * 5.2); font-weight: 700; white-space: nowrap; }
+.t-value { font-size: calc(var(--t) * 5.2); font-weight: 700; white-space: nowrap; }
 .t-target { color: #4D4D4D; }
 .t-status { background: var(--c); color: var(--on); font-weight: 700; text-align: center; padding: 0.25em 0.5em; }
 /* progress rows and the tasks table */
-/* n rows of 1.75 lines' height (line, padding, gap) fill at most 66 % of the stage's height (what the
-   title and footer leave); few rows spread out */
-.cds-rows { flex: 1; min-height: 0; display: flex; flex-direction: column;
-  font-size: min(calc(var(--u) * 2.3), calc(66cqh / (var(--rows) + 1) / 1.75));
-  gap: clamp(0.2em, calc(30cqh / var(--rows) - 1.6em), 1.2em); }
+/* font size and gap: set on each block by `_fit` */
+.cds-rows { flex: 1; min-height: 0; display: flex; flex-direction: column; }
 .r-row, .r-head { flex: none; display: grid; align-items: center; column-gap: 0.8em; padding: 0.1em 0;
   grid-template-columns: minmax(0, 2.3fr) minmax(0, 3fr) minmax(0, 1.7fr) minmax(0, 1.8fr); }
 .r-head { flex: 0 0 auto; color: #4D4D4D; font-size: 0.9em; border-bottom: 1px solid #D0D0D0;
@@ -77,7 +80,7 @@ CSS = """
 /* submissions */
 .cds-units { flex: 1; min-height: 0; display: grid; gap: calc(var(--u) * 0.9);
   grid-template-columns: repeat(5, minmax(0, 1fr)); grid-template-rows: repeat(var(--lines), minmax(0, 1fr));
-  font-size: min(calc(var(--u) * 1.8), calc(56cqh / var(--lines) / 2.8)); }
+  font-size: min(calc(var(--u) * 1.8), calc(80cqh / var(--lines) / 2.9)); }
 .u-tile { background: var(--c); color: var(--on); border-radius: 0.3em; min-height: 0; overflow: hidden;
   display: flex; flex-direction: column; justify-content: center; align-items: center; text-align: center;
   padding: 0.3em 0.5em; }
@@ -89,14 +92,14 @@ CSS = """
   border-radius: 0.3em; font-size: 1.15em; }
 .cds-legend { flex: none; }
 @media (max-width: 640px) {
-  .cds-stage { container-type: normal; height: auto; }
+  .cds-stage, .cds-body { container-type: normal; height: auto; }
   .cds-slide { --u: 8.5px; height: auto; overflow: visible; padding: 12px 2px 8px; gap: 14px; }
   .cds-body { flex: none; gap: 10px; }
   .cds-tiles, .cds-units, .cds-lists { grid-template-columns: minmax(0, 1fr); grid-template-rows: none;
     gap: 10px; font-size: 16px; }
   .cds-tile { min-height: 0; }
   .t-mid { padding: 0.4em 0.5em; }
-  .cds-rows { font-size: 16px; gap: 0; }
+  .cds-rows { font-size: 16px !important; gap: 0 !important; }  /* not the projector's fit */
   .r-head { display: none; }
   .r-row { flex: none; row-gap: 6px; padding: 10px 0; border-bottom: 1px solid #D0D0D0;
     grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); grid-template-areas: "label label" "bar bar" "value note"; }
@@ -149,6 +152,7 @@ def _tiles(slide: Slide) -> str:
 
 
 def _rows(slide: Slide) -> str:
+    cells = [list(slide.headers)] + [[r.label, "", f"{r.value} / {r.target}", r.note] for r in slide.rows]
     head = "".join(_box("span", f"h{i}", h) for i, h in enumerate(slide.headers))
     rows = []
     for i, r in enumerate(slide.rows):
@@ -163,9 +167,49 @@ def _rows(slide: Slide) -> str:
             f"{_e(r.note)}</span></div>"
         )
     return (
-        f'<div class="cds-rows" style="--rows:{len(slide.rows)}">'
+        f'<div class="cds-rows" style="{_fit(slide, cells, ROW_COLUMNS)}">'
         f'<div class="r-head" data-card="head-row">{head}</div>{"".join(rows)}</div>'
     )
+
+
+# Rows and tables are sized in Python, in units (`--u`), for the smallest stage a unit allows (16:9:
+# 95.2 units of content wide, 56.2 high): the lines each cell wraps to are counted in the shipped font,
+# and the text takes the largest size, up to ROW_SIZE, at which every row fits under the title.
+ROW_SIZE, CONTENT, HEIGHT, COLUMN_GAP = 2.3, 95.2, 56.2, 0.8
+ROW_COLUMNS = (2.3, 3, 1.7, 1.8)  # as .r-row's grid-template-columns
+TASK_COLUMNS = (0.9, 4.4, 2.2, 1.8, 1.2)  # as .cds-tasks .r-row's
+SPARE = 1.06  # a browser without Noto Sans draws a little wider
+
+
+def _lines(cells: list[str], columns: tuple[float, ...], size: float, bold: bool = False,
+           width: float = CONTENT) -> int:  # fmt: skip
+    """The lines of the tallest cell of a row at `size` units, each cell wrapped in its column."""
+    gaps = COLUMN_GAP * size * (len(columns) - 1)
+    widths = [(width - gaps) * w / sum(columns) for w in columns]
+    return max(math.ceil(typeface.text_width(cell, size * 10, bold) * SPARE / (w * 10)) if cell else 1
+               for cell, w in zip(cells, widths))  # fmt: skip
+
+
+def _body_height(slide: Slide) -> float:
+    """Units of height left for the body under the title and subtitle and above the footer."""
+    title = _lines([slide.title], (1,), 3.3, bold=True)
+    sub = _lines([slide.subtitle], (1,), 2.0) if slide.subtitle else 0
+    return HEIGHT - 2.8 - 2 * 1.2 - 3.3 * 1.4 * title - (2.0 * 1.4 * sub + 0.5) - 1.5 * 1.4
+
+
+def _fit(slide: Slide, rows: list[list[str]], columns: tuple[float, ...]) -> str:
+    """The style of a block of rows (the first the header): font size and gap in units, the
+    largest that fits; padding 0.1 em and each line 1.4 em."""
+    body = _body_height(slide) * 0.97
+    size = ROW_SIZE
+    while True:
+        lines = [_lines(rows[0], columns, size * 0.9, bold=True)] + [_lines(r, columns, size, bold=True) for r in rows[1:]]
+        height = sum(1.4 * n + 0.2 for n in lines) * size
+        if height + 0.2 * size * len(rows) <= body or size <= 1.0:
+            break
+        size -= 0.05
+    gap = min(1.2, max(0.2, (body - height) / max(1, len(rows) - 1) / size))
+    return f"font-size:calc(var(--u) * {size:.2f});gap:{gap:.2f}em"
 
 
 def _table(slide: Slide) -> str:
@@ -177,7 +221,7 @@ def _table(slide: Slide) -> str:
         for i, row in enumerate(slide.table)
     ]
     return (
-        f'<div class="cds-rows cds-tasks" style="--rows:{len(slide.table) + 1}">'
+        f'<div class="cds-rows cds-tasks" style="{_fit(slide, [list(slide.headers), *slide.table], TASK_COLUMNS)}">'
         f'<div class="r-head" data-card="head-row">{head}</div>{"".join(rows)}</div>'
     )
 

@@ -102,3 +102,72 @@ def test_every_slide_keeps_its_text_in_its_cards(demo_server, open_page, settle,
             page.wait_for_timeout(700)
             assert page.evaluate(TOOLTIPS) == 0, f"a tooltip covers slide {number + 1} at {width}×{height}"
     assert not found, f"at {width}×{height}: " + "; ".join(f"slide {n}: {p}" for n, p in found.items())
+
+
+# --- the longest content a slide may get, drawn alone (no server) ---------------------------------
+
+
+def _hard_slides() -> list:
+    """A city's 114 communes by status, 16 of 28 ranked hamlets with long names, five overdue tasks
+    with long titles and units, every group of a month without data."""
+    from datetime import date
+
+    import pandas as pd
+
+    from indicators.render import slides
+
+    def slide(kind: str, **body) -> slides.Slide:
+        footer = "Thành phố Hải Phòng · Tháng 11/2026 · Nghị quyết 57-NQ/TW · DỮ LIỆU MẪU (minh họa)"
+        return slides.Slide(f"Trang thử dài nhất có thể của loại {kind} – Tháng 11/2026", "Phụ đề " * 14, kind,
+                            footer=footer, demo=True, page="10/11", **body)  # fmt: skip
+
+    statuses = ["partial"] * 60 + ["late"] * 30 + ["on_time"] * 20 + ["missing"] * 4
+    units = pd.DataFrame({"unit_name": [f"Xã Đông Thái Số {i:03d}" for i in range(len(statuses))],
+                          "status": statuses})  # fmt: skip
+    rows = [slides.Row(f"{i}. Thôn Vĩnh Hồng Thượng Mở Rộng {i}", 0.5, "100,0%", "● Có nguy cơ (13)", "at_risk")
+            for i in range(1, 17)]  # fmt: skip
+    title = "Xây dựng, cập nhật và tổ chức triển khai kế hoạch chuyển đổi số toàn diện theo lộ trình trung và dài hạn"
+    table = [[f"NV{i}.12", title, "Phòng Văn hóa - Xã hội và Trung tâm Phục vụ hành chính công xã", "18/11/2026 (hằng tháng)",
+              "1.310 ngày"] for i in range(slides.MAX_TASK_ROWS)]  # fmt: skip
+    groups = [slides.Row(f"Chỉ tiêu số {i} có tên khá dài", 1.0, "100,0%", "★ Đã đạt", "achieved", target="100,0%")
+              for i in range(8)]  # fmt: skip
+    return [
+        slide("submissions", lists=slides._status_lists(units), legend="Các xã – " + "✓ Đúng hạn: 20   " * 4),
+        slide("ranking", rows=rows, headers=("Thôn", "Tiến độ bình quân", "Tiến độ", "Đánh giá (số chỉ tiêu chậm)")),
+        slide("tasks", table=table, headers=slides.TASK_HEADERS),
+        slide("group", rows=groups, headers=("Chỉ tiêu", "Tiến độ so với mục tiêu năm 2026", "Giá trị / mục tiêu",
+                                             "Đánh giá")),  # fmt: skip
+        slides.tasks_slide(_no_overdue(date(2026, 11, 27))),
+    ]
+
+
+def _no_overdue(today):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    root = SimpleNamespace(label="Xã Bình Giang")
+    return SimpleNamespace(overdue=pd.DataFrame(), today=today, footer=f"{root.label} · Tháng 11/2026", demo=False)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_longest_contents_stay_in_their_cards(browser, size):
+    from indicators.render import slides_html
+
+    width, height = size
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        found = {}
+        for i, slide in enumerate(_hard_slides()):
+            body = slides_html.slide_html(slide)
+            page.set_content(f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><style>'
+                             f"html, body {{ margin: 0; height: 100%; }}{slides_html.CSS}</style></head>"
+                             f"<body>{body}</body></html>")  # fmt: skip
+            page.screenshot(path=str(SCREENSHOTS / "slides" / f"hard{i + 1}_{slide.kind}_{width}x{height}.png"),
+                            full_page=True)  # fmt: skip
+            problems = page.evaluate(LAYOUT, width < 640)
+            if problems:
+                found[f"{i + 1} ({slide.kind})"] = problems[:6]
+        assert not found, f"at {width}×{height}: {found}"
+    finally:
+        page.close()
