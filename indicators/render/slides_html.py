@@ -65,6 +65,8 @@ CSS = """
 .cds-rows { flex: 1; min-height: 0; display: flex; flex-direction: column; }
 .r-row, .r-head { flex: none; display: grid; align-items: center; column-gap: 0.8em; padding: 0.1em 0;
   grid-template-columns: minmax(0, 2.3fr) minmax(0, 3fr) minmax(0, 1.7fr) minmax(0, 1.8fr); }
+.k-ranking .r-row, .k-ranking .r-head {
+  grid-template-columns: minmax(0, 3fr) minmax(0, 2.6fr) minmax(0, 1fr) minmax(0, 2.2fr); }
 .r-head { flex: 0 0 auto; color: #4D4D4D; font-size: 0.9em; border-bottom: 1px solid #D0D0D0;
   padding-bottom: 0.2em; }
 .r-label { text-align: right; }
@@ -101,7 +103,7 @@ CSS = """
   .t-mid { padding: 0.4em 0.5em; }
   .cds-rows { font-size: 16px !important; gap: 0 !important; }  /* not the projector's fit */
   .r-head { display: none; }
-  .r-row { flex: none; row-gap: 6px; padding: 10px 0; border-bottom: 1px solid #D0D0D0;
+  .r-row, .k-ranking .r-row { flex: none; row-gap: 6px; padding: 10px 0; border-bottom: 1px solid #D0D0D0;
     grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); grid-template-areas: "label label" "bar bar" "value note"; }
   .r-label { grid-area: label; text-align: left; font-weight: 700; }
   .r-bar { grid-area: bar; }
@@ -167,7 +169,7 @@ def _rows(slide: Slide) -> str:
             f"{_e(r.note)}</span></div>"
         )
     return (
-        f'<div class="cds-rows" style="{_fit(slide, cells, ROW_COLUMNS)}">'
+        f'<div class="cds-rows" style="{_fit(slide, cells, RANK_COLUMNS if slide.kind == "ranking" else ROW_COLUMNS)}">'
         f'<div class="r-head" data-card="head-row">{head}</div>{"".join(rows)}</div>'
     )
 
@@ -177,6 +179,7 @@ def _rows(slide: Slide) -> str:
 # and the text takes the largest size, up to ROW_SIZE, at which every row fits under the title.
 ROW_SIZE, CONTENT, HEIGHT, COLUMN_GAP = 2.3, 95.2, 56.2, 0.8
 ROW_COLUMNS = (2.3, 3, 1.7, 1.8)  # as .r-row's grid-template-columns
+RANK_COLUMNS = (3, 2.6, 1, 2.2)  # the ranking's: long names, a short value
 TASK_COLUMNS = (0.9, 4.4, 2.2, 1.8, 1.2)  # as .cds-tasks .r-row's
 SPARE = 1.06  # a browser without Noto Sans draws a little wider
 
@@ -197,19 +200,30 @@ def _body_height(slide: Slide) -> float:
     return HEIGHT - 2.8 - 2 * 1.2 - 3.3 * 1.4 * title - (2.0 * 1.4 * sub + 0.5) - 1.5 * 1.4
 
 
-def _fit(slide: Slide, rows: list[list[str]], columns: tuple[float, ...]) -> str:
-    """The style of a block of rows (the first the header): font size and gap in units, the
-    largest that fits; padding 0.1 em and each line 1.4 em."""
+def _fit(slide: Slide, rows: list[list[str]], columns: tuple[float, ...], pad: float = 0.2) -> str:
+    """The style of a block of rows (the first the header): the font size, at least the largest
+    that fits a 16:9 stage, growing with a taller body (a 4:3 projector) while no cell wraps to
+    more lines; the gaps share what is left. Each line 1.4 em, `pad` ems of padding a row."""
     body = _body_height(slide) * 0.97
+
+    def lines(size: float) -> list[int]:
+        return [_lines(rows[0], columns, size * 0.9, bold=True)] + [_lines(r, columns, size, bold=True)
+                                                                   for r in rows[1:]]  # fmt: skip
+
+    def ems(counts: list[int]) -> float:
+        return sum(1.4 * n + pad for n in counts)
+
     size = ROW_SIZE
-    while True:
-        lines = [_lines(rows[0], columns, size * 0.9, bold=True)] + [_lines(r, columns, size, bold=True) for r in rows[1:]]
-        height = sum(1.4 * n + 0.2 for n in lines) * size
-        if height + 0.2 * size * len(rows) <= body or size <= 1.0:
-            break
+    while size > 1.0 and (ems(lines(size)) + 0.2 * (len(rows) - 1)) * size > body:
         size -= 0.05
-    gap = min(1.2, max(0.2, (body - height) / max(1, len(rows) - 1) / size))
-    return f"font-size:calc(var(--u) * {size:.2f});gap:{gap:.2f}em"
+    fitted = lines(size)
+    largest = size
+    while largest < ROW_SIZE and lines(largest + 0.05) == fitted:
+        largest += 0.05
+    height = ems(fitted)
+    grow = 97 / (height + 0.2 * (len(rows) - 1))  # cqh of the body per unit of font size
+    return (f"font-size:clamp(calc(var(--u) * {size:.2f}), {grow:.3f}cqh, calc(var(--u) * {largest:.2f}));"
+            f"gap:clamp(0.2em, calc((97cqh - {height:.2f}em) / {max(1, len(rows) - 1)}), 1.2em)")
 
 
 def _table(slide: Slide) -> str:
@@ -221,7 +235,7 @@ def _table(slide: Slide) -> str:
         for i, row in enumerate(slide.table)
     ]
     return (
-        f'<div class="cds-rows cds-tasks" style="{_fit(slide, [list(slide.headers), *slide.table], TASK_COLUMNS)}">'
+        f'<div class="cds-rows cds-tasks" style="{_fit(slide, [list(slide.headers), *slide.table], TASK_COLUMNS, pad=0.6)}">'
         f'<div class="r-head" data-card="head-row">{head}</div>{"".join(rows)}</div>'
     )
 
