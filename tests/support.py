@@ -231,3 +231,16 @@ def app_test(timeout: int = 60, name: str | None = SIGNED_IN, **account) -> AppT
     assert os.environ.get("CDS_DB"), "set CDS_DB to the test's database first"
     at = AppTest.from_file(APP, default_timeout=timeout)
     return sign_in(at, name, **account) if name else at
+
+
+BARE_FONT_DIRS = ["/usr/share/fonts/truetype/dejavu"]  # what fontconfig itself brings (fonts-dejavu-core)
+
+
+def bare_fonts_config(folder: Path) -> Path:
+    """A fontconfig file for a machine without the Noto fonts (DejaVu only): set it as
+    FONTCONFIG_FILE to draw as such a machine would."""
+    dirs = "".join(f"  <dir>{d}</dir>\n" for d in BARE_FONT_DIRS)
+    config = folder / "bare-fonts.conf"
+    config.write_text(f'<?xml version="1.0"?>\n<fontconfig>\n{dirs}  <cachedir>{folder / "fc-cache"}</cachedir>\n'
+                      "</fontconfig>\n", encoding="utf-8")  # fmt: skip
+    return config
