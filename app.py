@@ -5,9 +5,10 @@ import streamlit as st
 from indicators.domain import accounts
 from indicators.storage import StoreError
 from pages import _session
-from pages._shared import demo_banner, store, unit_levels
+from pages._shared import demo_banner, page_style, store, unit_levels
 
 st.set_page_config(page_title="Chuyển đổi số xã – NQ 57", page_icon=":material/insights:", layout="wide")
+page_style()
 
 
 def pages_for(actor: accounts.Actor, overview_is_default: bool = True) -> dict[str, list]:
@@ -87,4 +88,7 @@ with store().one_version():
     _session.sidebar(actor)
     _session.write_cookie()
     demo_banner()
-    page.run()
+    try:
+        page.run()
+    except StoreError as exc:  # a write the database refused, or a refusal: said, never a traceback
+        st.error(str(exc))

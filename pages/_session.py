@@ -18,6 +18,8 @@ import streamlit as st
 
 from indicators.domain import accounts, clock
 from indicators.domain.accounts import Actor
+from indicators.domain.errors import StoreError
+from indicators.domain.text import markdown_literal
 from pages._shared import store
 
 TOUCH_EVERY = timedelta(minutes=1)  # how often a live session's last activity is written
@@ -57,9 +59,14 @@ def current_actor() -> Actor | None:
     state["auth_token"] = token
     last = state.get("touched_at")
     if last is None or now - last > TOUCH_EVERY:
-        s.touch_session(accounts.token_hash(token), now)
+        s.touch_session(accounts.token_hash(token), now)  # best effort: a failure is not shown
         state["touched_at"] = now
     return accounts.actor_of(user)
+
+
+def client() -> str:
+    """This browser's address, for login throttling (behind nginx: the address nginx saw)."""
+    return accounts.client_address(st.context.ip_address, st.context.headers)
 
 
 def _forget(token: str | None, end: bool) -> None:
@@ -101,13 +108,18 @@ def login_form(demo_hint: bool) -> None:
             password = st.text_input("Mật khẩu", type="password", autocomplete="current-password")
             submitted = st.form_submit_button("Đăng nhập", type="primary", width="stretch")
         if submitted:
-            result = accounts.authenticate(store(), name, password)
+            try:
+                result = accounts.authenticate(store(), name, password, client=client())
+                if result.actor is not None:
+                    token = accounts.new_session_token()
+                    store().start_session(accounts.token_hash(token), result.actor.name, clock.now())
+            except StoreError as exc:
+                st.error(f"Chưa đăng nhập được. {exc}")
+                st.stop()
             if result.actor is None:
                 time.sleep(0.5)  # a little friction for scripts; the real brake is `wait_after`
                 st.error(result.message)
             else:
-                token = accounts.new_session_token()
-                store().start_session(accounts.token_hash(token), result.actor.name, clock.now())
                 for key in ("logged_out", "show_login"):
                     st.session_state.pop(key, None)
                 st.session_state["auth_token"] = token
@@ -128,10 +140,15 @@ def sidebar(actor: Actor) -> None:
                 st.session_state["show_login"] = True
                 st.rerun()
             return
-        who = actor.display_name or actor.name
+        who = markdown_literal(actor.display_name or actor.name)
         st.caption(f":material/account_circle: **{who}** · {actor.role_vi}"
-                   + (f" · đơn vị {', '.join(actor.units)}" if actor.units else ""))  # fmt: skip
+                   + (f" · đơn vị {markdown_literal(', '.join(actor.units))}" if actor.units else ""))  # fmt: skip
         if st.button("Đăng xuất", icon=":material/logout:", key="logout"):
-            _forget(st.session_state.get("auth_token"), end=True)
+            try:
+                _forget(st.session_state.get("auth_token"), end=True)
+            except StoreError as exc:  # the browser forgets the session all the same
+                _forget(None, end=False)
+                st.session_state["login_notice"] = f"Đã đăng xuất trên trình duyệt này. {exc}"
+                st.rerun()
             st.session_state["login_notice"] = "Đã đăng xuất."
             st.rerun()

@@ -13,6 +13,7 @@ from functools import partial
 import streamlit as st
 
 from indicators.domain import accounts, catalog, clock, format
+from indicators.domain.text import markdown_literal
 from indicators.metrics import STATUS_VI
 from indicators.render.charts import STATUS_COLORS, STATUS_SYMBOLS
 from indicators.storage import Store, default_path, open_store, store_as_of
@@ -105,16 +106,27 @@ def unit_levels() -> dict[str, str]:
     return {u.code: u.level for u in store().units()}
 
 
-def may_update_tasks() -> bool:
-    return accounts.may_update_tasks(actor(), unit_levels())
+def may_update_tasks(commune: str | None = None) -> bool:
+    """The account may update a task register (with `commune`: that commune's, its own)."""
+    if not accounts.may_update_tasks(actor(), unit_levels()):
+        return False
+    if commune is None:
+        return True
+    allowed = accounts.allowed_units(actor(), {u.code: u.parent for u in store().units()})
+    return allowed is None or commune in allowed
 
 
 def may_approve() -> bool:
     return accounts.may_approve(actor(), unit_levels())
 
 
-def require_page(action: str, what: str) -> None:
-    """Stop a page whose purpose the account may not use (reached by a typed URL)."""
+def require_page(action: str, what: str, public: bool = True) -> None:
+    """Stop a page whose purpose the account may not use (reached by a typed URL). `public=False`:
+    a page outside the public view's dashboards (it names accounts, files or notes), which a guest
+    may reach when Streamlit runs the script straight from pages/."""
+    if not public and actor().kind == "public":
+        st.warning(f"Trang {what} chỉ dành cho tài khoản đã đăng nhập.")
+        st.stop()
     if not can(action):
         st.warning(f"Tài khoản của bạn ({actor().role_vi}) không dùng được trang {what}.")
         st.stop()
@@ -128,8 +140,59 @@ INDICATOR_COLUMNS = {
 }  # fmt: skip
 
 
+# The charts' mode bar: a picture of the chart and a way back after a zoom, titled in Vietnamese
+# (Plotly's `locales` dictionary; Streamlit's bundle has no Vietnamese locale). `modeBarButtons`
+# replaces the whole bar, Streamlit's English "Fullscreen" button included.
+MODEBAR = {
+    "displaylogo": False,
+    "modeBarButtons": [["toImage", "resetScale2d"]],
+    "toImageButtonOptions": {"format": "png", "filename": "bieu_do", "scale": 2},
+    "locale": "vi",
+    "locales": {"vi": {"dictionary": {
+        "Download plot as a PNG": "Tải ảnh biểu đồ (PNG)",
+        "Download plot": "Tải ảnh biểu đồ",
+        "Reset axes": "Về khung ban đầu",
+        "Double-click to zoom back out": "Bấm đúp để thu nhỏ lại",
+        "Double-click on legend to isolate one trace": "Bấm đúp vào chú giải để chỉ xem một đường",
+    }}},
+}  # fmt: skip
+
+
 def chart(fig) -> None:
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False, "locale": "vi"})
+    """A Plotly figure with the app's own small mode bar (MODEBAR)."""
+    st.plotly_chart(fig, width="stretch", config=MODEBAR)
+
+
+# Streamlit 1.67 cannot translate these pieces of its widgets: they are hidden and, where a person
+# needs them, replaced by Vietnamese words drawn by CSS. Each rule says what it covers.
+_STYLE = """<style>
+/* the uploader's button "Upload" and its line "20MB per file • CSV, XLSX, TXT" */
+[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p { display: none; }
+[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer]::after { content: "Chọn tệp"; }
+[data-testid=stFileUploaderDropzoneInstructions] span { display: none; }
+[data-testid=stFileUploaderDropzoneInstructions] > div::after {
+  content: "hoặc kéo thả tệp vào đây · tối đa %(size)s MB mỗi tệp"; font-size: 0.875rem; opacity: 0.7; }
+/* "Drag and drop files here", shown over the box while a file is dragged onto it */
+[data-testid=stFileUploaderDropzone] > div:not([data-testid]):not(:has([data-testid=stFileChips])) { font-size: 0; }
+[data-testid=stFileUploaderDropzone] > div:not([data-testid]):not(:has([data-testid=stFileChips]))::after {
+  content: "Thả tệp vào đây"; font-size: 1rem; }
+/* "Press Enter to apply" inside number and text inputs (Enter or leaving the field applies) */
+[data-testid=InputInstructions] { display: none; }
+/* the tables' toolbar (Show/hide columns, Download as CSV, Search, Fullscreen): English tooltips */
+[data-testid=stDataFrame] [data-testid=stElementToolbar] { display: none; }
+/* the charts' mode bar sits in a strip of its own above the chart, never over its title */
+[data-testid=stElementContainer]:has([data-testid=stPlotlyChart] .modebar-btn) { margin-top: 28px; overflow: visible; }
+[data-testid=stPlotlyChart] .js-plotly-plot { overflow: visible !important; }
+[data-testid=stPlotlyChart] .modebar-container { top: -28px !important; }
+/* a page may offer two forms of one thing: containers keyed "phone_only_…" and "wide_only_…" */
+@media (max-width: 640px) { [class*="st-key-wide_only_"] { display: none !important; } }
+@media (min-width: 641px) { [class*="st-key-phone_only_"] { display: none !important; } }
+</style>"""
+
+
+def page_style() -> None:
+    """The app's CSS, written once per run by app.py."""
+    st.html(_STYLE % {"size": st.get_option("server.maxUploadSize")})
 
 
 def url_select(label: str, options: Sequence[str], param: str, default: str | None = None,
@@ -143,7 +206,8 @@ def url_select(label: str, options: Sequence[str], param: str, default: str | No
         return None
     wanted = st.query_params.get(param)
     if wanted is not None and wanted not in options:
-        st.warning(f"Giá trị “{wanted}” trong đường dẫn không hợp lệ cho “{label}”; đang hiển thị mặc định.")
+        st.warning(f"Giá trị “{markdown_literal(wanted)}” trong đường dẫn không hợp lệ cho “{label}”; "
+                   "đang hiển thị mặc định.")  # the URL is anyone's: a crafted link must not render
         wanted = None
     chosen = wanted or (default if default in options else options[0])
     value = where.selectbox(label, options, index=options.index(chosen), format_func=format_func,

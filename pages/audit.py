@@ -21,6 +21,9 @@ shown = audit.filter_audit(rows, action or None, who or None)
 st.download_button("Tải nhật ký (.csv)", export.audit_csv(shown), "nhat_ky_thay_doi.csv", "text/csv",
                    icon=":material/download:")  # fmt: skip
 st.caption(f"{format.number(len(shown))} dòng, mới nhất trước." if len(shown) else "Không có dòng nào.")
-st.dataframe(export.audit_frame(shown.head(2000)), hide_index=True, width="stretch", height=600)
+names = {u.code: u.label for u in store().units()}
+wide = st.column_config.TextColumn(width="large")
+st.dataframe(audit.audit_table(shown.head(2000), names), hide_index=True, width="stretch", height=600,
+             row_height=70, column_config={"Trước": wide, "Sau": wide})  # before and after run over a few lines
 if len(shown) > 2000:
     st.caption("Bảng chỉ hiện 2.000 dòng mới nhất; tệp tải về có đủ.")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from indicators.domain import catalog, clock, format
 from indicators.domain.models import Issue
+from indicators.domain.text import markdown_literal
 from indicators.ingest.units_file import parse_units_file
 from indicators.storage import StoreError
 from indicators.views import catalog as catalog_view
@@ -13,7 +14,7 @@ from indicators.views import common
 from pages._shared import actor, can, require_page, store
 
 st.title("Danh mục")
-require_page("view", "Danh mục")
+require_page("view", "Danh mục", public=False)
 editable = can("edit_catalog")
 if not editable:
     st.caption("Chỉ tài khoản quản trị sửa được danh mục đơn vị và mục tiêu.")
@@ -53,7 +54,7 @@ with tab_units:
                    "active). Đơn vị đã có được cập nhật; đơn vị không có trong tệp giữ nguyên – đơn vị không "
                    "bao giờ bị xóa, muốn ngừng thì sửa trạng thái ở dưới.")  # fmt: skip
         round_ = st.session_state.get("units_round", 0)
-        file = st.file_uploader("Tệp danh sách đơn vị", type=["csv", "xlsx", "txt"], key=f"units_file_{round_}")
+        file = st.file_uploader("Tệp danh sách đơn vị (CSV, Excel .xlsx hoặc TXT)", type=["csv", "xlsx", "txt"], key=f"units_file_{round_}")
         if file is not None:
             data = file.getvalue()
             sha = hashlib.sha256(data).hexdigest()
@@ -62,15 +63,15 @@ with tab_units:
                 parsed[sha] = parse_units_file(file.name, data, s)
             incoming, issues = parsed[sha]
             if issues or not incoming:
-                st.error(f"Tệp “{file.name}” có {format.number(len(issues))} lỗi: sửa các lỗi sau rồi tải lên lại. "
+                st.error(f"Tệp “{markdown_literal(file.name)}” có {format.number(len(issues))} lỗi: sửa các lỗi sau rồi tải lên lại. "
                          "Chưa có thay đổi nào được lưu.")  # fmt: skip
                 if len(issues) <= 40:
-                    st.table(_issue_rows(issues), hide_index=True)
+                    st.table(common.markdown_cells(_issue_rows(issues), ["Cột", "Nội dung"]), hide_index=True)
                 else:
                     st.dataframe(_issue_rows(issues), hide_index=True, height=400)
             else:
                 changes = catalog_view.unit_changes(incoming, units)
-                st.success(f"Tệp “{file.name}” hợp lệ: {catalog_view.unit_change_counts(changes)}.")
+                st.success(f"Tệp “{markdown_literal(file.name)}” hợp lệ: {catalog_view.unit_change_counts(changes)}.")
                 st.dataframe(changes, hide_index=True, height=min(420, 38 + 35 * len(changes)))
                 if st.button("Lưu danh sách đơn vị", type="primary", key="units_save"):
                     s.save_units(incoming, actor())
@@ -144,6 +145,6 @@ with tab_targets:
                     try:
                         s.set_target(code, year, number, basis.strip(), actor())
                     except StoreError as exc:
-                        st.error(str(exc))
+                        st.error(markdown_literal(exc))
                     else:
                         _done(f"Đã đặt mục tiêu {year} của {code}: {catalog_view.target_value_text(code, number)}.")

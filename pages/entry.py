@@ -6,6 +6,7 @@ import streamlit as st
 from indicators.domain import clock, format
 from indicators.domain.entry import EntryFigure
 from indicators.domain.errors import PermissionDenied, StoreError
+from indicators.domain.text import markdown_literal
 from indicators.views import entry, upload
 from pages._shared import actor, require_page, store, url_select, url_unit
 
@@ -21,7 +22,7 @@ if wanted is not None:
     try:
         entry.check_unit(s, actor(), wanted)
     except PermissionDenied as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(markdown_literal(exc), icon=":material/block:")
         st.stop()
 names = {u.code: u.label for u in units}
 code = url_select("Đơn vị", list(names), "dv", units[0].code, names.get)
@@ -87,13 +88,13 @@ def _save() -> None:
 figures, unreadable = _typed()
 checked = entry.check(s, actor(), form, figures, clock.now())
 saved_at = st.session_state.get(f"{prefix}saved_at")
-st.caption(f"{form.unit.label} · {form.deadline.text}"
+st.caption(f"{markdown_literal(form.unit.label)} · {form.deadline.text}"
            + (f" · Đã lưu nháp lúc {saved_at:%H:%M}" if saved_at else ""))  # fmt: skip
 if st.session_state.get(f"{prefix}save_error"):
-    st.error(f"Chưa lưu được nháp: {st.session_state[f'{prefix}save_error']}")
+    st.error(f"Chưa lưu được nháp: {markdown_literal(st.session_state[f'{prefix}save_error'])}")
 closed = upload.closed_refusal(checked.report)  # a closed month: sent only with a reason
 for issue in checked.general:
-    getattr(st, "error" if issue.severity == "error" else "warning")(issue.message)
+    getattr(st, "error" if issue.severity == "error" else "warning")(markdown_literal(issue.message))
 
 def _number_field(label: str, item_code: str, part: str) -> None:
     """A text field with the phone's number keypad: a number field would turn “1.350” into 1."""
@@ -196,5 +197,5 @@ if st.button("Gửi phần đã nhập" if missing else "Gửi số liệu", typ
 # After “Gửi” the page runs again from the top; what was stored is said here, beside the button pressed.
 for kind_, text in st.session_state.get(flash_key, []):
     getattr(st, kind_)(text)
-st.page_link("pages/hamlets.py", label=f"Xem số liệu của {form.unit.label}", icon=":material/holiday_village:",
+st.page_link("pages/hamlets.py", label=f"Xem số liệu của {markdown_literal(form.unit.label)}", icon=":material/holiday_village:",
              query_params={"thon": code, "ky": period})  # fmt: skip

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from indicators.domain import catalog, format
+from indicators.domain.text import markdown_literal
 from indicators.views import common, groups
 from pages._shared import (
     INDICATOR_COLUMNS,
@@ -25,7 +26,7 @@ root = root_select()
 period = period_select(st.sidebar)
 figures = figures_store()
 view = groups.groups_view(figures, period, root)
-st.caption(f"{root.label} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")
+st.caption(f"{markdown_literal(root.label)} · {format.month(period)} · 7 nhóm nhiệm vụ của Kế hoạch thực hiện NQ 57")
 
 chart(groups.group_bars(figures, period, root))
 st.caption("Tiến độ của nhóm là bình quân tiến độ các chỉ tiêu có số liệu (mỗi chỉ tiêu tính tối đa 100%).")

@@ -3,12 +3,13 @@
 import streamlit as st
 
 from indicators.domain import format
+from indicators.domain.text import markdown_literal
 from indicators.storage import StoreError
-from indicators.views import history
+from indicators.views import common, history
 from pages._shared import actor, can, require_page, store
 
 st.title("Lịch sử nhập số liệu")
-require_page("view", "Lịch sử")
+require_page("view", "Lịch sử", public=False)
 
 flash = st.session_state.pop("history_flash", None)
 if flash:
@@ -33,7 +34,7 @@ def confirm_revert(batch_id: int, label: str) -> None:
     st.write(preview.summary)
     if not preview.changes.empty:
         if len(preview.changes) <= 20:  # all of it readable, also on a phone
-            st.table(preview.changes, hide_index=True)
+            st.table(common.markdown_cells(preview.changes, ["Đơn vị"]), hide_index=True)
         else:
             st.dataframe(preview.changes, hide_index=True, height=360)
     st.caption("Hoàn tác không xóa dữ liệu: lô được đánh dấu là đã hoàn tác và các số liệu trước đó "
@@ -49,7 +50,7 @@ def confirm_revert(batch_id: int, label: str) -> None:
         try:
             rows = store().revert_batch(batch_id, actor())
         except StoreError as exc:
-            st.error(str(exc))
+            st.error(markdown_literal(exc))
             return
         st.session_state["history_flash"] = (
             f"Đã hoàn tác lô số {format.number(batch_id)}: {format.number(rows)} số liệu của lô không còn "
@@ -81,7 +82,7 @@ else:
         st.session_state["revert_pending"] = chosen
 pending = st.session_state.get("revert_pending")
 if pending is not None and can("revert"):
-    confirm_revert(pending, history.batch_label_of(s, pending))
+    confirm_revert(pending, history.batch_label_of(s, pending, markdown=True))
 
 st.subheader("Cảnh báo theo lô")
 warned = history.batches_with_warnings(view.batches, limit=30)

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from indicators.domain import format
+from indicators.domain.text import markdown_literal
 from indicators.render import charts
 from indicators.views import indicator, maps
 from pages._shared import (
+    actor,
     chart,
     empty_state,
     figures_store,
@@ -32,13 +34,13 @@ with left:
     st.markdown("\n".join(f"- **{label}:** {text}" for label, text in view.definition))
 with right, st.container(border=True):
     st.metric(f"Mục tiêu năm {view.year}", view.target_text)
-    st.markdown(f"**Nguồn của mục tiêu:** {view.target_basis}")
+    st.markdown(f"**Nguồn của mục tiêu:** {markdown_literal(view.target_basis)}")
 
 if empty_state():
     st.stop()
 
 row = view.summary
-st.subheader(f"{root.label} – {format.month(period)}")
+st.subheader(f"{markdown_literal(root.label)} – {format.month(period)}")
 cols = st.columns(4)
 cols[0].metric(
     "Giá trị" + (" (lũy kế từ đầu năm)" if item.aggregation == "sum" else ""),
@@ -80,4 +82,4 @@ st.caption("Mọi lần nộp, kể cả bản cũ và lô đã hoàn tác; dòn
 if view.revisions.empty:
     st.info(f"Chưa có đơn vị nào nộp số liệu chỉ tiêu này cho {format.month(period)}.")
 else:
-    st.dataframe(view.revisions, hide_index=True, width="stretch")
+    st.dataframe(view.revisions_for(actor()), hide_index=True, width="stretch")

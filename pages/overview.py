@@ -3,6 +3,7 @@
 import streamlit as st
 
 from indicators.domain import catalog, clock, format
+from indicators.domain.text import markdown_literal
 from indicators.render import charts
 from indicators.views import common, maps, my_work, overview
 from pages._shared import (
@@ -28,17 +29,17 @@ root = root_select()
 period = period_select(st.sidebar)
 figures = figures_store()
 view = overview.overview(figures, period, root)
-st.caption(f"{root.label} · {format.month(period)} · hạn nộp ngày {figures.settings().deadline_day} hằng tháng")
+st.caption(f"{markdown_literal(root.label)} · {format.month(period)} · hạn nộp ngày {figures.settings().deadline_day} hằng tháng")
 
 mine = own_hamlet()
 if mine:  # a hamlet head sees their own hamlet first
     for work in (w for w in my_work.my_work(store(), actor(), root, clock.today()) if w.unit.code == mine):
         with st.container(border=True):
-            st.subheader(f"Thôn của tôi: {work.unit.label}")
+            st.subheader(f"Thôn của tôi: {markdown_literal(work.unit.label)}")
             st.write(f"{format.month(work.period)}: {work.headline}")
             with st.container(horizontal=True):
                 st.page_link("pages/my_work.py", label="Việc của tôi", icon=":material/checklist:")
-                st.page_link("pages/hamlets.py", label=f"Số liệu của {work.unit.label}", icon=":material/holiday_village:",
+                st.page_link("pages/hamlets.py", label=f"Số liệu của {markdown_literal(work.unit.label)}", icon=":material/holiday_village:",
                              query_params={"thon": mine, "ky": period})  # fmt: skip
 
 cols = st.columns(3)
@@ -57,6 +58,7 @@ for i, row in enumerate(view.headline.itertuples()):
             f"{status_badge(row.status)} &nbsp; Mục tiêu {period[:4]}: **{format.indicator_value(row.target, row.kind)}**",
             unsafe_allow_html=True,
         )
+        st.caption(view.coverage.get(row.indicator_code, ""))
 
 map_view = None
 if maps.has_map(figures, root):  # a city: its communes on a map
@@ -93,10 +95,10 @@ with right:
     if view.behind.empty:
         st.write(f"Chưa có số liệu theo {noun}.")
     for row in view.behind.itertuples():
-        st.markdown(f"- **{row.unit_name}**: tiến độ bình quân {format.percent(row.progress * 100)}, "
+        st.markdown(f"- **{markdown_literal(row.unit_name)}**: tiến độ bình quân {format.percent(row.progress * 100)}, "
                     f"{row.behind} chỉ tiêu chậm")  # fmt: skip
     if view.not_sent:
-        st.caption(f"Chưa nộp số liệu {format.month(period)}: " + ", ".join(view.not_sent) + ".")
+        st.caption(f"Chưa nộp số liệu {format.month(period)}: " + ", ".join(map(markdown_literal, view.not_sent)) + ".")
 
 chart(charts.group_bars(view.groups, period))
 
@@ -105,6 +107,6 @@ if view.overdue_tasks.empty:
     st.write("Không có nhiệm vụ nào quá hạn.")
 for task in view.overdue_tasks.head(8).itertuples():
     due = format.day(task.next_due) if task.next_due is not None else "–"
-    st.markdown(f"- **{task.code}** – {task.title} · *{task.unit}* · hạn {due}")
+    st.markdown(f"- **{markdown_literal(task.code)}** – {markdown_literal(task.title)} · *{markdown_literal(task.unit)}* · hạn {due}")
 if len(view.overdue_tasks):
     st.page_link("pages/tasks.py", label="Xem sổ nhiệm vụ", icon=":material/task_alt:")

@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from indicators.domain import clock, format
+from indicators.domain.text import markdown_literal
 from indicators.render import slides, slides_html, slides_pptx
 from indicators.views import presentation
 from pages._shared import empty_state, require_page, store, url_root
@@ -26,7 +27,7 @@ INTERVAL = 15  # seconds per slide when advancing by itself
 
 # Full screen: no sidebar, no header or toolbar, no page padding; the page is one window high and
 # the slide takes what the top bar leaves.
-require_page("view", "Trình chiếu")
+require_page("view", "Trình chiếu", public=False)
 st.markdown(
     """
 <style>
@@ -88,7 +89,7 @@ def month_data(period: str, today: date) -> slides.MonthData | None:
     if data is None:
         return None
     # tasks are not part of data_version: the overdue list is read afresh (a small table)
-    return dataclasses.replace(data, overdue=presentation.overdue_tasks(s, today))
+    return dataclasses.replace(data, overdue=presentation.overdue_tasks(s, today, url_root()))
 
 
 def _int(text: str | None) -> int | None:
@@ -128,7 +129,7 @@ months = list(reversed(store().periods_with_data()))
 period = st.query_params.get("ky")
 if period not in months:
     if period is not None:
-        st.warning(f"Kỳ “{period}” trong đường dẫn không có số liệu; đang trình chiếu kỳ mới nhất.")
+        st.warning(f"Kỳ “{markdown_literal(period)}” trong đường dẫn không có số liệu; đang trình chiếu kỳ mới nhất.")
     period = months[0]
     st.query_params["ky"] = period
 

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from indicators.domain import clock, format
 from indicators.domain.errors import PermissionDenied, StoreError
+from indicators.domain.text import markdown_literal
 from indicators.views import report
 from pages._shared import actor, can, empty_state, period_select, require_page, root_select, store
 
@@ -77,7 +78,7 @@ def confirm_issue(prompt: report.IssuePrompt) -> None:
             with st.spinner("Đang lập và phát hành báo cáo…"):
                 version = report.issue_report(store(), period, root, actor(), clock.today(), with_charts=charts)
         except (StoreError, PermissionDenied) as exc:
-            st.error(str(exc))
+            st.error(markdown_literal(exc))
             return
         _forget_issue()
         st.session_state["report_flash"] = report.issued_message(period, version)
@@ -96,7 +97,7 @@ if can("issue_report"):
 st.subheader("Báo cáo đã phát hành")
 issued = report.issued_list(store(), root)
 if issued.empty:
-    st.write(f"{root.label} chưa phát hành báo cáo tháng nào.")
+    st.write(f"{markdown_literal(root.label)} chưa phát hành báo cáo tháng nào.")
 else:
     st.dataframe(issued, hide_index=True, column_order=[c for c in issued.columns if c not in ("period", "version")])
     keys = [f"{p}/{v}" for p, v in zip(issued["period"], issued["version"])]
@@ -120,7 +121,8 @@ else:
     st.caption(f"Tệp tải về đúng từng byte như khi phát hành (SHA-256 .docx: {stored['docx_sha256']}).")
 
 if not can("edit_settings"):
-    st.caption(f"Người ký: {settings.signer_title.capitalize()} {settings.signer_name or '(chưa đặt)'} · "
+    st.caption(f"Người ký: {markdown_literal(settings.signer_title.capitalize())} "
+               f"{markdown_literal(settings.signer_name) if settings.signer_name else '(chưa đặt)'} · "
                "Quản trị viên sửa thông tin trên báo cáo.")  # fmt: skip
     st.stop()
 with st.expander("Thông tin trên báo cáo (cơ quan ban hành, người ký, nơi nhận)"):

@@ -4,6 +4,7 @@ import streamlit as st
 
 from indicators.domain import clock, format
 from indicators.domain.errors import PermissionDenied, StoreError
+from indicators.domain.text import markdown_literal
 from indicators.views import review, submissions
 from pages._shared import actor, can, empty_state, may_approve, root_select, store, url_select
 
@@ -47,9 +48,9 @@ def _review(codes: list[str], action: str, reason: str | None = None) -> None:
     try:
         count = store().review_month(period, codes, action, actor(), reason=reason)
     except (StoreError, PermissionDenied) as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(exc))
         return
-    chosen = [names.get(code, code) for code in codes]
+    chosen = [markdown_literal(names.get(code, code)) for code in codes]
     if action == "approve":
         st.session_state["review_flash"] = review.approval_message(count, chosen)
     else:
@@ -66,7 +67,8 @@ with approve_tab:
     else:
         changed = view.changed_names(waiting)
         if changed:
-            st.warning("Có số liệu nộp thêm sau lần duyệt trước, nên xem lại trước khi duyệt: " + ", ".join(changed) + ".")
+            st.warning("Có số liệu nộp thêm sau lần duyệt trước, nên xem lại trước khi duyệt: "
+                       + ", ".join(map(markdown_literal, changed)) + ".")  # fmt: skip
         notes = review.review_notes(s, period, view.units[view.units["unit_code"].isin(waiting)])
         if notes:
             with st.expander(f"Cần lưu ý trước khi duyệt ({len(notes)} dòng)", expanded=len(notes) <= 12):
@@ -105,7 +107,7 @@ if can("edit_settings"):
                                                 int(auto_day) if auto else None)  # fmt: skip
                 s.save_settings(updated, actor())
             except (ValueError, StoreError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(markdown_literal(exc))
             else:
                 st.session_state["review_flash"] = "Đã lưu lịch: " + review.cycle_text(updated)
                 st.rerun()

@@ -5,11 +5,12 @@ import streamlit as st
 
 from indicators import metrics
 from indicators.domain import clock, format
+from indicators.domain.text import markdown_literal
 from indicators.render import charts
 from indicators.views import submissions
 from pages._shared import chart, empty_state, require_page, root_select, store, url_select
 
-require_page("view", "Tình hình nộp báo cáo")
+require_page("view", "Tình hình nộp báo cáo", public=False)
 st.title("Tình hình nộp báo cáo")
 if not store().units():  # without units nothing is expected; with units, an empty month is news
     empty_state()
@@ -34,7 +35,7 @@ if deadline.days_left >= 0:
     st.info(f"⏳ {deadline.text}")
 else:
     st.warning(f"⌛ {deadline.text}")
-st.caption(f"{root.label} · hạn nộp là ngày {s.settings().deadline_day} của tháng báo cáo; "
+st.caption(f"{markdown_literal(root.label)} · hạn nộp là ngày {s.settings().deadline_day} của tháng báo cáo; "
            f"hôm nay {format.day(today)}.")  # fmt: skip
 
 with st.container(border=True):

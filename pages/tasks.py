@@ -5,9 +5,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from indicators.domain import catalog, clock, format, periods, tasks
+from indicators.domain.text import markdown_literal
 from indicators.ingest import tasks_file
 from indicators.views import common
-from pages._shared import actor, can, may_update_tasks, require_page, store, url_select
+from pages._shared import actor, can, may_update_tasks, require_page, root_select, store, url_select
 
 st.title("Nhiệm vụ theo nguyên tắc “5 rõ”")
 require_page("view", "Nhiệm vụ “5 rõ”")
@@ -15,9 +16,13 @@ st.caption("Rõ người, rõ việc, rõ trách nhiệm, rõ thời gian, rõ k
 
 today = clock.today()
 settings = store().settings()
-all_tasks = store().tasks()
-notes = store().task_notes()
+root = root_select()
+commune = common.register_commune(root)  # each commune keeps its own register; a city lists them all
+all_tasks = store().tasks(commune)
+notes = store().task_notes(commune=commune)
 table = tasks.register(all_tasks, notes, today, settings.deadline_day)
+if commune is None and root is not None:
+    st.caption(f"Sổ nhiệm vụ của mọi xã thuộc {markdown_literal(root.label)}; chọn một xã ở thanh bên để cập nhật.")
 
 units = ["Tất cả", *tasks.responsible_units(all_tasks)]
 groups = ["0", *[str(g.number) for g in catalog.task_groups()]]
@@ -53,18 +58,21 @@ shown = view.assign(
     ghi_chu=[f"{n} ({a}, {format.timestamp(t)})" if isinstance(n, str) else "" for n, a, t in
              zip(view["last_note"], view["last_note_by"], view["last_note_at"])],
 )  # fmt: skip
+# the public view shows the plan, not what accounts wrote (notes, reasons, their login names)
+written = [] if actor().kind == "public" else ["cancel_reason", "ghi_chu"]
 st.dataframe(
-    shown[["code", "task_group", "title", "unit", "person", "expected_result", "han", "state_vi", "cancel_reason", "ghi_chu"]],
+    shown[[*(["commune_code"] if commune is None else []), "code", "task_group", "title", "unit", "person",
+           "expected_result", "han", "state_vi", *written]],
     hide_index=True, width="stretch",
-    column_config={"code": "Mã", "task_group": "Nhóm", "title": "Nhiệm vụ", "unit": "Đơn vị chủ trì",
+    column_config={"commune_code": "Xã", "code": "Mã", "task_group": "Nhóm", "title": "Nhiệm vụ", "unit": "Đơn vị chủ trì",
                    "person": "Người phụ trách", "expected_result": "Kết quả cần đạt", "han": "Hạn",
                    "state_vi": "Trạng thái", "cancel_reason": "Lý do hủy", "ghi_chu": "Tiến độ gần nhất"},
 )  # fmt: skip
 
-if not may_update_tasks():
-    if can("download"):
+if commune is None or not may_update_tasks(commune):
+    if can("download") and commune is not None:
         st.download_button("Tải sổ nhiệm vụ (.csv)", tasks.export_csv(all_tasks), "so_nhiem_vu.csv", "text/csv")
-    st.caption("Sổ nhiệm vụ do cán bộ cấp xã và quản trị viên cập nhật.")
+    st.caption("Sổ nhiệm vụ của mỗi xã do cán bộ của xã đó và quản trị viên cập nhật.")
     st.stop()
 
 st.subheader("Cập nhật nhiệm vụ")
@@ -92,17 +100,17 @@ with st.form("task_form"):
                                     "done_on": done_on if status == "done" else None,
                                     "cancel_reason": reason})  # fmt: skip
         except ValidationError as exc:
-            st.error("Chưa lưu: " + "; ".join(e["msg"] for e in exc.errors()))
+            st.error("Chưa lưu: " + markdown_literal("; ".join(e["msg"] for e in exc.errors())))
         else:
             if updated == task:
                 st.info("Không có gì thay đổi.")
             else:
-                store().save_tasks([updated], actor())
-                st.success(f"Đã lưu {code}.")
+                store().save_tasks([updated], actor(), commune)
+                st.success(f"Đã lưu {markdown_literal(code)}.")
                 st.rerun()
 
 with st.form("note_form", clear_on_submit=True):
-    st.write(f"Ghi tiến độ tháng cho {code}")
+    st.write(f"Ghi tiến độ tháng cho {markdown_literal(code)}")
     month = st.selectbox("Tháng", [periods.period_of(today), periods.previous(periods.period_of(today))],
                          format_func=format.month)  # fmt: skip
     note = st.text_area("Nội dung tiến độ", max_chars=1000)
@@ -110,12 +118,12 @@ with st.form("note_form", clear_on_submit=True):
         if not note.strip():
             st.error("Nội dung tiến độ đang trống.")
         else:
-            store().add_task_note(code, month, note.strip(), actor())
+            store().add_task_note(code, month, note.strip(), actor(), commune=commune)
             st.success("Đã ghi tiến độ.")
             st.rerun()
 
-history = store().task_history(code)
-with st.expander(f"Lịch sử thay đổi của {code} ({len(history)} phiên bản)"):
+history = store().task_history(code, commune)
+with st.expander(f"Lịch sử thay đổi của {markdown_literal(code)} ({len(history)} phiên bản)"):
     st.dataframe(
         history.assign(luc=history["revised_at"].map(format.timestamp), tt=history["status"].map(tasks.STATUS_VI))[
             ["luc", "author", "tt", "person", "deadline", "done_on", "cancel_reason"]],
@@ -126,7 +134,8 @@ with st.expander(f"Lịch sử thay đổi của {code} ({len(history)} phiên b
 
 st.subheader("Nhập, xuất sổ nhiệm vụ (CSV)")
 st.download_button("Tải sổ nhiệm vụ (.csv)", tasks.export_csv(all_tasks), "so_nhiem_vu.csv", "text/csv")
-upload = st.file_uploader("Tải lên sổ nhiệm vụ đã sửa", type=["csv", "xlsx", "txt"], key="tasks_upload")
+upload = st.file_uploader("Tải lên sổ nhiệm vụ đã sửa (CSV, Excel .xlsx hoặc TXT)",
+                          type=["csv", "xlsx", "txt"], key="tasks_upload")
 if upload is not None:
     checked = tasks_file.parse_tasks_file(upload.name, upload.getvalue(), all_tasks)
     if not checked.ok:
@@ -138,7 +147,7 @@ if upload is not None:
     else:
         st.info(f"Tệp hợp lệ: {len(checked.tasks)} nhiệm vụ mới hoặc thay đổi, {checked.unchanged} không đổi.")
         if checked.tasks and st.button("Ghi các thay đổi", type="primary"):
-            store().save_tasks(checked.tasks, actor())
+            store().save_tasks(checked.tasks, actor(), commune)
             st.success(f"Đã cập nhật {len(checked.tasks)} nhiệm vụ.")
 
 st.subheader("Chỉ tiêu TC_NHIEM_VU_DUNG_HAN tính từ sổ nhiệm vụ")
@@ -149,12 +158,5 @@ st.write(
     f"({format.percent(100 * done / due_count if due_count else None)})."
 )
 if st.button("Nhập vào chỉ tiêu TC_NHIEM_VU_DUNG_HAN"):
-    root = common.root_unit(store())
-    if root is None:
-        st.error("Chưa có danh mục đơn vị.")
-    elif root.level != "commune":
-        st.error(f"Sổ nhiệm vụ là của một xã, còn đơn vị mặc định đang là {root.label}: hãy nhập từ dòng lệnh "
-                 "với `tasks indicator` hoặc đặt đơn vị mặc định là xã.")  # fmt: skip
-    else:
-        result = tasks_file.import_on_time_indicator(store(), period, actor(), root.code)
-        (st.success if result.ok else st.error)(result.summary())
+    result = tasks_file.import_on_time_indicator(store(), period, actor(), commune)
+    (st.success if result.ok else st.error)(result.summary(markdown=True))

@@ -5,6 +5,7 @@ import hashlib
 import streamlit as st
 
 from indicators.domain import clock, format
+from indicators.domain.text import markdown_literal
 from indicators.ingest import import_file
 from indicators.views import common, upload
 from pages._shared import actor, require_page, root_select, store
@@ -39,7 +40,7 @@ month = st.selectbox(
     key="template_period",
 )  # fmt: skip
 due = common.deadline_info(month, s.settings().deadline_day, today)
-st.caption(f"{root.label} · {due.text}")
+st.caption(f"{markdown_literal(root.label)} · {due.text}")
 made = upload.template_maker(s, root.code, month, actor())
 xlsx, csv_bytes, problem = made.xlsx, made.csv, ""  # a city's thousands of units: made on click
 if len(made.units) <= upload.EAGER_TEMPLATE_UNITS:  # a commune's: made now, problems shown
@@ -48,7 +49,7 @@ if len(made.units) <= upload.EAGER_TEMPLATE_UNITS:  # a commune's: made now, pro
     except ValueError as exc:
         problem = str(exc)
 if problem:
-    st.warning(f"Chưa tạo được biểu mẫu: {problem}")
+    st.warning(f"Chưa tạo được biểu mẫu: {markdown_literal(problem)}")
 else:
     with st.container(horizontal=True):
         st.download_button(
@@ -99,7 +100,7 @@ for file in files:
     sha = hashlib.sha256(data).hexdigest()
     entry = checked.get(sha)
     if entry is None or entry["version"] != version or entry["name"] != file.name:
-        with st.spinner(f"Đang kiểm tra “{file.name}”…"):
+        with st.spinner(f"Đang kiểm tra “{markdown_literal(file.name)}”…"):
             report = import_file(s, file.name, data, actor(), dry_run=True, now=clock.now())
         entry = checked[sha] = {
             "version": version,
@@ -113,14 +114,14 @@ for file in files:
     report = entry["report"]
     closed = upload.closed_refusal(report) is not None  # a closed month: may be imported with a reason
     with st.container(border=True):
-        st.markdown(f":material/description: **{file.name}**")
+        st.markdown(f":material/description: **{markdown_literal(file.name)}**")
         kind, text = upload.upload_message(report)
         getattr(st, kind)(text)
         issues = upload.issues_table(report)
         if len(issues):
             st.caption(upload.issues_caption(report))
             if len(issues) <= 40:  # a table wraps long messages; a long list scrolls instead
-                st.table(issues, hide_index=True)
+                st.table(common.markdown_cells(issues, ["Trang tính", "Cột", "Nội dung"]), hide_index=True)
             else:
                 st.dataframe(issues, hide_index=True, height=400)
         if (report.ok or closed) and not report.rows.empty:
@@ -128,7 +129,15 @@ for file in files:
                 f"Xem trước {format.number(len(report.rows))} số liệu", expanded=len(files) == 1
             ):
                 preview = upload.preview_table(report, list(names.values()))
-                st.dataframe(preview, hide_index=True, height=min(360, 38 + 35 * len(preview)))
+                # a wide table, or on a phone one card per figure (keys: pages/_shared.py)
+                with st.container(key=f"wide_only_preview_{sha}"):
+                    st.dataframe(preview, hide_index=True, height=min(360, 38 + 35 * len(preview)))
+                with st.container(key=f"phone_only_preview_{sha}", border=False):
+                    for card in upload.preview_cards(preview):
+                        st.markdown(card)
+                    if len(preview) > upload.PHONE_PREVIEW_ROWS:
+                        st.caption(f"Còn {format.number(len(preview) - upload.PHONE_PREVIEW_ROWS)} số liệu nữa: "
+                                   "xem đủ trên máy tính.")  # fmt: skip
         if closed:
             reason = st.text_input(upload.LATE_REASON_LABEL, key=f"late_reason_{sha}", help=upload.LATE_REASON_HELP,
                                    max_chars=upload.LATE_REASON_MAX)  # fmt: skip
@@ -155,7 +164,7 @@ if st.button("Nhập số liệu", type="primary", key="confirm_import", icon=":
     bar = st.progress(0.0, text="Đang nhập số liệu…")
     results = []
     for i, entry in enumerate(to_import, start=1):
-        bar.progress((i - 1) / len(to_import), text=f"Đang nhập “{entry['name']}” ({i}/{len(to_import)})…")
+        bar.progress((i - 1) / len(to_import), text=f"Đang nhập “{markdown_literal(entry['name'])}” ({i}/{len(to_import)})…")
         report = import_file(s, entry["name"], entry["data"], actor(), now=clock.now())
         results.append(upload.upload_message(report))
     bar.progress(1.0, text="Đã nhập xong.")

@@ -4,6 +4,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from indicators.domain import accounts
+from indicators.domain.text import markdown_literal
 from indicators.storage import StoreError
 from indicators.views import users as users_view
 from pages._shared import actor, require_page, store
@@ -55,9 +56,9 @@ with tab_add, st.form("user_add", clear_on_submit=False):
                 raise ValueError("Hai lần nhập mật khẩu không khớp.")
             s.add_user(form, accounts.hash_password(password), actor())
         except ValidationError as exc:
-            st.error(f"Chưa thêm: {_errors(exc)}")
+            st.error(f"Chưa thêm: {markdown_literal(_errors(exc))}")
         except (ValueError, StoreError) as exc:
-            st.error(f"Chưa thêm: {exc}")
+            st.error(f"Chưa thêm: {markdown_literal(exc)}")
         else:
             _done(f"Đã thêm tài khoản {form.name} ({accounts.ROLE_VI[form.role]}).")
 
@@ -84,13 +85,13 @@ with tab_edit:
                     s.update_user(chosen, actor(), display_name=form.display_name, role=form.role,
                                   units=form.units, active=active)  # fmt: skip
                 except ValidationError as exc:
-                    st.error(f"Chưa lưu: {_errors(exc)}")
+                    st.error(f"Chưa lưu: {markdown_literal(_errors(exc))}")
                 except StoreError as exc:
-                    st.error(f"Chưa lưu: {exc}")
+                    st.error(f"Chưa lưu: {markdown_literal(exc)}")
                 else:
-                    _done(f"Đã lưu tài khoản {chosen}.")
+                    _done(f"Đã lưu tài khoản {markdown_literal(chosen)}.")
         with st.form(f"user_password_{chosen}", clear_on_submit=True):
-            st.write(f"Đặt lại mật khẩu cho **{chosen}**")
+            st.write(f"Đặt lại mật khẩu cho **{markdown_literal(chosen)}**")
             password = st.text_input("Mật khẩu mới", type="password")
             again = st.text_input("Nhập lại mật khẩu mới", type="password")
             if st.form_submit_button("Đặt lại mật khẩu"):
@@ -99,9 +100,9 @@ with tab_edit:
                         raise ValueError("Hai lần nhập mật khẩu không khớp.")
                     s.update_user(chosen, actor(), password_hash=accounts.hash_password(password))
                 except (ValueError, StoreError) as exc:
-                    st.error(f"Chưa đặt lại: {exc}")
+                    st.error(f"Chưa đặt lại: {markdown_literal(exc)}")
                 else:
-                    _done(f"Đã đặt lại mật khẩu cho {chosen}; các phiên đăng nhập cũ của tài khoản đã kết thúc.")
+                    _done(f"Đã đặt lại mật khẩu cho {markdown_literal(chosen)}; các phiên đăng nhập cũ của tài khoản đã kết thúc.")
 
 with tab_settings, st.form("login_settings"):
     settings = s.settings()

@@ -5,6 +5,7 @@ CDS_TEST_STORE=postgres PostgreSQL databases: `new_db`, `demo_db`, `empty_db`, `
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date
 from functools import cache
@@ -244,3 +245,9 @@ def bare_fonts_config(folder: Path) -> Path:
     config.write_text(f'<?xml version="1.0"?>\n<fontconfig>\n{dirs}  <cachedir>{folder / "fc-cache"}</cachedir>\n'
                       "</fontconfig>\n", encoding="utf-8")  # fmt: skip
     return config
+
+
+def shown(text: str) -> str:
+    """What a Markdown text shows, its backslash escapes resolved: pages escape what users typed
+    (file names, unit names, values from the URL), which AppTest returns as written."""
+    return re.sub(r"\\(.)", r"\1", str(text))

@@ -7,7 +7,6 @@ tasks, task notes, users, demo removal (restore: test_faults).
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -279,11 +278,98 @@ def test_unchanged_saves_write_nothing(store):
     assert _audit(store, after=start).empty and store.content_snapshot() == before
 
 
-def test_the_audit_log_is_append_only_in_code():
-    """No statement of the product updates or deletes audit rows (DuckDB has no triggers)."""
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "indicators").rglob("*.py"))
-    assert re.findall(r"INSERT INTO audit_log", source)
-    assert not re.search(r"(UPDATE|DELETE FROM|DROP TABLE|TRUNCATE)\s+audit_log", source, re.I)
+def _audit_rows(store) -> list[tuple]:
+    with store.cursor() as cur:
+        return cur.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+
+
+def test_no_write_path_changes_or_removes_an_audit_row(tmp_path):
+    """Every way the store writes (figures, reverts, units, targets, settings, tasks and notes,
+    accounts, logins and sessions, reviews, issuing and opening a month, drafts, removing the
+    demo, a recode, a migration, reopening, a restore of a DuckDB file, a copy into PostgreSQL) leaves every
+    earlier audit row exactly as it was: the log only grows."""
+    from indicators.domain.entry import EntryFigure
+    from indicators.ingest import import_file
+    from indicators.storage import Store, restore_database
+    from tests.conftest import _commune, _hamlets
+    from tests.support import ensure_user, on_postgres, staff
+
+    db = new_db(tmp_path)
+    store = Store(db)
+    store.save_units([_commune(), *_hamlets()], ADMIN)
+    commune = next(u.code for u in store.units() if u.level == "commune")
+    csv = "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n2026-03,BG01,TT_TIN_BAI,,,{},\n"
+    kept = _audit_rows(store)
+    assert kept, "saving the units is audited"
+
+    def still_kept(step: str) -> None:
+        nonlocal kept
+        now = _audit_rows(store)
+        assert now[: len(kept)] == kept, f"{step} changed an audit row"
+        kept = now
+
+    first = import_file(store, "a.csv", csv.format(4).encode(), ADMIN, now=APRIL_10)
+    still_kept("an import")
+    store.revert_batch(first.batch_id, ADMIN)
+    still_kept("a revert")
+    import_file(store, "b.csv", csv.format(5).encode(), ADMIN, now=APRIL_10)
+    still_kept("a second import")
+    store.save_settings(store.settings().model_copy(update={"signer_name": "Nguyễn Văn A"}), ADMIN)
+    still_kept("saving the settings")
+    store.set_target("HT_CAP_QUANG", 2026, 88, "Nghị quyết xã", ADMIN)
+    still_kept("a target")
+    task = store.tasks()[0]
+    store.save_tasks([task.model_copy(update={"person": "Bà B"})], ADMIN)
+    store.add_task_note(task.code, "2026-03", "Đang làm", ADMIN)
+    still_kept("the task register")
+    ensure_user(store, "canbo1", "can_bo", ("BG01",))
+    store.update_user("canbo1", ADMIN, display_name="Cán bộ Cậy")
+    store.record_login("canbo1", False, APRIL_10)
+    store.start_session("h" * 64, "canbo1", APRIL_10)
+    store.touch_session("h" * 64, APRIL_10 + timedelta(minutes=5))
+    store.end_session("h" * 64)
+    still_kept("accounts, logins and sessions")
+    store.save_draft(staff("canbo1", "BG01"), "BG01", "2026-04", {"TT_TIN_BAI": EntryFigure(value=3)})
+    store.discard_draft("canbo1", "BG01", "2026-04")
+    still_kept("a draft")
+    store.review_month("2026-03", ["BG01"], "approve", ADMIN)
+    store.issue_report("2026-03", commune, b"docx", b"xlsx", {}, ADMIN)
+    store.open_month("2026-03", "BG01", 3, "Bổ sung số liệu", ADMIN)
+    still_kept("the month's review, report and opening")
+    store.save_units([_hamlets()[0].model_copy(update={"name": "Cậy Mới"})], ADMIN)
+    store.remove_demo(ADMIN)
+    still_kept("units and the demo's removal")
+    from indicators.storage import RecodeRow
+
+    store.recode_units([RecodeRow(2, "BG07", "BG70")], ADMIN)
+    still_kept("a recode")
+    store.migrate()
+    still_kept("a migration")
+    store.close()
+    store = Store(db)
+    still_kept("reopening")
+    if on_postgres():
+        from indicators.domain.errors import StoreError as Refused
+
+        store.close()
+        Store(tmp_path / "source.duckdb").close()
+        store = Store(new_db(tmp_path, "target"))  # a new database whose only write is audited
+        store.save_settings(store.settings().model_copy(update={"signer_name": "Nguyễn Văn A"}), ADMIN)
+        kept = _audit_rows(store)
+        with pytest.raises(Refused):
+            store.copy_from_duckdb(tmp_path / "source.duckdb", ADMIN)  # it would replace every table
+        still_kept("a copy into PostgreSQL")
+        store.close()
+        return
+    backup = store.backup(tmp_path / "backup.duckdb")
+    store.set_target("HT_CAP_QUANG", 2026, 91, "Sau bản sao lưu", ADMIN)
+    still_kept("a change after the backup")
+    store.close()
+    restore_database(db, backup, ADMIN)
+    store = Store(db)
+    still_kept("a restore")
+    assert _audit_rows(store)[-1][5] == "restore"
+    store.close()
 
 
 def test_audit_export_is_vietnamese_and_formula_safe(store):
@@ -332,3 +418,23 @@ def test_first_admin_from_the_command_line_with_the_password_on_stdin(tmp_path, 
         store.close()
     assert cli.main(["audit", "--out", str(tmp_path / "a.csv"), "--db", db]) == 0
     assert "Thêm tài khoản" in (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_wide_row_of_another_hamlet_is_one_error_saying_where_to_enter(store):
+    """A hamlet head filling the row of another hamlet in the wide sheet: one line for the row
+    (not one per indicator), naming the hamlet the account may enter for."""
+    from indicators.ingest import import_file
+    from indicators.ingest.columns import wide_header
+
+    codes = ["TT_TIN_BAI", "CQ_VNEID_MUC_2"]
+    header = ["ky_bao_cao", "Mã đơn vị", wide_header(codes[0], "gia_tri"),
+              wide_header(codes[1], "tu_so"), wide_header(codes[1], "mau_so")]  # fmt: skip
+    rows = [header, ["2026-03", "BG01", "3", "5", "9"], ["2026-03", "BG02", "4", "6", "9"]]
+    data = "\n".join(",".join(row) for row in rows).encode()
+    report = import_file(store, "rong.csv", data, HAMLET_HEAD, now=APRIL_10)
+    assert report.status == "rejected"
+    [error] = report.errors
+    assert error.row == 3
+    assert "không được giao nhập số liệu cho Thôn Bá Thủy" in error.message
+    assert "hãy nhập vào dòng của Thôn Cậy" in error.message
+    assert "2 ô của dòng này có cùng lỗi" in error.message

@@ -212,3 +212,20 @@ def test_unknown_indicator_is_an_error_suggesting_the_nearest(
     assert error.row == 2 and error.column.startswith("C")
     assert f"Không có chỉ tiêu “{typed}”" in error.message
     assert "Có phải:" in error.message and suggested in error.message
+
+
+@pytest.mark.parametrize("typed", ["Xóm Mới", "Thôn Đông Hải", "ZZ99"])
+def test_unrelated_names_get_no_suggestion(typed, store, run_import, make_long_csv):
+    """“Có phải…” offers only close names: none for a name unlike every hamlet."""
+    report = run_import(store, "u.csv", make_long_csv([_one_row(typed)]))
+    (error,) = report.errors
+    assert f"Không có đơn vị “{typed}”" in error.message
+    assert "Có phải" not in error.message
+
+
+def test_an_indicator_suggestion_names_it():
+    from indicators.ingest.rules import indicator_cell
+
+    _, problem = indicator_cell("HT_CAP_QANG")
+    assert f"Có phải: {catalog.indicator('HT_CAP_QUANG').label}?" in problem.say()
+    assert "Có phải" not in indicator_cell("SO_LIEU_LA")[1].say()

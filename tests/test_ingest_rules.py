@@ -211,7 +211,7 @@ def test_a_number_too_long_for_a_float_is_no_number():
     ctx = Context(units=[OrgUnit(code="BG01", name="Cậy")], settings=Settings(), now=datetime(2026, 4, 10))
     checked, fast, _, issues = both_checks(long_csv(rows).encode("utf-8"), ctx)
     assert fast is None and checked.refused
-    assert [i.message for i in issues] == [f"“{'9' * 400}” không phải là số."]
+    assert [i.message for i in issues] == [f"{catalog.indicator('TT_TIN_BAI').label}: “{'9' * 400}” không phải là số."]
 
 
 # what the row check says for each rule, and the column it blames ("" when it names none)

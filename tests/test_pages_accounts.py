@@ -119,6 +119,25 @@ def test_audit_page_lists_and_exports(demo):
     assert list(table.columns) == ["Số", "Thời điểm", "Người thực hiện", "Vai trò", "Thao tác", "Đối tượng", "Trước", "Sau"]
     assert "Nhập số liệu" in set(table["Thao tác"])
     assert at.get("download_button")
+    # before and after as Vietnamese fields, not JSON
+    shown = "\n".join(table["Trước"]) + "\n".join(table["Sau"])
+    assert "{" not in shown and '"' not in shown
+    assert "Tệp: " in shown and "Vai trò: Cán bộ" in shown
+
+
+def test_audit_fields_read_as_vietnamese():
+    import json
+
+    from indicators.views.audit import readable
+
+    change = {"period": "2026-09", "unit": "BG05", "indicator": "HT_CAP_QUANG", "before": [517, 708, 73.0],
+              "after": [518, 708, 73.2]}  # fmt: skip
+    text = readable(json.dumps({"changed": 1, "changes": [change], "listed": 1}), {"BG05": "Thôn Hạ Bì"})
+    assert text == ("Số liệu bị thay: 1; Thay đổi: Thôn Hạ Bì · Tỷ lệ hộ gia đình có Internet cáp quang băng rộng "
+                    "(HT_CAP_QUANG) · Tháng 9/2026: 517/708 → 518/708")  # fmt: skip
+    assert readable(json.dumps({"status": "done", "active": False, "sha256": "ab"})) == (
+        "Trạng thái: Hoàn thành; Đang hoạt động: không")
+    assert readable(None) == "" and readable("văn bản") == "văn bản"
 
 
 def test_admin_pages_refuse_other_roles(demo):

@@ -22,7 +22,7 @@ from indicators.storage import Store, open_store
 from indicators.views import common, hamlets, indicator
 from indicators.views import groups as groups_view
 from tests import support
-from tests.support import admin
+from tests.support import admin, shown
 
 PERIOD = "2026-03"
 COMMUNE = "10966"
@@ -75,11 +75,11 @@ def app_store() -> Store:
 
 
 def warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning]
+    return [shown(w.value) for w in at.warning]
 
 
 def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join(shown(m.value) for m in at.markdown)
 
 
 def expected_rows(table: pd.DataFrame) -> list[dict[str, str]]:
@@ -478,3 +478,55 @@ def test_wrap_text_keeps_every_word():
     assert wrapped.replace("<br>", " ") == text
     assert all(len(line) <= 20 for line in wrapped.split("<br>"))
     assert charts.wrap_text("Ngắn", 20) == "Ngắn"
+
+
+def test_a_hamlets_count_chart_shows_its_share_of_the_target(demo_store):
+    """A count's target is the commune's total: a hamlet is measured against its share
+    (households, metrics.unit_tree), never against 48 for the whole commune."""
+    root = common.root_unit(demo_store)
+    view = hamlets.hamlets_view(demo_store, PERIOD, root)
+    detail = view.detail("BG05")
+    commune = demo_store.targets(2026)["TT_TIN_BAI"]
+    share = view.table.set_index(["unit_code", "indicator_code"]).loc[("BG05", "TT_TIN_BAI"), "target"]
+    assert detail.targets["TT_TIN_BAI"] == pytest.approx(share) and share < commune / 5
+    assert detail.targets["CQ_VNEID_MUC_2"] == demo_store.targets(2026)["CQ_VNEID_MUC_2"]  # a ratio's is the same
+    fig = hamlets.member_trend(demo_store, PERIOD, root, "BG05", "TT_TIN_BAI")
+    assert target_shapes(fig)[0].y0 == pytest.approx(share)
+    # a ranking of hamlets has no single count target to draw; a ratio's line stays
+    assert view.ranking_target("TT_TIN_BAI") is None and view.ranking_target("CQ_VNEID_MUC_2") == 90.0
+
+
+def test_hamlets_that_have_not_sent_are_listed_not_ranked(demo_store):
+    root = common.root_unit(demo_store)
+    view = hamlets.hamlets_view(demo_store, "2026-12", root)  # no hamlet has sent December
+    assert view.ranking_table("CQ_VNEID_MUC_2").empty
+    assert len(view.not_sent("CQ_VNEID_MUC_2")) == 14
+    march = hamlets.hamlets_view(demo_store, PERIOD, root)
+    assert march.not_sent("CQ_VNEID_MUC_2") == [] and len(march.ranking_table("CQ_VNEID_MUC_2")) == 14
+
+
+def test_overview_cards_say_which_hamlets_they_cover(demo_store):
+    from indicators.views import overview
+
+    root = common.root_unit(demo_store)
+    view = overview.overview(demo_store, PERIOD, root)
+    assert set(view.coverage) == set(catalog.HEADLINE_CODES)
+    assert view.coverage["CQ_VNEID_MUC_2"] == "14/14 thôn đã nộp"
+    members = metrics.member_table(demo_store, PERIOD, root.code)
+    one_less = members[~((members["unit_code"] == "BG05") & (members["indicator_code"] == "CQ_VNEID_MUC_2"))]
+    partial = overview.headline_coverage(one_less, root)
+    assert partial["CQ_VNEID_MUC_2"] == "13/14 thôn đã nộp (thiếu 1)"
+
+
+def test_phone_cards_list_every_hamlet_with_each_indicator_worst_first(demo_store):
+    root = common.root_unit(demo_store)
+    view = hamlets.hamlets_view(demo_store, PERIOD, root)
+    cards = view.phone_cards()
+    assert [c.label for c in cards] == [u.label for u in view.hamlets]
+    card = cards[0]
+    assert len(card.lines) == len(view.codes)
+    symbols = [line.split(" ")[0] for line in card.lines]
+    order = [charts.STATUS_SYMBOLS[s] for s in ("behind", "at_risk", "no_data", "on_track", "achieved")]
+    assert [order.index(s) for s in symbols] == sorted(order.index(s) for s in symbols)
+    assert all(f"{symbol}{n}" in card.counts for symbol, n in ((charts.STATUS_SYMBOLS[s], n)
+               for s, n in common.status_counts(view.table[view.table["unit_code"] == view.hamlets[0].code])))

@@ -53,7 +53,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, db: Path, page: str) -> AppTest:
 
 
 def _texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
+    return [support.shown(e.value) for e in elements]
 
 
 def _button(at: AppTest, key: str):
@@ -137,7 +137,7 @@ def test_upload_bad_csv_lists_row_and_column_and_writes_nothing(monkeypatch, dem
     issues = at.table[0].value
     assert {"Mức độ", "Dòng", "Cột", "Nội dung"} <= set(issues.columns)
     assert list(issues["Dòng"]) == ["2", "3"]
-    assert list(issues["Cột"]) == ["B (don_vi)", "D (tu_so)"]
+    assert list(map(support.shown, issues["Cột"])) == ["B (don_vi)", "D (tu_so)"]
     assert "Thôn Không Có" in issues.iloc[0]["Nội dung"]
     assert "lớn hơn mẫu số" in issues.iloc[1]["Nội dung"]
     assert not any(b.key == "confirm_import" for b in at.button), "nothing to import"
@@ -462,3 +462,17 @@ def test_catalog_is_read_only_for_leadership(monkeypatch, demo):
     assert not at.exception
     assert any("Chỉ tài khoản quản trị" in c for c in _texts(at.caption))
     assert "Đặt mục tiêu" not in [h.value for h in at.subheader] and not at.text_input
+
+
+def test_upload_preview_cards_show_the_values_first():
+    import pandas as pd
+
+    from indicators.views import upload
+
+    preview = pd.DataFrame([{"Đơn vị": "Thôn Cậy", "Chỉ tiêu": "HT_CAP_QUANG", "Thay đổi": "Sửa đổi",
+                             "Số liệu trong tệp": "66,9% (669/1.000)", "Số liệu hiện có": "65,0% (650/1.000)",
+                             "Kỳ báo cáo": "Tháng 3/2026", "Dòng": "2", "Ghi chú": "*đậm*"}])  # fmt: skip
+    (card,) = upload.preview_cards(preview)
+    assert card.startswith("**Thôn Cậy** · Tháng 3/2026 · dòng 2 · Sửa đổi")
+    assert "Internet cáp quang băng rộng (HT_CAP_QUANG): **66,9% (669/1.000)** (hiện có 65,0% (650/1.000))" in card
+    assert "*đậm*" not in card  # a note is text, not Markdown

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from indicators import metrics
 from indicators.storage import open_store
 from tests import support
-from tests.support import demo_db, empty_db
+from tests.support import demo_db, empty_db, shown
 
 PAGE = "pages/review.py"
 NOVEMBER = "2026-11"
@@ -35,7 +35,7 @@ def _states(db: str) -> dict[str, str]:
 
 
 def _texts(elements) -> str:
-    return " ".join(str(e.value) for e in elements)
+    return " ".join(shown(e.value) for e in elements)
 
 
 @pytest.fixture

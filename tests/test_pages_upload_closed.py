@@ -14,7 +14,7 @@ from indicators.domain.accounts import Actor
 from indicators.storage import Store, open_store
 from indicators.views import upload
 from tests import support
-from tests.support import demo_db
+from tests.support import demo_db, shown
 
 NOVEMBER = "2026-11"
 COMMUNE = "10966"
@@ -60,7 +60,7 @@ def _upload(at: AppTest, data: bytes) -> None:
 
 
 def _errors(at: AppTest) -> str:
-    return " ".join(str(e.value) for e in at.error)
+    return " ".join(shown(e.value) for e in at.error)
 
 
 def test_a_closed_month_is_refused_then_imported_with_a_reason(closed) -> None:
@@ -84,7 +84,7 @@ def test_a_closed_month_is_refused_then_imported_with_a_reason(closed) -> None:
     at.button(key=reason_key.replace("late_reason_", "late_import_")).click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    done = " ".join(str(s.value) for s in at.success)
+    done = " ".join(shown(s.value) for s in at.success)
     assert "Đã nhập tệp “sua_thang11.csv” (Tháng 11/2026) thành lô số" in done
     assert not at.file_uploader[0].value, "the uploader starts empty again"
     assert store.batch_count() == before + 1
@@ -122,7 +122,7 @@ def test_beside_a_good_file_the_closed_one_is_left_for_its_own_import(closed) ->
     assert "Sẽ nhập 1 tệp hợp lệ; 1 tệp của tháng đã khóa nhập riêng, kèm lý do" in note
     at.button(key="confirm_import").click()
     at.run()
-    done = " ".join(str(s.value) for s in at.success)
+    done = " ".join(shown(s.value) for s in at.success)
     assert "Đã nhập tệp “tot.csv”" in done and "sua_thang11.csv" not in done
     assert store.late_changes().empty
 

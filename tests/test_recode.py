@@ -34,6 +34,14 @@ def history(tmp_path) -> tuple[str, Store]:
     store.save_draft(Actor("canbo", "can_bo", (OLD,)), OLD, "2026-11", {"TC_VAN_BAN": EntryFigure(value=3)})
     store.issue_report(PERIOD, OLD, b"docx", b"xlsx", {"root_code": OLD}, ADMIN)
     store.open_month(PERIOD, OLD, 3, "Bổ sung số liệu thôn Cậy", ADMIN)
+    # a task of the commune's own register (the seed's, written before the commune existed, carry "")
+    from datetime import date
+
+    from indicators.domain.tasks import Task
+
+    store.save_tasks([Task(code="RIENG.1", task_group=1, title="Rà soát hồ sơ một cửa", unit="UBND xã",
+                           expected_result="Xong", deadline=date(2026, 10, 20))], ADMIN, OLD)  # fmt: skip
+    store.add_task_note("RIENG.1", PERIOD, "Đang rà soát", ADMIN, commune=OLD)
     for table, column in UNIT_CODE_COLUMNS:
         assert _count(store, table, column, OLD) > 0, f"{table}.{column} holds no row of the commune"
     return db, store
@@ -166,7 +174,7 @@ def test_every_column_holding_a_unit_code_is_renamed():
             "USING (table_catalog, table_schema, table_name) WHERE t.table_type = 'BASE TABLE'"
         ).fetchall()
     store.close()
-    unit_like = {(t, c) for t, c in columns if c in ("unit", "units", "parent") or c.endswith(("unit_code", "root_code"))}
+    unit_like = {(t, c) for t, c in columns if c in ("unit", "units", "parent") or c.endswith(("unit_code", "root_code", "commune_code"))}
     unit_like |= {("units", "code")}
     assert unit_like - set(UNIT_CODE_COLUMNS) == set(not_codes)
 

@@ -180,3 +180,24 @@ def test_report_converts_to_pdf_with_libreoffice(tmp_path, docx_bytes):
     pdf = (tmp_path / "bao_cao.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
     assert pdf.startswith(b"%PDF") and pages >= 3
+
+
+def test_annex_rounds_as_the_screen_and_keeps_times_as_dates(tmp_path):
+    """Figures with one decimal (a hamlet's share of a count target is 3,9, not 3.908639…), and
+    “Nhận lúc” an Excel date-time shown dd/mm/yyyy hh:mm, not text with microseconds."""
+    store = Store(support.demo_db(tmp_path))
+    workbook = load_workbook(io.BytesIO(report.annex_xlsx(store, "2026-03")))
+    hamlets = workbook["Theo thôn"]
+    header = [cell.value for cell in hamlets[1]]
+    target = header.index("Mục tiêu 2026")
+    values = [row[target] for row in hamlets.iter_rows(min_row=2, values_only=True) if row[target] is not None]
+    assert values and all(round(v, 1) == v for v in values)
+    assert any(v != round(v) for v in values)  # the counts' shares are not whole
+    assert hamlets.cell(2, target + 1).number_format == "#,##0.0"
+    raw = workbook["Số liệu gốc"]
+    header = [cell.value for cell in raw[1]]
+    received = raw.cell(2, header.index("Nhận lúc") + 1)
+    assert isinstance(received.value, datetime) and received.value.microsecond == 0
+    assert received.number_format == "dd/mm/yyyy hh:mm"
+    values = [row[header.index("Giá trị")] for row in raw.iter_rows(min_row=2, values_only=True)]
+    assert all(v is None or round(v, 1) == v for v in values)

@@ -10,7 +10,7 @@ from indicators.storage import default_path
 
 # the order `python -m indicators --help` lists the commands in (a command left out fails here)
 _ORDER = ("init", "units", "demo", "import", "summary", "month", "history", "revert", "template", "report",
-          "tasks", "export", "backup", "restore", "migrate", "user", "audit")  # fmt: skip
+          "tasks", "export", "backup", "restore", "check", "migrate", "user", "audit")  # fmt: skip
 _FOUND = {**database.COMMANDS, **units.COMMANDS, **demo.COMMANDS, **data.COMMANDS, **reports.COMMANDS,
           **tasks.COMMANDS, **users.COMMANDS, **month.COMMANDS}  # fmt: skip
 COMMANDS: dict[str, Command] = dict(sorted(_FOUND.items(), key=lambda item: _ORDER.index(item[0])))

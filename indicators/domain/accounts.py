@@ -7,16 +7,19 @@ Roles (issue: accounts, roles and audit):
 - quản trị (`quan_tri`): everything, including catalog, targets, settings, users, reverting batches
   and reading the audit log.
 
-Passwords are argon2id hashes. Repeated failed logins for a name are slowed down (`wait_after`).
+Passwords are argon2id hashes. Repeated failed logins for a name from one client address, and many
+from one address, are slowed down (`wait_after`, `authenticate`).
 """
 
 from __future__ import annotations
 
 import getpass
 import hashlib
+import ipaddress
 import re
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -60,13 +63,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 SCOPED_ACTIONS = frozenset({"import", "update_task", "approve"})  # limited to assigned units for cán bộ
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._\-]{2,39}$"
+MAX_NAME = 40
 MIN_PASSWORD = 10
 COOKIE_NAME = "cds_phien"
 
-# After FREE_FAILURES wrong passwords in a row, each further try waits twice as long as the last
+# After FREE_FAILURES wrong passwords in a row for a name from one client address, each further
+# try waits twice as long as the last; an address gets CLIENT_FREE_FAILURES failures an hour over
+# all names before it waits the same way. Attempts are kept for a day (LOGIN_MEMORY).
 FREE_FAILURES = 3
 FIRST_WAIT = timedelta(seconds=5)
 MAX_WAIT = timedelta(minutes=5)
+CLIENT_FREE_FAILURES = 20
+CLIENT_WINDOW = timedelta(hours=1)
+LOGIN_MEMORY = timedelta(days=1)
+# Each argon2 check takes about 64 MiB and a core for a moment: at most this many at once per process
+MAX_CHECKS = 2
+MAX_PASSWORD_INPUT = 1000  # characters; longer is refused before hashing
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("không-phải-mật-khẩu-nào")
@@ -241,21 +253,64 @@ class LoginResult:
     wait: timedelta = field(default_factory=timedelta)
 
 
-def authenticate(store, name: str, password: str, now: datetime | None = None) -> LoginResult:
-    """Check a login; records the attempt. The message never says which of the two was wrong."""
+WRONG_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã bị khóa)."
+BUSY = "Hệ thống đang bận, hãy thử lại sau giây lát."
+_checks = threading.BoundedSemaphore(MAX_CHECKS)
+
+
+def authenticate(store, name: str, password: str, now: datetime | None = None, client: str = "") -> LoginResult:
+    """Check a login from the address `client`; records the attempt. The message never says which
+    of the two was wrong.
+
+    Before any hash: a name longer than any account's, or a password longer than MAX_PASSWORD_INPUT,
+    is refused; a check beyond MAX_CHECKS running at once is told to come back; then the store
+    decides and records the attempt in one step (`claim_login_attempt`), so parallel tries of one
+    name are throttled as if they came one after another, whether the name exists or not.
+    """
     now = now or clock.now()
     name = nfc(name or "").lower()
-    failures, last_failure = store.recent_login_failures(name, now)
-    wait = wait_after(failures)
-    if last_failure is not None and now < last_failure + wait:
-        left = int((last_failure + wait - now).total_seconds()) + 1
-        return LoginResult(message=f"Đăng nhập sai nhiều lần. Hãy thử lại sau {left} giây.", wait=wait)
-    user = store.user(name)
-    ok = verify_password(user["password_hash"] if user else None, password) and bool(user and user["active"])
-    store.record_login(name, ok, now)
+    password = password or ""
+    if len(name) > MAX_NAME or len(password) > MAX_PASSWORD_INPUT:
+        return LoginResult(message=WRONG_LOGIN)
+    if not _checks.acquire(blocking=False):
+        return LoginResult(message=BUSY)
+    try:
+        left = store.claim_login_attempt(name, client, now)
+        if left > timedelta(0):
+            return LoginResult(
+                message=f"Đăng nhập sai nhiều lần. Hãy thử lại sau {int(left.total_seconds()) + 1} giây.", wait=left
+            )
+        user = store.user(name)
+        ok = verify_password(user["password_hash"] if user else None, password) and bool(user and user["active"])
+    finally:
+        _checks.release()
     if not ok:
-        return LoginResult(message="Tên đăng nhập hoặc mật khẩu không đúng (hoặc tài khoản đã bị khóa).")
+        return LoginResult(message=WRONG_LOGIN)
+    store.record_login_success(name, client, now)
     return LoginResult(actor=actor_of(user))
+
+
+def client_address(peer: str | None, headers: Mapping[str, str] | None) -> str:
+    """The address a login comes from, for throttling. `peer` is the connection's own address
+    (Streamlit's `st.context.ip_address`, None for a local one). Only a local peer, the reverse
+    proxy of deploy/nginx.conf on the same machine, is believed about the client behind it: its
+    X-Real-IP, or the last address of X-Forwarded-For (the one nginx appended; those before it
+    are whatever the client sent). A direct client's headers are ignored: anyone can write them."""
+    if peer:
+        return _valid_ip(peer) or ""
+    headers = headers or {}
+    real = _valid_ip(headers.get("X-Real-IP") or headers.get("x-real-ip") or "")
+    if real:
+        return real
+    chain = headers.get("X-Forwarded-For") or headers.get("x-forwarded-for") or ""
+    return _valid_ip(chain.split(",")[-1]) or ""
+
+
+def _valid_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
 
 
 def actor_of(user: dict) -> Actor:

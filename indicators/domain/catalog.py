@@ -84,6 +84,11 @@ class Indicator(BaseModel):
         return self.is_ratio and not self.is_yes_no and bool(_STABLE_DENOMINATOR.match(fold(self.denominator_vi)))
 
     @property
+    def label(self) -> str:
+        """How a message names it: “Tỷ lệ hộ … (HT_CAP_QUANG)”."""
+        return f"{self.name_vi} ({self.code})"
+
+    @property
     def display_unit(self) -> str:
         return "%" if self.is_ratio else self.unit
 

@@ -44,6 +44,8 @@ class Task(BaseModel):
     status: TaskStatus = "not_started"
     done_on: date | None = None
     cancel_reason: str = Field(default="", max_length=500)
+    # the commune whose register holds the task: set by the store when it reads one, not by a file
+    commune_code: str = ""
 
     @field_validator("title", "unit", "person", "expected_result", "cancel_reason", mode="before")
     @classmethod
@@ -99,10 +101,19 @@ def seed_tasks() -> list[Task]:
 # --- derived state -------------------------------------------------------------------------------
 
 
-def reported_periods(notes: pd.DataFrame, code: str) -> set[str]:
+def _of(notes: pd.DataFrame, task: Task) -> pd.Series:
+    """Which `notes` are `task`'s: same code, and same commune when the notes say theirs (one
+    register per commune: two communes may both have an NV1.1)."""
+    mask = notes["code"] == task.code
+    if "commune_code" in notes.columns:
+        mask &= notes["commune_code"] == task.commune_code
+    return mask
+
+
+def reported_periods(notes: pd.DataFrame, task: Task) -> set[str]:
     if notes.empty:
         return set()
-    return set(notes.loc[notes["code"] == code, "period"])
+    return set(notes.loc[_of(notes, task), "period"])
 
 
 def state(task: Task, today: date, notes: pd.DataFrame) -> str:
@@ -115,7 +126,7 @@ def state(task: Task, today: date, notes: pd.DataFrame) -> str:
         return task.status
     if task.recurring:
         period = periods.period_of(today)
-        if today.day > task.recurrence_day and period not in reported_periods(notes, task.code):  # type: ignore[operator]
+        if today.day > task.recurrence_day and period not in reported_periods(notes, task):  # type: ignore[operator]
             return "overdue"
         return task.status
     if task.deadline and task.deadline < today:
@@ -140,11 +151,11 @@ def register(tasks: list[Task], notes: pd.DataFrame, today: date, deadline_day: 
         if task.recurring:
             period = periods.period_of(today)
             due = task.due_in(period)
-            if due is not None and due < today and period in reported_periods(notes, task.code):
+            if due is not None and due < today and period in reported_periods(notes, task):
                 due = task.due_in(periods.shift(period, 1))
         else:
             due = task.deadline
-        mine = notes[notes["code"] == task.code] if not notes.empty else notes
+        mine = notes[_of(notes, task)] if not notes.empty else notes
         last_note = mine.sort_values("created_at").iloc[-1] if len(mine) else None
         rows.append(
             {
@@ -177,7 +188,7 @@ def on_time_ratio(tasks: list[Task], notes: pd.DataFrame, period: str) -> tuple[
         if task.recurring:
             due += 1
             limit = task.due_in(period)
-            mine = notes[(notes["code"] == task.code) & (notes["period"] == period)] if not notes.empty else notes
+            mine = notes[_of(notes, task) & (notes["period"] == period)] if not notes.empty else notes
             if len(mine) and mine["created_at"].min().date() <= limit:
                 done += 1
         elif task.deadline and task.deadline <= end:

@@ -79,16 +79,33 @@ def bare(text: str) -> str:
     return _PREFIX.sub("", fold(text))
 
 
+def close(typed: str, name: str) -> bool:
+    """Whether `name` may be what `typed` meant (folded, without prefix): one holds the other, the
+    words typed are all in it, or at most a quarter of the letters differ ("Ba Thuyy", "BG010")."""
+    if not typed or not name:
+        return False
+    shorter = min(typed, name, key=len)
+    if len(shorter) >= 3 and shorter in (name if shorter is typed else typed):
+        return True
+    words = typed.split()
+    if len(words) >= 2 and set(words) <= set(name.split()):
+        return True
+    matched = sum(block.size for block in difflib.SequenceMatcher(None, typed, name).get_matching_blocks())
+    return max(len(typed), len(name)) - matched <= max(1, max(len(typed), len(name)) // 4)
+
+
 def nearest(text: str, candidates: dict[str, Iterable[str]], limit: int = 3) -> list[str]:
-    """Keys of `candidates` whose names are closest to `text` (for "did you mean")."""
+    """Keys of `candidates` with a name close to `text` (`close`), closest first, for "did you
+    mean": an unrelated name is never offered."""
     target = bare(text)
     scored: dict[str, float] = {}
     for key, names in candidates.items():
         for name in names:
-            score = difflib.SequenceMatcher(None, target, bare(name)).ratio()
-            scored[key] = max(scored.get(key, 0.0), score)
-    ranked = sorted(scored, key=lambda key: -scored[key])
-    return [key for key in ranked[:limit] if scored[key] >= 0.4]
+            folded = bare(name)
+            if close(target, folded):
+                score = difflib.SequenceMatcher(None, target, folded).ratio()
+                scored[key] = max(scored.get(key, 0.0), score)
+    return sorted(scored, key=lambda key: -scored[key])[:limit]
 
 
 class UnitMatcher:

@@ -20,6 +20,7 @@ from indicators.domain import clock, format, periods
 from indicators.domain.accounts import Actor, allowed_units, require
 from indicators.domain.models import Issue
 from indicators.domain.review import clean_reason
+from indicators.domain.text import markdown_literal
 from indicators.ingest.fast import clean_rows
 from indicators.ingest.layout import sheet_records
 from indicators.ingest.read import ReadError, Sheet, read_tables
@@ -84,9 +85,10 @@ class ImportReport:
     def periods(self) -> list[str]:
         return sorted(self.rows["period"].unique()) if not self.rows.empty else []
 
-    def summary(self) -> str:
-        """One Vietnamese sentence saying what happened."""
-        name = f"“{self.file_name}”"
+    def summary(self, markdown: bool = False) -> str:
+        """One Vietnamese sentence saying what happened; with `markdown`, the file's name escaped
+        for a Markdown renderer (a name is what the user called the file)."""
+        name = f"“{markdown_literal(self.file_name) if markdown else self.file_name}”"
         if self.status == "rejected":
             return (
                 f"Tệp {name} bị từ chối: {format.number(len(self.errors))} lỗi cần sửa. "

@@ -8,6 +8,7 @@ Two layouts import:
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from indicators.domain.catalog import match_indicator
@@ -16,9 +17,15 @@ from indicators.domain.text import fold
 Part = Literal["tu_so", "mau_so", "gia_tri"]
 
 # canonical column -> what a person may write in the header (folded before comparison)
+# (headers are compared through `header_key`: case, spacing, diacritics, punctuation and a trailing
+# unit in parentheses do not matter)
 LONG_ALIASES: dict[str, tuple[str, ...]] = {
-    "ky_bao_cao": ("ky_bao_cao", "kỳ báo cáo", "kỳ", "tháng", "thang bao cao", "period"),
-    "don_vi": ("don_vi", "đơn vị", "thôn", "mã đơn vị", "ma don vi", "tên đơn vị", "thôn/tdp", "unit"),
+    "ky_bao_cao": ("ky_bao_cao", "kỳ báo cáo", "kỳ", "tháng", "tháng báo cáo", "tháng/năm", "period"),
+    "don_vi": (
+        "don_vi", "mã đơn vị", "ma don vi", "mã thôn", "đơn vị", "thôn", "tên đơn vị", "tên thôn",
+        "thôn/tdp", "thôn/tổ dân phố", "tên thôn/tổ dân phố", "tổ dân phố", "tdp", "đơn vị báo cáo",
+        "tên đơn vị báo cáo", "unit",
+    ),  # fmt: skip
     "ma_chi_tieu": ("ma_chi_tieu", "mã chỉ tiêu", "chỉ tiêu", "tên chỉ tiêu", "indicator"),
     "tu_so": ("tu_so", "tử số", "numerator"),
     "mau_so": ("mau_so", "mẫu số", "denominator"),
@@ -37,18 +44,37 @@ COLUMN_VI = {
     "mau_so": "Mẫu số",
     "gia_tri": "Giá trị",
     "ghi_chu": "Ghi chú",
+    "ten_don_vi": "Tên đơn vị",  # the name column beside a code column, read to check the code
 }
 
 PART_VI: dict[str, str] = {"tu_so": "Tử số", "mau_so": "Mẫu số", "gia_tri": "Giá trị"}
 
-_ALIAS_INDEX = {fold(alias): column for column, aliases in LONG_ALIASES.items() for alias in aliases}
+# a unit or a remark written after a header: "Tử số (hộ)", "Giá trị [cái]", "Ghi chú (nếu có)"
+_TRAILING_REMARK = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
+
+
+def header_key(header: object) -> str:
+    """A header as it is compared: folded (case, spacing, diacritics in NFC or NFD, old or new tone
+    placement, punctuation) and without trailing remarks in parentheses."""
+    text = str(header).replace("\n", " ").strip()
+    while True:
+        shorter = _TRAILING_REMARK.sub("", text)
+        if shorter == text or not shorter:
+            break
+        text = shorter
+    return fold(text)
+
+
+_ALIAS_INDEX = {header_key(alias): column for column, aliases in LONG_ALIASES.items() for alias in aliases}
+# when a table has both, the code column is read and the name column left aside
+CODE_HEADERS = frozenset(header_key(h) for h in ("don_vi", "mã đơn vị", "mã thôn", "ma_chi_tieu", "mã chỉ tiêu"))
 
 
 def long_column(header: object) -> str | None:
     """The canonical long-format column a header cell names, if any."""
     if header is None:
         return None
-    return _ALIAS_INDEX.get(fold(str(header)))
+    return _ALIAS_INDEX.get(header_key(header))
 
 
 def wide_header(code: str, part: Part) -> str:
@@ -56,7 +82,7 @@ def wide_header(code: str, part: Part) -> str:
     return f"{code} - {PART_VI[part]}"
 
 
-_PART_BY_FOLD = {fold(text): part for part, text in PART_VI.items()}
+_PART_BY_FOLD = {header_key(text): part for part, text in PART_VI.items()}
 
 
 def parse_wide_header(header: object) -> tuple[str, Part] | None:
@@ -72,7 +98,7 @@ def parse_wide_header(header: object) -> tuple[str, Part] | None:
     code = match_indicator(head.strip()) if head.strip() else None
     if code is None or not head.strip().replace("_", "").isalnum():
         return None
-    part = _PART_BY_FOLD.get(fold(tail)) if tail else "gia_tri"
+    part = _PART_BY_FOLD.get(header_key(tail)) if tail else "gia_tri"
     if part is None:
         return None
     return code, part  # type: ignore[return-value]

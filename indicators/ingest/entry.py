@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from indicators.domain import catalog, clock
@@ -112,5 +112,9 @@ def place(report: ImportReport, codes: list[str]) -> EntryReport:
         if issue.row is None or not 0 <= at < len(codes):
             placed.general.append(issue)
             continue
+        # the form shows the indicator's name above its fields: the message need not repeat it
+        named = f"{catalog.indicator(codes[at]).label}: "
+        if issue.message.startswith(named):
+            issue = replace(issue, message=issue.message[len(named):])
         placed.fields.setdefault(codes[at], {}).setdefault(_field_of(issue), []).append(issue)
     return placed

@@ -103,7 +103,7 @@ def _table(sheets: list[Sheet]) -> tuple[pd.DataFrame, dict[str, dict[str, str]]
         if layout is None:
             continue
         kind, header_row, columns = layout
-        if kind != "long":
+        if kind != "long" or "ten_don_vi" in columns.values():  # a code checked by its name: row by row
             return None
         header = sheet.rows[header_row]
         shown[sheet.name] = {**COLUMN_VI, **{name: ref(i, header[i]) for i, name in columns.items()}}

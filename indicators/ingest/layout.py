@@ -14,11 +14,13 @@ from indicators.domain import catalog
 from indicators.domain.periods import parse_period
 from indicators.domain.text import fold
 from indicators.ingest.columns import (
+    CODE_HEADERS,
     COLUMN_VI,
     PART_VI,
     WIDE_PERIOD_LABEL,
     WIDE_UNIT_CODE,
     WIDE_UNIT_NAME,
+    header_key,
     long_column,
     parse_wide_header,
 )
@@ -58,15 +60,33 @@ def _empty(value: object) -> bool:
 
 
 def _long_header(row: list[object]) -> dict[int, str] | None:
-    found = {i: long_column(cell) for i, cell in enumerate(row) if not _empty(cell)}
-    found = {i: col for i, col in found.items() if col}
-    columns = set(found.values())
-    if len(columns) >= 3 and "ma_chi_tieu" in columns and "don_vi" in columns:
-        return found
-    return None
+    """{column index: field} of a long-layout header row; other columns ("STT", empty ones, anything
+    unknown) are left aside. Of two columns naming one field ("Mã chỉ tiêu" and "Tên chỉ tiêu") the
+    code column is read, else the first; a unit name column beside the unit code column is read as
+    "ten_don_vi", to check the code by."""
+    named: dict[str, list[int]] = {}
+    for i, cell in enumerate(row):
+        column = None if _empty(cell) else long_column(cell)
+        if column is not None:
+            named.setdefault(column, []).append(i)
+    if len(named) < 3 or "ma_chi_tieu" not in named or "don_vi" not in named:
+        return None
+    found: dict[int, str] = {}
+    for column, indexes in named.items():
+        codes = [i for i in indexes if header_key(row[i]) in CODE_HEADERS]
+        chosen = codes[0] if codes else indexes[0]
+        found[chosen] = column
+        names = [i for i in indexes if i not in codes]
+        if column == "don_vi" and codes and names:
+            found[names[0]] = "ten_don_vi"
+    return dict(sorted(found.items()))
 
 
-def _wide_header(row: list[object]) -> tuple[int, dict[int, tuple[str, str]], int | None] | None:
+def _wide_header(
+    row: list[object],
+) -> tuple[int, dict[int, tuple[str, str]], int | None, int | None] | None:
+    """(unit code column, {column: (indicator, part)}, note column, unit name column) of a row of
+    the template's headers."""
     parts = {i: parse_wide_header(cell) for i, cell in enumerate(row) if not _empty(cell)}
     parts = {i: part for i, part in parts.items() if part}
     others = sum(1 for i, cell in enumerate(row) if not _empty(cell) and i not in parts)
@@ -77,16 +97,25 @@ def _wide_header(row: list[object]) -> tuple[int, dict[int, tuple[str, str]], in
     for i, cell in enumerate(row):
         if _empty(cell):
             continue
-        key = fold(str(cell))
-        if key == fold(WIDE_UNIT_CODE):
+        key = header_key(cell)
+        if key == header_key(WIDE_UNIT_CODE):
             unit_col = i
             break
-        if unit_col is None and (key == fold(WIDE_UNIT_NAME) or long_column(cell) == "don_vi"):
+        if unit_col is None and (key == header_key(WIDE_UNIT_NAME) or long_column(cell) == "don_vi"):
             unit_col = i
     if unit_col is None:
         return None
+    name_col = next(
+        (i for i, cell in enumerate(row)
+         if i != unit_col and not _empty(cell)
+         and (header_key(cell) == header_key(WIDE_UNIT_NAME) or long_column(cell) == "don_vi")),
+        None,
+    ) if header_key(row[unit_col]) in CODE_HEADERS else None  # fmt: skip
     note_col = next((i for i, cell in enumerate(row) if long_column(cell) == "ghi_chu"), None)
-    return unit_col, parts, note_col  # type: ignore[return-value]
+    return unit_col, parts, note_col, name_col  # type: ignore[return-value]
+
+
+_PERIOD_LABELS = (fold(WIDE_PERIOD_LABEL), "thang bao cao")
 
 
 def _wide_period(sheet: Sheet, header_row: int) -> Cell | None:
@@ -94,7 +123,7 @@ def _wide_period(sheet: Sheet, header_row: int) -> Cell | None:
     for r in range(header_row):
         row = sheet.rows[r]
         for i, cell in enumerate(row):
-            if _empty(cell) or not fold(str(cell)).startswith(fold(WIDE_PERIOD_LABEL)):
+            if _empty(cell) or not fold(str(cell)).startswith(_PERIOD_LABELS):
                 continue
             inline = str(cell).split(":", 1)
             if len(inline) == 2 and inline[1].strip():
@@ -109,7 +138,8 @@ def _wide_period(sheet: Sheet, header_row: int) -> Cell | None:
 
 def find_layout(sheet: Sheet) -> tuple[str, int, object] | None:
     """("long", header row, {column index: field}) or ("wide", header row, (unit column,
-    {column index: (code, part)}, note column)) of the first header row; None without a table."""
+    {column index: (code, part)}, note column, unit name column)) of the first header row; None
+    without a table."""
     for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         long = _long_header(row)
         if long:
@@ -159,6 +189,7 @@ def _wide_records(
     unit_col: int,
     parts: dict[int, tuple[str, str]],
     note_col: int | None,
+    name_col: int | None = None,
 ) -> list[Record]:
     header = sheet.rows[header_row]
     period_col = next((i for i, cell in enumerate(header) if long_column(cell) == "ky_bao_cao"), None)
@@ -176,6 +207,9 @@ def _wide_records(
                 continue  # this unit did not report this indicator
             record = Record(sheet=sheet.name, row=r + 1)
             record.cells["don_vi"] = Cell(unit, ref(unit_col, header[unit_col]))
+            if name_col is not None:
+                name = row[name_col] if name_col < len(row) else None
+                record.cells["ten_don_vi"] = Cell(name, ref(name_col, header[name_col]))
             if period_col is not None:
                 value = row[period_col] if period_col < len(row) else None
                 record.cells["ky_bao_cao"] = Cell(value, ref(period_col, header[period_col]))
@@ -195,10 +229,11 @@ def find_header(sheet: Sheet, aliases: dict[str, str], required: set[str]) -> tu
     """(row index, {column index: canonical name}) of the first row naming every `required`
     column, looked for among the first rows (title rows may stand above it); None if none does.
 
-    `aliases` maps folded header text to a canonical column name.
+    `aliases` maps folded header text to a canonical column name; headers are compared through
+    `header_key` (a unit in parentheses after a header does not matter).
     """
     for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        found = {i: aliases.get(fold(str(cell))) for i, cell in enumerate(row) if cell is not None}
+        found = {i: aliases.get(header_key(cell)) for i, cell in enumerate(row) if not _empty(cell)}
         found = {i: key for i, key in found.items() if key}
         if required <= set(found.values()):
             return r, found

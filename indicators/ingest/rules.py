@@ -66,7 +66,7 @@ class Problem:
 
 
 def _suggest(names: list[str]) -> str:
-    return f" Có phải: {', '.join(names)}?" if names else ""
+    return f" Có phải: {'; '.join(names)}?" if names else ""
 
 
 def blank(value: object) -> bool:
@@ -114,11 +114,38 @@ def unit_cell(raw: object, ctx: Context) -> tuple[OrgUnit | None, Problem | None
             "don_vi", False, lambda: f"{unit.label} đã ngừng hoạt động (sáp nhập hoặc chia tách)."
         )
     if ctx.allowed is not None and unit.code not in ctx.allowed:
-        return unit, Problem(
-            "don_vi", True,
-            lambda: f"Tài khoản “{ctx.actor_label}” không được giao nhập số liệu cho {unit.label}.",
-        )  # fmt: skip
+
+        def not_assigned() -> str:
+            own = [ctx.by_code[c].label for c in sorted(ctx.allowed) if c in ctx.by_code]
+            said = f"Tài khoản “{ctx.actor_label}” không được giao nhập số liệu cho {unit.label}"
+            if len(own) == 1:
+                return f"{said}, chỉ cho {own[0]}: hãy nhập vào dòng của {own[0]}."
+            if own:
+                return f"{said}; tài khoản được giao: {', '.join(own[:5])}{'…' if len(own) > 5 else ''}."
+            return f"{said}."
+
+        return unit, Problem("don_vi", True, not_assigned)
     return unit, None
+
+
+def unit_cells(code: object, name: object, ctx: Context) -> tuple[OrgUnit | None, Problem | None]:
+    """The unit of a row that has a code column and a name column (the Excel template, a table with
+    "Mã thôn" and "Tên thôn"): the code, checked against the name; the name alone when the code is
+    empty. A name that does not mean the coded unit refuses the row: a sort in Excel that left one
+    column behind would otherwise file every figure under the wrong hamlet."""
+    if blank(code):
+        if blank(name):
+            return unit_cell(None, ctx)
+        unit, problem = unit_cell(name, ctx)
+        return unit, problem if problem is None else Problem("ten_don_vi", problem.blocks, problem.say)
+    unit, problem = unit_cell(code, ctx)
+    if unit is None or blank(name) or unit.code in ctx.matcher.candidates(str(name)):
+        return unit, problem
+    return unit, Problem(
+        "don_vi", True,
+        lambda: f"Mã {str(code).strip()} là {unit.label} nhưng cột tên ghi {str(name).strip()}. "
+        "Sửa cho khớp (khi sắp xếp trong Excel, chọn cả cột mã và cột tên).",
+    )  # fmt: skip
 
 
 def indicator_cell(raw: object) -> tuple[Indicator | None, Problem | None]:
@@ -129,7 +156,8 @@ def indicator_cell(raw: object) -> tuple[Indicator | None, Problem | None]:
     if code is None:
 
         def unknown() -> str:
-            return f"Không có chỉ tiêu “{raw}”.{_suggest(catalog.indicator_suggestions(str(raw)))}"
+            names = [catalog.indicator(code).label for code in catalog.indicator_suggestions(str(raw))]
+            return f"Không có chỉ tiêu “{raw}”.{_suggest(names)}"
 
         return None, Problem("ma_chi_tieu", True, unknown)
     return catalog.indicator(code), None
@@ -148,14 +176,15 @@ def amount_cell(raw: object) -> tuple[float, str | None]:
 
 
 def amount_problem(raw: object, column: str, kind: str, item: Indicator | None) -> Problem:
-    """The problem of a figure's cell that is no number (`amount_cell`)."""
+    """The problem of a figure's cell that is no number (`amount_cell`), naming its indicator."""
+    named = "" if item is None else f"{item.label}: "
     if kind == "percent" and (item is None or item.is_ratio):
         return Problem(
             column, True,
-            lambda: f"“{raw}” là tỷ lệ phần trăm. Chỉ tiêu tỷ lệ cần tử số và mẫu số "
+            lambda: f"{named}“{raw}” là tỷ lệ phần trăm. Chỉ tiêu tỷ lệ cần tử số và mẫu số "
                     "(số đếm được), ứng dụng tự tính tỷ lệ.",
         )  # fmt: skip
-    return Problem(column, True, lambda: f"“{raw}” không phải là số.")
+    return Problem(column, True, lambda: f"{named}“{raw}” không phải là số.")
 
 
 def note_cell(raw: object) -> str:
@@ -202,12 +231,18 @@ class One(NamedTuple):
 @dataclass(frozen=True)
 class Rule:
     """A rule relating a row's fields: `fails(rows)` gives, column-wise, the rows that break it;
-    `column` is the cell blamed and `message(one)` the Vietnamese explanation."""
+    `column` is the cell blamed and `message(one)` the Vietnamese explanation, which names the
+    indicator first (a wide sheet has one per column: the cell alone does not say which)."""
 
     name: str
     column: str
     fails: Callable[[Rows], np.ndarray]
-    message: Callable[[One], str]
+    says: Callable[[One], str]
+    named: bool = True  # the message starts with the indicator's name
+
+    def message(self, one: One) -> str:
+        text = self.says(one)
+        return f"{one.item.label}: {text}" if self.named and one.item is not None else text
 
 
 def _empty(a: np.ndarray) -> np.ndarray:
@@ -236,7 +271,8 @@ _RATIO_NEEDS_BOTH = "Chỉ tiêu tỷ lệ cần cả tử số và mẫu số; 
 # The unit reports at the indicator's level (a hamlet does not report a commune's indicator).
 LEVEL = Rule(
     "level", "don_vi", lambda r: r.unit_level != r.indicator_level,
-    lambda o: f"Chỉ tiêu {o.item.code} do cấp {LEVEL_VI[o.item.level].lower()} báo cáo, không phải {o.unit.label}.",
+    lambda o: f"Chỉ tiêu {o.item.label} do cấp {LEVEL_VI[o.item.level].lower()} báo cáo, không phải {o.unit.label}.",
+    named=False,
 )  # fmt: skip
 
 # The figures of a row, in the order they are checked: a row is explained by the first that fails.
@@ -246,7 +282,7 @@ FIGURES: tuple[Rule, ...] = (
         "gia_tri",
         lambda r: r.ratio & _empty(r.num) & _empty(r.den) & ~_empty(r.val),
         lambda o: (
-            f"{o.item.code} là chỉ tiêu tỷ lệ: cần nhập tử số ({o.item.numerator_vi}) và mẫu số "
+            f"đây là chỉ tiêu tỷ lệ: cần nhập tử số ({o.item.numerator_vi}) và mẫu số "
             f"({o.item.denominator_vi}), không nhập giá trị hay tỷ lệ %."
         ),
     ),

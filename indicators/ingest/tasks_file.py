@@ -12,13 +12,14 @@ from pydantic import ValidationError
 from indicators.domain.models import Issue
 from indicators.domain.tasks import COLUMN_VI, CSV_COLUMNS, STATUS_VI, Task, on_time_ratio
 from indicators.domain.text import fold, unsafe_text
+from indicators.ingest.columns import header_key
 from indicators.ingest.layout import find_header, ref
 from indicators.ingest.numbers import NumberProblem, parse_number
 from indicators.ingest.read import ReadError, read_tables
 
 _STATUS_BY_WORD = {fold(text): key for key, text in STATUS_VI.items() if key != "overdue"}
 _STATUS_BY_WORD.update({key.replace("_", " "): key for key in STATUS_VI if key != "overdue"})
-_ALIASES = {fold(alias): key for key, aliases in CSV_COLUMNS.items() for alias in aliases}
+_ALIASES = {header_key(alias): key for key, aliases in CSV_COLUMNS.items() for alias in aliases}
 _FIELD_OF = {
     "nhom": "task_group", "ma": "code", "nhiem_vu": "title", "don_vi_chu_tri": "unit",
     "nguoi_phu_trach": "person", "ket_qua": "expected_result", "han": "deadline",
@@ -151,8 +152,9 @@ def _vi(problem: dict) -> str:
 
 
 def on_time_indicator_csv(store, period: str, commune_code: str) -> bytes:
-    """TC_NHIEM_VU_DUNG_HAN for `period`, computed from the register, as an import file."""
-    done, due = on_time_ratio(store.tasks(), store.task_notes(), period)
+    """TC_NHIEM_VU_DUNG_HAN of a commune for `period`, computed from that commune's own register, as
+    an import file."""
+    done, due = on_time_ratio(store.tasks(commune_code), store.task_notes(commune=commune_code), period)
     return (
         "ky_bao_cao,don_vi,ma_chi_tieu,tu_so,mau_so,gia_tri,ghi_chu\n"
         f"{period},{commune_code},TC_NHIEM_VU_DUNG_HAN,{done},{due},,Tính từ sổ nhiệm vụ\n"

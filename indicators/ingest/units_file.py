@@ -7,21 +7,25 @@ from pydantic import ValidationError
 from indicators.domain.models import Issue
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit, infer_levels
+from indicators.ingest.columns import header_key
 from indicators.ingest.layout import find_header, ref
 from indicators.ingest.numbers import NumberProblem, parse_number
 from indicators.ingest.read import ReadError, read_tables
 from indicators.storage import Store
 
 UNIT_ALIASES = {
-    "code": ("code", "mã", "mã đơn vị", "ma_don_vi"),
-    "name": ("name", "tên", "tên đơn vị", "ten_don_vi", "thôn", "đơn vị"),
+    "code": ("code", "mã", "mã đơn vị", "ma_don_vi", "mã thôn"),
+    "name": (
+        "name", "tên", "tên đơn vị", "ten_don_vi", "thôn", "đơn vị", "tên thôn", "thôn/tổ dân phố",
+        "tên thôn/tổ dân phố", "tổ dân phố",
+    ),  # fmt: skip
     "parent": ("parent", "đơn vị cha", "trực thuộc", "cấp trên", "ma_cha"),
     "households": ("households", "số hộ", "so_ho", "hộ"),
     "population": ("population", "dân số", "số dân", "so_dan", "nhân khẩu"),
     "level": ("level", "cấp"),
     "active": ("active", "hoạt động", "đang hoạt động"),
 }
-_INDEX = {fold(alias): key for key, aliases in UNIT_ALIASES.items() for alias in aliases}
+_INDEX = {header_key(alias): key for key, aliases in UNIT_ALIASES.items() for alias in aliases}
 LEVEL_WORDS = {
     "thon": "hamlet", "hamlet": "hamlet", "to dan pho": "hamlet", "xa": "commune",
     "phuong": "commune", "commune": "commune", "ward": "commune", "dac khu": "commune",

@@ -41,7 +41,10 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
             blank_rows.append(record)
             continue
         period, period_problem = rules.period_cell(record.value("ky_bao_cao"), ctx)
-        unit, unit_problem = rules.unit_cell(record.value("don_vi"), ctx)
+        if "ten_don_vi" in record.cells:
+            unit, unit_problem = rules.unit_cells(record.value("don_vi"), record.value("ten_don_vi"), ctx)
+        else:
+            unit, unit_problem = rules.unit_cell(record.value("don_vi"), ctx)
         item, item_problem = rules.indicator_cell(record.value("ma_chi_tieu"))
         numbers, number_problems = [], []
         for column in rules.AMOUNTS:
@@ -78,6 +81,7 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
                 "note": rules.note_cell(record.value("ghi_chu")), "sheet": record.sheet, "source_row": record.row,
             })  # fmt: skip
 
+    issues = _once_per_row(issues)
     if blank_rows:
         listed = ", ".join(str(r.row) for r in blank_rows[:20]) + ("…" if len(blank_rows) > 20 else "")
         if len(blank_rows) == len(records):
@@ -85,11 +89,29 @@ def validate_records(records: list[Record], ctx: Context) -> tuple[pd.DataFrame,
         else:
             issues.append(Issue("warning", f"{len(blank_rows)} dòng không có số liệu nên được bỏ qua (dòng {listed})."))
     frame = pd.DataFrame(valid, columns=ROW_COLUMNS).astype({name: "category" for name in KEY_TEXT})
-    issues += _duplicates(frame)
+    issues += _duplicates(frame, ctx)
     if any(issue.severity == "error" for issue in issues):
         return frame, issues
     frame = frame.drop_duplicates(["period", "unit_code", "indicator_code"], keep="first")
     return frame.reset_index(drop=True), issues
+
+
+def _once_per_row(issues: list[Issue]) -> list[Issue]:
+    """One line for the same error told of many cells of a row (a wide sheet's row holds one
+    record per indicator: a wrong unit or month is otherwise said once per indicator)."""
+    counts: dict[tuple, int] = {}
+    for issue in issues:
+        key = (issue.severity, issue.sheet, issue.row, issue.column, issue.message)
+        counts[key] = counts.get(key, 0) + 1
+    if len(counts) == len(issues):
+        return issues
+    out = []
+    for key, n in counts.items():
+        severity, sheet, row, column, message = key
+        if n > 1:
+            message = f"{message} ({format.number(n)} ô của dòng này có cùng lỗi.)"
+        out.append(Issue(severity, message, row, column, sheet))
+    return out
 
 
 def _rows(cells: list[tuple], amounts: list[list[float]]) -> rules.Rows:
@@ -116,7 +138,7 @@ def _unfilled(record: Record) -> bool:
     return bool(rules.unfilled(numerator, denominator, value_, note, prefill_only))
 
 
-def _duplicates(frame: pd.DataFrame) -> list[Issue]:
+def _duplicates(frame: pd.DataFrame, ctx: Context) -> list[Issue]:
     """Identical repeated rows are a warning (kept once); conflicting ones an error."""
     key = np.zeros(len(frame), dtype=np.int64)  # one number per (period, unit, indicator)
     for column in ("period", "unit_code", "indicator_code"):
@@ -138,7 +160,7 @@ def _duplicates(frame: pd.DataFrame) -> list[Issue]:
             if found.conflict[i]:
                 period, unit, code = (frame[c].iat[i] for c in ("period", "unit_code", "indicator_code"))
                 message = (
-                    f"{code} của đơn vị {unit}, {format.month(period)} xuất hiện nhiều lần với số "
+                    f"{catalog.indicator(code).label} của {ctx.by_code[unit].label if unit in ctx.by_code else unit}, {format.month(period)} xuất hiện nhiều lần với số "
                     f"liệu khác nhau (dòng {where}). Hãy giữ một dòng đúng."
                 )
                 issues.append(Issue("error", message, source_row[i], COLUMN_VI["ma_chi_tieu"], sheet[i]))
@@ -303,7 +325,7 @@ def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
             issues.append(
                 Issue(
                     "warning",
-                    f"{item.code} của {ctx.by_code[r.unit_code].label} thay đổi bất thường so với tháng trước: "
+                    f"{item.label} của {ctx.by_code[r.unit_code].label} thay đổi bất thường so với tháng trước: "
                     f"{format.indicator_value(r.prev_value, item.kind)} → "
                     f"{format.indicator_value(r.value, item.kind)}. Hãy kiểm tra lại.",
                     int(r.source_row), "", r.sheet,
@@ -317,7 +339,7 @@ def _jumps(out: pd.DataFrame, ctx: Context) -> list[Issue]:
                 issues.append(
                     Issue(
                         "warning",
-                        f"{item.code} là số lũy kế nhưng {what} của {ctx.by_code[r.unit_code].label} giảm so với tháng "
+                        f"{item.label} là số lũy kế nhưng {what} của {ctx.by_code[r.unit_code].label} giảm so với tháng "
                         f"trước ({format.number(before)} → {format.number(after)}).",
                         int(r.source_row), "", r.sheet,
                     )  # fmt: skip

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from indicators.domain import format
+from indicators.domain import clock
 from indicators.domain.text import safe_text
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 from indicators.render import charts, typeface
@@ -79,7 +79,34 @@ def docx_bytes(context: dict, with_charts: bool = True, template: Path = TEMPLAT
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def _sheet(workbook: Workbook, title: str, frame: pd.DataFrame, percent_columns: tuple[str, ...] = ()) -> None:
+# Number formats of the annex's cells: figures as the screen shows them (one decimal, counts of
+# people whole), times as Excel date-times a reader can sort and filter
+_ONE_DECIMAL = "#,##0.0"
+_WHOLE = "#,##0"
+_MOMENT = "dd/mm/yyyy hh:mm"
+
+
+def _moments(values: pd.Series) -> pd.Series:
+    """Times as the commune's naive local datetimes (Excel has no time zones; None stays empty)."""
+    return values.map(lambda t: None if t is None or pd.isna(t) else clock.local(pd.Timestamp(t).to_pydatetime())
+                      .replace(second=0, microsecond=0)).astype(object)  # fmt: skip
+
+
+def _formats(frame: pd.DataFrame) -> dict[str, str]:
+    """The number format of each column, read from its name."""
+    out = {}
+    for column in frame.columns:
+        name = str(column)
+        if name.startswith(("Tử số", "Mẫu số", "Đã nộp", "Phải nộp", "Đúng hạn", "Muộn", "Số lần")):
+            out[column] = _WHOLE
+        elif name.startswith(("Giá trị", "Mục tiêu", "Tiến độ", "Thay đổi", "Dự báo")):
+            out[column] = _ONE_DECIMAL
+        elif name.endswith(" lúc"):
+            out[column] = _MOMENT
+    return out
+
+
+def _sheet(workbook: Workbook, title: str, frame: pd.DataFrame) -> None:
     sheet = workbook.create_sheet(title)
     sheet.append(list(frame.columns))
     for cell in sheet[1]:
@@ -93,9 +120,12 @@ def _sheet(workbook: Workbook, title: str, frame: pd.DataFrame, percent_columns:
     for i, column in enumerate(frame.columns, start=1):
         letter = get_column_letter(i)
         sheet.column_dimensions[letter].width = min(60, max(12, len(str(column)) + 2))
-        if column in percent_columns:
+        number_format = _formats(frame).get(column)
+        if number_format:
             for cell in sheet[letter][1:]:
-                cell.number_format = "0.0"
+                cell.number_format = number_format
+        if number_format == _MOMENT:
+            sheet.column_dimensions[letter].width = 17
     sheet.freeze_panes = "A2"
 
 
@@ -112,16 +142,16 @@ def annex_bytes(period: str, summary: pd.DataFrame, hamlets: pd.DataFrame, compl
         "Nhóm": summary["task_group"], "Mã chỉ tiêu": summary["indicator_code"], "Chỉ tiêu": summary["name_vi"],
         "Đơn vị tính": summary["kind"].map(lambda k: "%" if k == "ratio" else "").where(summary["kind"] == "ratio", summary["unit"]),
         "Tử số": summary["numerator"], "Mẫu số": summary["denominator"], "Giá trị": summary["value"].round(1),
-        "Thay đổi so tháng trước": summary["change"].round(1), f"Mục tiêu {period[:4]}": summary["target"],
+        "Thay đổi so tháng trước": summary["change"].round(1), f"Mục tiêu {period[:4]}": summary["target"].round(1),
         "Tiến độ (%)": (summary["progress"] * 100).round(1), "Dự báo cuối năm": summary["projection"].round(1),
         "Đánh giá": summary["status"].map(STATUS_VI),
-    }), ("Giá trị", "Tiến độ (%)"))  # fmt: skip
+    }))  # fmt: skip
     _sheet(workbook, "Theo thôn", pd.DataFrame({
         "Thôn": hamlets["unit_name"], "Mã chỉ tiêu": hamlets["indicator_code"], "Chỉ tiêu": hamlets["name_vi"],
         "Tử số": hamlets["numerator"], "Mẫu số": hamlets["denominator"], "Giá trị": hamlets["value"].round(1),
-        f"Mục tiêu {period[:4]}": hamlets["target"], "Tiến độ (%)": (hamlets["progress"] * 100).round(1),
+        f"Mục tiêu {period[:4]}": hamlets["target"].round(1), "Tiến độ (%)": (hamlets["progress"] * 100).round(1),
         "Đánh giá": hamlets["status"].map(STATUS_VI),
-    }), ("Giá trị", "Tiến độ (%)"))  # fmt: skip
+    }))  # fmt: skip
     _sheet(workbook, "Nộp số liệu", pd.DataFrame({
         "Đơn vị": completeness.get("unit_name", pd.Series(dtype=str)),
         "Đã nộp": completeness.get("submitted"), "Phải nộp": completeness.get("expected"),
@@ -133,8 +163,8 @@ def annex_bytes(period: str, summary: pd.DataFrame, hamlets: pd.DataFrame, compl
     _sheet(workbook, "Số liệu gốc", pd.DataFrame({
         "Kỳ báo cáo": current["period"], "Mã đơn vị": current["unit_code"],
         "Đơn vị": current["unit_code"].map(names), "Mã chỉ tiêu": current["indicator_code"],
-        "Tử số": current["numerator"], "Mẫu số": current["denominator"], "Giá trị": current["value"].round(2),
-        "Ghi chú": current["note"], "Nhận lúc": current["first_received_at"].astype(str),
+        "Tử số": current["numerator"], "Mẫu số": current["denominator"], "Giá trị": current["value"].round(1),
+        "Ghi chú": current["note"], "Nhận lúc": _moments(current["first_received_at"]),
         "Số lần nộp": current["revisions"],
     }))  # fmt: skip
     _sheet(workbook, "Điều chỉnh", _adjustment_frame(adjustments))
@@ -154,9 +184,9 @@ def _adjustment_frame(adjustments: pd.DataFrame | None) -> pd.DataFrame:
         "Kỳ báo cáo": column("period"), "Mã đơn vị": column("unit_code"), "Đơn vị": column("unit_name"),
         "Mã chỉ tiêu": column("indicator_code"), "Chỉ tiêu": column("name_vi"),
         "Tử số cũ": column("old_numerator"), "Mẫu số cũ": column("old_denominator"),
-        "Giá trị cũ": column("old_value").astype(float).round(2), "Tử số mới": column("numerator"),
-        "Mẫu số mới": column("denominator"), "Giá trị mới": column("value").astype(float).round(2),
+        "Giá trị cũ": column("old_value").astype(float).round(1), "Tử số mới": column("numerator"),
+        "Mẫu số mới": column("denominator"), "Giá trị mới": column("value").astype(float).round(1),
         "Người điều chỉnh": column("who"),
-        "Điều chỉnh lúc": column("created_at").map(lambda t: format.timestamp(pd.Timestamp(t).to_pydatetime())),
+        "Điều chỉnh lúc": _moments(column("created_at")),
         "Lý do": column("reason"),
     })  # fmt: skip

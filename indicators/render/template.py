@@ -18,7 +18,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -56,6 +56,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 _BOLD = Font(bold=True)
+_OPEN = Protection(locked=False)  # the cells people fill in a protected sheet
 
 # What to type for each aggregation: the dashboard sums "sum" indicators over months
 _ENTRY_VI = {
@@ -290,6 +291,8 @@ def _period_sheet(
         note = ws.cell(row, note_col)
         note.border = _BORDER
         note.alignment = _WRAP_TOP
+        for col in range(FIRST_INDICATOR_COL, note_col + 1):
+            ws.cell(row, col).protection = _OPEN
 
     # Validation and highlighting, per column so each carries its own input message
     if rows:
@@ -345,6 +348,19 @@ def _period_sheet(
     ws.print_title_cols = "A:B"
     ws.print_area = f"A1:{get_column_letter(last_col)}{max(last_row, HEADER_ROW)}"
     _landscape(ws)
+    _protect(ws)
+
+
+def _protect(ws: Worksheet) -> None:
+    """Lock everything but the figure and note cells: the unit code and name columns, the period
+    and the headers cannot be typed over, and a sort (refused on locked cells) cannot move figures
+    away from their unit. No password: it guards against slips, not against the unit's own officer."""
+    protection = ws.protection
+    protection.sheet = True
+    protection.formatColumns = False  # widths and row heights stay adjustable
+    protection.formatRows = False
+    protection.selectLockedCells = False
+    protection.selectUnlockedCells = False
 
 
 def _landscape(ws: Worksheet) -> None:
@@ -373,8 +389,8 @@ GUIDE_HEADERS = (
 GUIDE_LINES = (
     "Mỗi sheet mang tên một kỳ báo cáo (ví dụ 2026-03 là Tháng 3/2026). Không đổi tên sheet, "
     "không sửa ô B2 (kỳ báo cáo) và hàng tiêu đề số 5.",
-    "Mỗi dòng là một đơn vị: các thôn, rồi đến xã. Không sửa cột Mã đơn vị; thôn nào chỉ nhập "
-    "vào dòng của thôn mình.",
+    "Mỗi dòng là một đơn vị: các thôn, rồi đến xã. Cột mã và tên đơn vị được khóa (không sửa, "
+    "không sắp xếp); thôn nào chỉ nhập vào dòng của thôn mình.",
     "Chỉ nhập số nguyên không âm (0, 1, 2, …); không nhập chữ, dấu chấm, dấu phẩy hay đơn vị.",
     "Chỉ tiêu tỷ lệ: nhập tử số và mẫu số, không nhập tỷ lệ %; hệ thống tự tính. Ô tử số chuyển "
     "màu đỏ khi lớn hơn mẫu số – cần kiểm tra lại.",

@@ -47,9 +47,14 @@ class BackupMixin(AuditMixin):
             try:
                 cur.execute(f"COPY FROM DATABASE {source} TO cds_backup_target")
                 cur.execute("CHECKPOINT cds_backup_target")
-            except BaseException:
+            except BaseException as exc:
                 cur.execute("DETACH cds_backup_target")
                 partial.unlink(missing_ok=True)
+                if isinstance(exc, duckdb.Error):  # a full disk, or a damaged block of the database
+                    raise StoreError(
+                        f"Chưa sao lưu được vào {target}: {str(exc).splitlines()[0][:300]} "
+                        "(ổ đĩa đầy, hoặc tệp dữ liệu hỏng: python -m indicators check)."
+                    ) from exc
                 raise
             cur.execute("DETACH cds_backup_target")
         os.replace(partial, target)
@@ -76,7 +81,7 @@ class BackupMixin(AuditMixin):
         database, in one transaction; returns {table: (rows in the file, rows here)}.
 
         The file is brought to this program's schema first. This database must hold no units,
-        batches or accounts yet (the catalog's targets and seed tasks a new database starts with
+        batches, accounts or audit rows yet (the catalog's targets and seed tasks a new database starts with
         are replaced by the file's). Sequences continue after the copied ids.
         """
         require(actor, "edit_settings")
@@ -86,14 +91,15 @@ class BackupMixin(AuditMixin):
         with self.cursor() as cur:
             used = self._query_native(
                 cur,
-                "SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM batches) + (SELECT count(*) FROM users) AS n",
+                "SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM batches) + (SELECT count(*) FROM users) "
+                "+ (SELECT count(*) FROM audit_log) AS n",  # the copy replaces every table: never an audit row
             )[0][0]
         if used:
             raise StoreError(
                 f"Cơ sở dữ liệu {shown_path(self.path)} đã có dữ liệu: hãy chuyển vào một cơ sở dữ liệu mới."
             )
         counts: dict[str, tuple[int, int]] = {}
-        with self.transaction() as cur:
+        with self.transaction("dữ liệu chuyển sang PostgreSQL") as cur:
             cur.execute(f"ATTACH {_literal(str(Path(source).resolve()))} AS cds_source (READ_ONLY)")
             try:
                 tables = [r[0] for r in cur.execute(

@@ -88,7 +88,7 @@ class BatchesMixin(ClosingMixin, UnitsMixin, CurrentMixin):
         the first AUDIT_CHANGES_KEPT of those go into the audit row.
         """
         incoming = _arrow_rows(rows)
-        with self.transaction() as cur:
+        with self.transaction("lô số liệu") as cur:
             parents = {} if allowed_units(actor, {}) is None else self._parents(cur)  # an admin's: not needed
             require_units(actor, "import", rows["unit_code"].unique() if len(rows) else [], parents)
             reason = batch.get("reason") or ""
@@ -201,7 +201,7 @@ class BatchesMixin(ClosingMixin, UnitsMixin, CurrentMixin):
     def revert_batch(self, batch_id: int, actor: Actor) -> int:
         """Mark a batch reverted; the earlier revisions count again. Returns rows affected."""
         require(actor, "revert")
-        with self.transaction() as cur:
+        with self.transaction("việc hoàn tác lô") as cur:
             exists = cur.execute("SELECT count(*) FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
             if not exists:
                 raise StoreError(f"Không có lô nhập số {batch_id}.")

@@ -38,7 +38,7 @@ class ClosingMixin(UnitsMixin, AuditMixin):
         from, and close the month for `root_code` and every unit below it. Returns the version
         (1, then 2 for a replacement, …); earlier versions are kept."""
         require(actor, "issue_report")
-        with self.transaction() as cur:
+        with self.transaction("báo cáo phát hành") as cur:
             version = cur.execute(
                 "SELECT coalesce(max(version), 0) + 1 FROM issued_reports WHERE period = ? AND root_code = ?",
                 [period, root_code],
@@ -94,7 +94,7 @@ class ClosingMixin(UnitsMixin, AuditMixin):
             reason = clean_reason(reason, required=True, missing="Cần ghi lý do mở bổ sung số liệu.")
         except ValueError as exc:
             raise StoreError(str(exc)) from None
-        with self.transaction() as cur:
+        with self.transaction("việc mở bổ sung tháng") as cur:
             if unit_code not in self._parents(cur):
                 raise StoreError(f"Không có đơn vị mã {unit_code}.")
             now = clock.now()

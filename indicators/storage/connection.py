@@ -84,6 +84,36 @@ def attach_postgres(url: str) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def not_saved(what: str, exc: BaseException) -> str:
+    """The Vietnamese message of a write the database refused."""
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (
+        f"Chưa lưu được {what}: cơ sở dữ liệu báo lỗi khi ghi ({reason[:300]}). Không có gì bị ghi dở; "
+        "hãy thử lại sau, và báo quản trị viên nếu lỗi lặp lại (ổ đĩa có thể đã đầy)."
+    )
+
+
+def damaged(path: str | os.PathLike, exc: BaseException) -> str:
+    """What to do about a database file DuckDB cannot read: which file, and how to restore it."""
+    reason = str(exc.__cause__ or exc).splitlines()[0] if str(exc.__cause__ or exc) else type(exc).__name__
+    return (
+        f"Không mở được tệp dữ liệu {path}: tệp bị hỏng hoặc không phải cơ sở dữ liệu của ứng dụng "
+        f"({reason[:300]}). Nếu đây là tệp dữ liệu của ứng dụng, hãy dừng ứng dụng rồi khôi phục "
+        f"từ bản sao lưu gần nhất: python -m indicators restore --db {path} --from TỆP_SAO_LƯU "
+        f"(tệp hiện tại được giữ lại thành {path}.before-restore), rồi kiểm tra bằng "
+        f"python -m indicators check --db {path}."
+    )
+
+
+def _quietly(cur: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """Run `statement` if the connection still can (after a fatal error it cannot; DuckDB then
+    discards the transaction itself)."""
+    try:
+        cur.execute(statement)
+    except duckdb.Error:
+        pass
+
+
 _connections: dict[str, Connection] = {}  # the `Store` of each open database, by key (`open_store`)
 _connections_lock = threading.Lock()
 
@@ -108,14 +138,15 @@ class Connection:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = duckdb.connect(self.path)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
+        except duckdb.Error as exc:
+            # not just "lock": a damaged block's message says "in block at location …"
+            if "could not set lock" in str(exc).lower():
                 raise StoreLockedError(
                     f"Tệp dữ liệu {self.path} đang được một chương trình khác sử dụng "
                     "(có thể ứng dụng đang chạy). Hãy dùng ứng dụng đang mở, hoặc dừng nó rồi "
                     "thử lại."
                 ) from exc
-            raise StoreError(f"Không mở được tệp dữ liệu {self.path}: {exc}") from exc
+            raise StoreError(damaged(self.path, exc)) from exc
         # A checkpoint compresses again the partly filled last row group of every table it writes;
         # at DuckDB's default 16 MB of log a city's imports checkpoint every 9 files and compress
         # each row about twice (city: 65 -> 32 ms per file). 64 MB of log replays in about a second.
@@ -174,17 +205,29 @@ class Connection:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One serialised write transaction: all of it lands, or none of it."""
-        with self.exclusive(), self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-            self._pin.version = None  # this thread's run shows its own write at once
+    def transaction(self, what: str = "thay đổi") -> Iterator[duckdb.DuckDBPyConnection]:
+        """One serialised write transaction: all of it lands, or none of it.
+
+        A database error (a full disk, a lost server, a conflict) is rolled back and raised as a
+        StoreError that says, in Vietnamese, that `what` was not saved: no page shows a raw
+        database exception, and nothing is half written.
+        """
+        try:
+            with self.exclusive(), self.cursor() as cur:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    _quietly(cur, "ROLLBACK")
+                    raise
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.Error:
+                    _quietly(cur, "ROLLBACK")
+                    raise
+                self._pin.version = None  # this thread's run shows its own write at once
+        except duckdb.Error as exc:
+            raise StoreError(not_saved(what, exc)) from exc
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -195,7 +238,14 @@ class Connection:
         """
         with self._write_lock:
             if self._held == 0:
-                self._take_process_lock()
+                try:
+                    self._take_process_lock()
+                except duckdb.Error as exc:  # PostgreSQL gone: nothing was written yet
+                    if self._carrier is not None:
+                        _quietly(self._carrier, "ROLLBACK")
+                        self._carrier.close()
+                        self._carrier = None
+                    raise StoreError(not_saved("thay đổi", exc)) from exc
             self._held += 1
             try:
                 yield
@@ -232,17 +282,26 @@ class Connection:
             return cur.execute(sql, list(params or [])).df()
 
     def close(self) -> None:
-        if self.is_postgres:
-            self._conn.close()
-        else:
-            with self.exclusive():  # closing checkpoints: not while another process copies the file
+        try:
+            self._let_go()
+        finally:
+            with _connections_lock:
+                for key, store in list(_connections.items()):
+                    if store is self:
+                        del _connections[key]
+
+    def _let_go(self) -> None:
+        """Close the connection and release the file lock (the registry is the caller's)."""
+        try:
+            if self.is_postgres:
                 self._conn.close()
-        if self._lock_file is not None:
-            self._lock_file.close()
-        with _connections_lock:
-            for key, store in list(_connections.items()):
-                if store is self:
-                    del _connections[key]
+            else:
+                with self.exclusive():  # closing checkpoints: not while another process copies the file
+                    self._conn.close()
+        finally:  # a damaged file may fail its last checkpoint: its lock is released all the same
+            if self._lock_file is not None:
+                self._lock_file.close()
+                self._lock_file = None
 
     @contextmanager
     def one_version(self) -> Iterator[None]:

@@ -25,7 +25,7 @@ class DemoMixin(AuditMixin):
         """Delete the demo data and demo accounts (the one deletion the product makes: it was
         never official). The audit log keeps its rows and records the removal."""
         require(actor, "manage_demo")
-        with self.transaction() as cur:
+        with self.transaction("việc xóa dữ liệu mẫu") as cur:
             ids = [r[0] for r in cur.execute("SELECT id FROM batches WHERE is_demo").fetchall()]
             if ids:
                 marks = ", ".join("?" * len(ids))

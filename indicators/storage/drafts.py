@@ -23,7 +23,7 @@ class DraftsMixin(UnitsMixin):
         require(actor, "import")
         saved_at = now or clock.now()
         content = json.dumps({code: fig.model_dump() for code, fig in sorted(figures.items())}, ensure_ascii=False)
-        with self.transaction() as cur:
+        with self.transaction("bản nháp") as cur:
             self._check_unit(cur, actor, unit_code)
             cur.execute(
                 "INSERT INTO entry_drafts VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_name, unit_code, period) "
@@ -62,7 +62,7 @@ class DraftsMixin(UnitsMixin):
 
     def discard_draft(self, user_name: str, unit_code: str, period: str) -> bool:
         """Remove the draft (sent, or thrown away); whether there was one."""
-        with self.transaction() as cur:
+        with self.transaction("việc xóa bản nháp") as cur:
             found = cur.execute(
                 "SELECT count(*) FROM entry_drafts WHERE user_name = ? AND unit_code = ? AND period = ?",
                 [user_name, unit_code, period],

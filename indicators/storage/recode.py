@@ -31,6 +31,8 @@ UNIT_CODE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("month_openings", "unit_code"),
     ("issued_reports", "root_code"),
     ("entry_drafts", "unit_code"),
+    ("task_revisions", "commune_code"),
+    ("task_notes", "commune_code"),
 )
 # Columns in a primary key: renamed through a temporary code, so that a chain (A → B, B → C) or a
 # swap never meets a row's own old code (PostgreSQL checks a key row by row)
@@ -41,7 +43,8 @@ TABLE_NAMES_VI = {
     "units": "đơn vị", "submissions": "số liệu đã nộp (mọi lần sửa)", "current_submissions": "số liệu hiện hành",
     "current_totals": "tổng theo xã", "month_reviews": "lượt duyệt tháng", "month_openings": "lần mở bổ sung tháng",
     "issued_reports": "báo cáo đã phát hành", "entry_drafts": "bản nháp nhập số liệu", "users": "tài khoản",
-    "settings": "cài đặt (đơn vị mặc định)",
+    "settings": "cài đặt (đơn vị mặc định)", "task_revisions": "nhiệm vụ (mọi lần sửa)",
+    "task_notes": "ghi chú tiến độ nhiệm vụ",
 }  # fmt: skip
 
 

@@ -53,7 +53,7 @@ class ReviewsMixin(UnitsMixin, AuditMixin):
         codes = sorted(set(unit_codes))
         if not codes:
             return 0
-        with self.transaction() as cur:
+        with self.transaction("việc duyệt hoặc trả lại số liệu") as cur:
             require_approval(actor, codes, self._parents(cur), self._levels(cur))
             marks = dict(cur.execute(
                 "SELECT unit_code, max(batch_id) FROM current_submissions WHERE period = ? "

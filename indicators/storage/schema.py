@@ -250,6 +250,24 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (user_name, unit_code, period)
     );
     """,
+    # 10: login attempts by name and client address (a stranger's failures do not lock the name
+    # out for everyone), indexed: each login counts them in its own transaction
+    """
+    ALTER TABLE login_attempts ADD COLUMN client VARCHAR DEFAULT '';
+    UPDATE login_attempts SET client = '' WHERE client IS NULL;
+    """,
+    # 11: one task register per commune: a task, its revisions and its notes belong to a commune
+    # ("" until the home commune is known: `TasksMixin` reads it as the home commune's)
+    """
+    DROP VIEW current_tasks;
+    ALTER TABLE task_revisions ADD COLUMN commune_code VARCHAR DEFAULT '';
+    ALTER TABLE task_notes ADD COLUMN commune_code VARCHAR DEFAULT '';
+    CREATE VIEW current_tasks AS
+        SELECT * EXCLUDE (rn) FROM (
+            SELECT *, row_number() OVER (PARTITION BY commune_code, code ORDER BY id DESC) AS rn
+            FROM task_revisions
+        ) WHERE rn = 1;
+    """,
 ]
 
 # The same schema in PostgreSQL's dialect, version for version (a shared database for a city,
@@ -383,7 +401,29 @@ PG_MIGRATIONS: list[str] = [
         PRIMARY KEY (user_name, unit_code, period)
     );
     """,
+    """
+    ALTER TABLE login_attempts ADD COLUMN client VARCHAR NOT NULL DEFAULT '';
+    CREATE INDEX login_attempts_key ON login_attempts (name, client, attempted_at);
+    """,
+    # 11: one task register per commune (see MIGRATIONS)
+    """
+    DROP VIEW current_tasks;
+    ALTER TABLE task_revisions ADD COLUMN commune_code VARCHAR NOT NULL DEFAULT '';
+    ALTER TABLE task_notes ADD COLUMN commune_code VARCHAR NOT NULL DEFAULT '';
+    CREATE VIEW current_tasks AS
+        SELECT id, code, task_group, title, unit, person, expected_result, deadline, recurrence_day,
+            status, done_on, cancel_reason, author, revised_at, commune_code
+        FROM (SELECT t.*, row_number() OVER (PARTITION BY commune_code, code ORDER BY id DESC) AS rn
+              FROM task_revisions t) ranked
+        WHERE rn = 1;
+    CREATE INDEX task_revisions_commune ON task_revisions (commune_code, code);
+    """,
 ]
+
+
+# the version that gave each commune its register (found by content: migrations may be renumbered)
+_TASK_COMMUNES = next(v for v, sql in enumerate(MIGRATIONS, start=1) if "task_notes ADD COLUMN commune_code" in sql)
+assert "task_notes ADD COLUMN commune_code" in PG_MIGRATIONS[_TASK_COMMUNES - 1]
 
 
 class SchemaMixin(TasksMixin):
@@ -404,7 +444,7 @@ class SchemaMixin(TasksMixin):
 
         Several processes may start at once on a shared database: the write lock lets one migrate.
         """
-        with self.transaction() as cur:
+        with self.transaction("việc nâng cấp lược đồ") as cur:
             self._run_native(
                 cur,
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -431,6 +471,8 @@ class SchemaMixin(TasksMixin):
                 if version == 6:  # the current values again too: in id order (see REBUILD_CURRENT)
                     for statement in REBUILD_CURRENT + REBUILD_TOTALS:
                         self._run_native(cur, statement)
+                if version == _TASK_COMMUNES:  # the one register there was is the home commune's
+                    self._assign_tasks_to_home(cur)
 
     @staticmethod
     def _seed_targets(cur: duckdb.DuckDBPyConnection) -> None:
@@ -444,18 +486,21 @@ class SchemaMixin(TasksMixin):
         """Every row of every table, sorted: to compare the content of two states."""
         out = {}
         with self.cursor() as cur:
-            if self.is_postgres:
-                # asked of PostgreSQL itself: through the attachment a view looks like a table
-                found = self._query_native(
-                    cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                    "AND table_schema = current_schema()",
-                )  # fmt: skip
-            else:
-                found = cur.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                    "AND table_catalog = current_database() AND table_schema = current_schema()"
-                ).fetchall()
-            tables = sorted(r[0] for r in found)
-            for table in tables:
+            for table in self._base_tables(cur):
                 out[table] = sorted(cur.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
         return out
+
+    def _base_tables(self, cur: duckdb.DuckDBPyConnection) -> list[str]:
+        """The database's tables (not its views), sorted."""
+        if self.is_postgres:
+            # asked of PostgreSQL itself: through the attachment a view looks like a table
+            found = self._query_native(
+                cur, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_schema = current_schema()",
+            )  # fmt: skip
+        else:
+            found = cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_catalog = current_database() AND table_schema = current_schema()"
+            ).fetchall()
+        return sorted(r[0] for r in found)

@@ -12,6 +12,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from indicators.domain import periods
 from indicators.domain.accounts import Actor, require
 from indicators.domain.errors import StoreError, StoreLockedError
@@ -19,11 +21,13 @@ from indicators.storage.accounts import AccountsMixin
 from indicators.storage.audit import AuditMixin
 from indicators.storage.backup import BackupMixin, backup_schema_version
 from indicators.storage.batches import BatchesMixin
+from indicators.storage.check import CheckMixin
 from indicators.storage.closing import ClosingMixin
 from indicators.storage.connection import (
     Connection,
     _connections,
     _connections_lock,
+    damaged,
     default_path,
     is_postgres,
 )
@@ -44,6 +48,7 @@ __all__ = ["Store", "open_store", "restore_database", "store_as_of"]
 # Each part before the parts it builds on (Python's method order requires it); only `Connection`
 # has an `__init__`, and no two parts define the same name.
 class Store(
+    CheckMixin,
     SchemaMixin,
     RecodeMixin,
     ReviewsMixin,
@@ -65,7 +70,17 @@ class Store(
 
     def __init__(self, path: str | os.PathLike = ":memory:"):
         super().__init__(path)
-        self.migrate()
+        try:
+            self.migrate()
+        except (duckdb.Error, StoreError) as exc:
+            # the connection and the file lock are let go: a restore (or a retry) can take the file
+            try:
+                self._let_go()  # not `close`: `open_store` holds the registry's lock around this
+            except (duckdb.Error, StoreError, OSError):
+                pass
+            if isinstance(exc, StoreLockedError) or self.is_postgres or self.path == ":memory:":
+                raise
+            raise StoreError(damaged(self.path, exc)) from exc
 
 
 def open_store(path: str | os.PathLike | None = None) -> Store:
@@ -111,18 +126,20 @@ def store_as_of(source: Store, moment: datetime, months: list[str] | None = None
     are not all there, which a summary of a commune or a city, read from the totals, does not need
     (`summary --as-of`: a city's month in a fifth of the time)."""
     snapshot = Store(":memory:")
-    listed = ", ".join(f"'{m}'" for m in map(periods.parse_period, months or []) if m) or "NULL"
+    # the months as parameters, one each: bound before planning, they still reach PostgreSQL's scan
+    wanted = {f"month{i}": m for i, m in enumerate(m for m in map(periods.parse_period, months or []) if m)}
+    listed = ", ".join(f"${name}" for name in wanted) or "NULL"
     in_months = f" AND s.period IN ({listed})" if months is not None else ""
     of_months = f" WHERE period IN ({listed})" if months is not None else ""
     with source.cursor() as cur:
         tables = {name: cur.execute(f"SELECT * FROM {name}").fetch_arrow_table() for name in _COPIED_AS_IS}
-        changed = cur.execute(_CHANGED_SINCE.format(months=in_months), {"moment": moment}).fetch_arrow_table()
+        changed = cur.execute(_CHANGED_SINCE.format(months=in_months), {"moment": moment, **wanted}).fetch_arrow_table()
         cur.register("changed", changed)
         try:
             recomputed = cur.execute(
                 CURRENT_SELECT.format(keys="JOIN changed k ON " + same_key("s"))
                 .replace("FROM live_submissions s", "FROM " + _LIVE_AT.format(months=in_months)),
-                {"moment": moment},
+                {"moment": moment, **wanted},
             ).fetch_arrow_table()  # fmt: skip
             rows = f"(SELECT * FROM current_submissions{of_months}) c"
             if totals_only:  # the values of the totals the changed keys count in
@@ -131,10 +148,11 @@ def store_as_of(source: Store, moment: datetime, months: list[str] | None = None
                         f"SEMI JOIN (SELECT DISTINCT k.period, {of_key} AS total, k.indicator_code FROM changed k "
                         "LEFT JOIN units u ON u.code = k.unit_code) t ON t.period = c.period "
                         f"AND t.indicator_code = c.indicator_code AND t.total = {of_row}) c")  # fmt: skip
-            kept = cur.execute(f"SELECT c.* FROM {rows} ANTI JOIN changed k ON " + same_key("c")).fetch_arrow_table()
+            kept = cur.execute(f"SELECT c.* FROM {rows} ANTI JOIN changed k ON " + same_key("c"),
+                               wanted if of_months else None).fetch_arrow_table()  # fmt: skip
         finally:
             cur.unregister("changed")
-        totals = cur.execute(f"SELECT * FROM current_totals{of_months}").fetch_arrow_table()
+        totals = cur.execute(f"SELECT * FROM current_totals{of_months}", wanted if of_months else None).fetch_arrow_table()
     with snapshot.transaction() as cur:
         for name, table in {**tables, "current_totals": totals}.items():
             cur.execute(f"DELETE FROM {name}")
@@ -171,7 +189,8 @@ def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike,
 
     The database must not be open (in this process or another: StoreLockedError). The current
     file is kept as `<db>.before-restore`, then the backup is copied over it and migrated; the
-    restored database's audit log records the restore.
+    restored database's audit log keeps every row of the replaced one (those written after the
+    backup was made are carried over) and records the restore.
     """
     require(actor, "edit_settings")
     if is_postgres(db_path):
@@ -196,9 +215,15 @@ def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike,
                 f"Tệp dữ liệu {db} đang mở trong chương trình này: hãy đóng nó trước khi khôi phục."
             )
     safety = None
+    audit: list[tuple] = []  # the replaced database's audit rows: carried into the restored one
     if db.exists():
         try:
-            Store(db).close()  # StoreLockedError if another process holds it; folds in the WAL
+            current = Store(db)  # StoreLockedError if another process holds it; folds in the WAL
+            try:
+                with current.cursor() as cur:
+                    audit = cur.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+            finally:
+                current.close()
         except StoreLockedError:
             raise
         except StoreError:
@@ -218,6 +243,12 @@ def restore_database(db_path: str | os.PathLike, backup_path: str | os.PathLike,
     restored = Store(db)  # migrates the restored file to this program's schema
     try:
         with restored.transaction() as cur:
+            # the audit log only grows: what was logged after the backup was made is kept, ids and all
+            last = cur.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+            later = [row for row in audit if row[0] > last]
+            if later:
+                cur.executemany(f"INSERT INTO audit_log VALUES ({', '.join('?' * len(later[0]))})", later)
+                cur.execute("SELECT max(nextval('audit_ids')) FROM range(?)", [later[-1][0] - last])
             restored._audit(cur, actor, "restore", "cơ sở dữ liệu", None,
                             {"backup": str(source), "kept_as": str(safety) if safety else None})  # fmt: skip
     finally:

@@ -21,7 +21,7 @@ class TargetsMixin(AuditMixin):
 
     def save_settings(self, settings: Settings, actor: Actor) -> None:
         require(actor, "edit_settings")
-        with self.transaction() as cur:
+        with self.transaction("cài đặt") as cur:
             row = cur.execute("SELECT value FROM settings WHERE key = 'settings'").fetchone()
             before = (Settings.model_validate_json(row[0]) if row else Settings()).model_dump(mode="json")
             after = settings.model_dump(mode="json")
@@ -48,7 +48,7 @@ class TargetsMixin(AuditMixin):
 
     def set_target(self, code: str, year: int, value: float, basis: str, actor: Actor) -> None:
         require(actor, "edit_catalog")
-        with self.transaction() as cur:
+        with self.transaction("mục tiêu") as cur:
             row = cur.execute(
                 "SELECT value, basis FROM targets WHERE indicator_code = ? AND year = ?", [code, year]
             ).fetchone()

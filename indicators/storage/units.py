@@ -99,7 +99,7 @@ class UnitsMixin(AuditMixin):
         require(actor, "edit_catalog")
         now = clock.now()
         keys = ["name", "parent", "level", "households", "population", "active"]
-        with self.transaction() as cur:
+        with self.transaction("danh mục đơn vị") as cur:
             stored = {
                 row[0]: dict(zip(keys, row[1:]))
                 for row in cur.execute(f"SELECT code, {', '.join(keys)} FROM units").fetchall()

@@ -9,7 +9,7 @@ import pandas as pd
 
 from indicators import metrics
 from indicators.domain import admin_units, format, periods
-from indicators.domain.text import fold
+from indicators.domain.text import fold, markdown_literal
 from indicators.domain.units import OrgUnit
 from indicators.render.charts import STATUS_COLORS, status_label
 from indicators.storage import Store
@@ -21,6 +21,36 @@ def member_table(store: Store, period: str, root: str) -> pd.DataFrame:
     """`metrics.member_table`, kept per data version and shared (read it, never change it): the
     overview's slowest members and the map of a city's communes read the same table."""
     return metrics.member_table(store, period, root)
+
+
+def markdown_cells(rows, columns: list[str] | None = None) -> pd.DataFrame:
+    """`rows` (a frame or a list of dicts) with the text cells of `columns` (default: every column)
+    escaped: `st.table` renders its cells as Markdown, and file names, sheet names, unit names and
+    messages quoting a file's cells are what someone typed."""
+    frame = pd.DataFrame(rows).copy()
+    for column in frame.columns if columns is None else columns:
+        if column in frame.columns and frame[column].dtype == object:
+            frame[column] = [markdown_literal(v) if isinstance(v, str) else v for v in frame[column]]
+    return frame
+
+
+def register_commune(root: OrgUnit | None) -> str | None:
+    """The commune whose task register a view of `root` shows: the commune itself, a hamlet's
+    commune; None (every commune's) for a city; "" (the register still without a commune) for
+    an empty tree."""
+    if root is None:
+        return ""
+    if root.level == "city":
+        return None
+    return root.code if root.level == "commune" else root.parent
+
+
+def task_register(store: Store, root: OrgUnit | None, today: _date) -> pd.DataFrame:
+    """`tasks.register` of the register(s) `root` shows (`register_commune`)."""
+    from indicators.domain import tasks
+
+    commune = register_commune(root)
+    return tasks.register(store.tasks(commune), store.task_notes(commune=commune), today, store.settings().deadline_day)
 
 
 def default_period(store: Store) -> str | None:

@@ -17,6 +17,7 @@ from indicators.domain.catalog import Indicator, TaskGroup
 from indicators.domain.entry import Draft, EntryFigure, Figures
 from indicators.domain.errors import PermissionDenied
 from indicators.domain.models import Issue
+from indicators.domain.text import markdown_literal
 from indicators.domain.units import OrgUnit
 from indicators.ingest import ImportReport
 from indicators.ingest.entry import EntryReport, import_entry
@@ -288,15 +289,16 @@ def warnings_text(report: EntryReport, form: EntryForm, figures: Figures) -> str
 
 
 def sent_message(report: EntryReport, form: EntryForm) -> tuple[str, str]:
-    """(kind, text) after “Gửi số liệu”."""
+    """(kind, text) after “Gửi số liệu”, as Markdown (the unit's name and the messages escaped)."""
     r = report.report
     month = format.month(form.period)
+    unit = markdown_literal(form.unit.label)
     if r.status == "imported":
         changed = r.count("new") + r.count("changed")
         names = [catalog.indicator(code).name_vi for code in warned(report)]
         warn = f" Cảnh báo gửi kèm: {'; '.join(names)}." if names else ""
-        return "success", (f"Đã gửi số liệu {month} của {form.unit.label}: {format.number(changed)} số liệu được "
+        return "success", (f"Đã gửi số liệu {month} của {unit}: {format.number(changed)} số liệu được "
                            f"ghi (lần gửi số {format.number(r.batch_id)} ở trang Lịch sử).{warn}")  # fmt: skip
     if r.status in ("unchanged", "duplicate"):
-        return "info", f"Số liệu {month} của {form.unit.label} giống hệt số liệu đã gửi: không có gì thay đổi."
-    return "error", "Chưa gửi được: " + " ".join(i.message for i in r.errors[:3])
+        return "info", f"Số liệu {month} của {unit} giống hệt số liệu đã gửi: không có gì thay đổi."
+    return "error", "Chưa gửi được: " + markdown_literal(" ".join(i.message for i in r.errors[:3]))

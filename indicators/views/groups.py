@@ -14,7 +14,7 @@ from indicators.domain.units import OrgUnit
 from indicators.render import charts
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
-from indicators.views.common import indicator_rows, status_counts
+from indicators.views.common import indicator_rows, status_counts, task_register
 
 
 @dataclass
@@ -87,9 +87,7 @@ def groups_view(store: Store, period: str, root: OrgUnit, today: _date | None = 
         indicators=table,
         targets=store.targets(year),
         monthly=metrics.monthly_values(store, year, period, [root.code]),
-        tasks=tasks.register(
-            store.tasks(), store.task_notes(), today or clock.today(), store.settings().deadline_day
-        ),
+        tasks=task_register(store, root, today or clock.today()),
     )
 
 

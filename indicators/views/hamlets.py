@@ -8,11 +8,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from indicators import metrics
-from indicators.domain import catalog, periods
+from indicators.domain import catalog, format, periods
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
+from indicators.metrics import STATUS_VI
 from indicators.render import charts
-from indicators.render.charts import short_name
+from indicators.render.charts import STATUS_SYMBOLS, short_name
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
 from indicators.views.common import indicator_rows, member_noun, name_key, status_counts
@@ -28,7 +29,7 @@ class HamletDetail:
     rows: pd.DataFrame  # the same, formatted (`indicator_rows`)
     series: dict[str, pd.DataFrame]  # code -> monthly values of the hamlet and its commune
     names: dict[str, str]  # unit code -> label, for chart legends
-    targets: dict[str, float]
+    targets: dict[str, float]  # the unit's own: a count's is its share of the commune's (metrics.unit_tree)
 
     @property
     def default_codes(self) -> list[str]:
@@ -41,6 +42,15 @@ class HamletDetail:
     @property
     def status_counts(self) -> list[tuple[str, int]]:
         return status_counts(self.table)
+
+
+@dataclass
+class PhoneCard:
+    """One member in the phone form of the heat map: “Cậy”, “▼3 ●2 ▲6 ★5”, one line per indicator."""
+
+    label: str
+    counts: str
+    lines: list[str]
 
 
 @dataclass
@@ -69,9 +79,37 @@ class HamletsView:
         bare = {u.code: u.name for u in self.hamlets}
         return self.table.assign(unit_name=self.table["unit_code"].map(bare).fillna(self.table["unit_name"]))
 
+    def phone_cards(self) -> list[PhoneCard]:
+        """The heat map for a phone: one card per member, its indicators worst first, each with
+        its status symbol and value (a 16-column grid is unreadable 390 px wide)."""
+        rank = {s: i for i, s in enumerate(["behind", "at_risk", "no_data", "on_track", "achieved"])}
+        cards = []
+        for unit in self.hamlets:
+            rows = self.table[self.table["unit_code"] == unit.code]
+            rows = rows.assign(rank=rows["status"].map(rank)).sort_values("rank", kind="stable")
+            lines = [f"{STATUS_SYMBOLS[r.status]} {short_name(r.indicator_code)}: "
+                     f"**{format.indicator_value(r.value, r.kind)}** ({STATUS_VI[r.status].lower()})"
+                     for r in rows.itertuples()]  # fmt: skip
+            counts = " ".join(f"{STATUS_SYMBOLS[s]}{n}" for s, n in status_counts(rows))
+            cards.append(PhoneCard(unit.label, counts, lines))
+        return cards
+
     def ranking_table(self, code: str) -> pd.DataFrame:
-        """One row per hamlet for one indicator (unit_name, value, status, …)."""
-        return self.table[self.table["indicator_code"] == code].reset_index(drop=True)
+        """One row per hamlet with a figure of the month for one indicator (unit_name, value,
+        status, …): a hamlet that has not sent is not ranked (`not_sent`)."""
+        rows = self.table[(self.table["indicator_code"] == code) & self.table["monthly_value"].notna()]
+        return rows.reset_index(drop=True)
+
+    def not_sent(self, code: str) -> list[str]:
+        """The hamlets with no figure of the month for `code`, by name."""
+        rows = self.table[(self.table["indicator_code"] == code) & self.table["monthly_value"].isna()]
+        return list(rows["unit_name"])
+
+    def ranking_target(self, code: str) -> float | None:
+        """The one target line of a ranking: the members' common target (a ratio's, or a city's
+        communes'); None when each has its own share (a count across hamlets)."""
+        targets = self.table.loc[self.table["indicator_code"] == code, "target"].dropna().unique()
+        return float(targets[0]) if len(targets) == 1 else None
 
     def detail(self, unit_code: str) -> HamletDetail:
         unit = next(u for u in self.hamlets if u.code == unit_code)
@@ -94,7 +132,7 @@ class HamletsView:
             rows=indicator_rows(table, year),
             series=series,
             names={unit.code: unit.label, self.root.code: self.root.label},
-            targets=self.targets,
+            targets={code: t for code, t in zip(table["indicator_code"], table["target"]) if pd.notna(t)},
         )
 
 
@@ -148,9 +186,7 @@ def member_heatmap(store: Store, period: str, root: OrgUnit) -> go.Figure:
 def member_ranking(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
     view = hamlets_view.shared(store, period, root)
     item = catalog.indicator(code)
-    return charts.hamlet_ranking(
-        view.ranking_table(code), item, view.targets.get(code), period, member_noun(root)
-    )
+    return charts.hamlet_ranking(view.ranking_table(code), item, view.ranking_target(code), period, member_noun(root))
 
 
 @by_data_version(size=64, copies=False)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from indicators import metrics
 from indicators.domain import catalog, format
+from indicators.domain.text import markdown_literal
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
 from indicators.views.common import figure_text, timestamp_text
@@ -50,9 +51,11 @@ def batch_table(batches: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def batch_label(row) -> str:
-    """How a batch is named in lists: Lô 12 · BG01_2026-03.csv · 09:00 10/04/2026."""
-    return f"Lô {format.number(row.id)} · {row.file_name} · {timestamp_text(row.created_at)}"
+def batch_label(row, markdown: bool = False) -> str:
+    """How a batch is named in lists: Lô 12 · BG01_2026-03.csv · 09:00 10/04/2026 (with `markdown`,
+    the file's name escaped, for a heading or an expander)."""
+    name = markdown_literal(row.file_name) if markdown else row.file_name
+    return f"Lô {format.number(row.id)} · {name} · {timestamp_text(row.created_at)}"
 
 
 HISTORY_LIMIT = 500  # batches the history page lists at once (a city holds tens of thousands)
@@ -97,9 +100,9 @@ def history_view(store: Store, period: str | None = None, state: str | None = No
     )
 
 
-def batch_label_of(store: Store, batch_id: int) -> str:
+def batch_label_of(store: Store, batch_id: int, markdown: bool = False) -> str:
     found = store.batches(batch_id=batch_id)
-    return batch_label(found.iloc[0]) if len(found) else f"Lô {batch_id}"
+    return batch_label(found.iloc[0], markdown) if len(found) else f"Lô {batch_id}"
 
 
 @dataclass
@@ -148,11 +151,13 @@ def batch_labels(batches: pd.DataFrame) -> dict[int, str]:
 
 
 def batches_with_warnings(batches: pd.DataFrame, limit: int = 30) -> list[tuple[str, list[str]]]:
-    """(label, warnings) of the newest batches that have warnings, at most `limit`."""
+    """(label, warnings) of the newest batches that have warnings, at most `limit`, as Markdown: the
+    file names and the warnings (which quote the file's cells) escaped."""
     out = []
     for r in batches.itertuples(index=False):
         if len(r.warnings):
-            out.append((f"{batch_label(r)} – {format.number(len(r.warnings))} cảnh báo", list(r.warnings)))
+            label = f"{batch_label(r, markdown=True)} – {format.number(len(r.warnings))} cảnh báo"
+            out.append((label, [markdown_literal(text) for text in r.warnings]))
         if len(out) >= limit:
             break
     return out

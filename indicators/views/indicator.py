@@ -8,6 +8,7 @@ import pandas as pd
 
 from indicators import metrics
 from indicators.domain import catalog, format, periods
+from indicators.domain.accounts import Actor
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
@@ -74,6 +75,8 @@ def revision_rows(revisions: pd.DataFrame, item: catalog.Indicator, names: dict[
 
 
 LATE_MARK = "✎ điều chỉnh sau phát hành"
+# What only signed-in accounts see of the raw figures: login names, file names, free-text notes
+PRIVATE_COLUMNS = ("Tệp", "Người nộp", "Ghi chú")
 
 
 def _late(row) -> bool:
@@ -103,6 +106,13 @@ class IndicatorView:
     series: pd.DataFrame = field(default_factory=pd.DataFrame)  # root and hamlets, monthly
     names: dict[str, str] = field(default_factory=dict)
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # formatted (`revision_rows`)
+
+    def revisions_for(self, actor: Actor) -> pd.DataFrame:
+        """The raw figures as `actor` may see them: the public view without who sent them, the
+        file names and the notes (PRIVATE_COLUMNS)."""
+        if actor.kind != "public":
+            return self.revisions
+        return self.revisions.drop(columns=[c for c in PRIVATE_COLUMNS if c in self.revisions.columns])
 
     @property
     def target_text(self) -> str:

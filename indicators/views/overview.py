@@ -8,11 +8,11 @@ from datetime import date as _date
 import pandas as pd
 
 from indicators import metrics
-from indicators.domain import catalog, clock, periods, tasks
+from indicators.domain import catalog, clock, periods
 from indicators.domain.units import OrgUnit
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
-from indicators.views.common import approved_line, member_table
+from indicators.views.common import approved_line, member_table, task_register
 
 
 @dataclass
@@ -27,6 +27,8 @@ class Overview:
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     overdue_tasks: pd.DataFrame = field(default_factory=pd.DataFrame)  # task register rows
     approved: str = ""  # “12/14 thôn đã duyệt” (a commune only)
+    coverage: dict[str, str] = field(default_factory=dict)  # headline code -> what its figure covers
+
 
     @property
     def hamlets_total(self) -> int:
@@ -63,8 +65,8 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
     monthly = metrics.monthly_values(store, year, period, [root.code])
     series = {code: metrics.series_from(monthly, code, year, [root.code]) for code in catalog.HEADLINE_CODES}
     completeness = metrics.completeness(store, period, root.code)
-    behind = metrics.members_behind(store, period, root.code, limit=len(completeness) or 5,
-                                    table=member_table(store, period, root.code))  # fmt: skip
+    members = member_table(store, period, root.code)  # shared with the map of a city's communes
+    behind = metrics.members_behind(store, period, root.code, limit=len(completeness) or 5, table=members)
     if not completeness.empty:  # a hamlet that has not sent is not sent, not slow
         unsent = completeness[(completeness["level"] == "hamlet") & (completeness["submitted"] == 0)]
         behind = behind[~behind["unit_code"].isin(unsent["unit_code"])]
@@ -77,14 +79,32 @@ def overview(store: Store, period: str, root: OrgUnit, today: _date | None = Non
         completeness=completeness,
         behind=behind.head(5).reset_index(drop=True),
         groups=metrics.group_progress(store, period, root.code, table),
-        overdue_tasks=overdue_tasks(store, today or clock.today()),
+        overdue_tasks=overdue_tasks(store, today or clock.today(), root),
         approved=approved_line(store, period, root.code),
+        coverage=headline_coverage(members, root),
     )
 
 
-def overdue_tasks(store: Store, today: _date) -> pd.DataFrame:
+def headline_coverage(members: pd.DataFrame, root: OrgUnit) -> dict[str, str]:
+    """What each headline figure is made of: “13/14 thôn đã nộp” (hamlets with a figure of the
+    month; the others are not in it), or “Số liệu cấp xã” for an indicator the commune reports."""
+    noun = "xã" if root.level == "city" else "thôn"
+    total = members["unit_code"].nunique()
+    out = {}
+    for code in catalog.HEADLINE_CODES:
+        rows = members[members["indicator_code"] == code]
+        if rows.empty or not total:
+            out[code] = "Số liệu cấp xã"
+            continue
+        sent = int(rows["monthly_value"].notna().sum())
+        verb = "đã nộp" if noun == "thôn" else "có số liệu"
+        out[code] = f"{sent}/{total} {noun} {verb}" + ("" if sent == total else f" (thiếu {total - sent})")
+    return out
+
+
+def overdue_tasks(store: Store, today: _date, root: OrgUnit | None = None) -> pd.DataFrame:
     """Tasks of the register that are overdue today, oldest deadline first."""
-    register = tasks.register(store.tasks(), store.task_notes(), today, store.settings().deadline_day)
+    register = task_register(store, root, today)
     if register.empty:
         return register
     return register[register["state"] == "overdue"].sort_values("next_due", na_position="last")

@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 
 from indicators import metrics
-from indicators.domain import tasks
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.render.slides import MonthData, Slide, draw_slides
 from indicators.storage import Store
+from indicators.views.common import task_register
 from indicators.views.maps import progress_map
 from indicators.views.submissions import submissions_view
 
@@ -38,10 +38,10 @@ def hamlet_progress(table: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["progress", "key"], ascending=[False, True]).reset_index(drop=True)[columns]
 
 
-def overdue_tasks(store: Store, today: date) -> pd.DataFrame:
+def overdue_tasks(store: Store, today: date, root: OrgUnit | None = None) -> pd.DataFrame:
     """The overdue rows of the task register (`tasks.register`), the longest overdue first; `due`
     is the deadline of a one-off task, or this month's due day of a monthly one."""
-    register = tasks.register(store.tasks(), store.task_notes(), today, store.settings().deadline_day)
+    register = task_register(store, root, today)
     if register.empty:
         return register.assign(due=[])
     late = register[register["state"] == "overdue"].copy()
@@ -63,7 +63,7 @@ def month_data(store: Store, period: str | None, root: OrgUnit | None, today: da
         groups=metrics.group_progress(store, period, root.code, table),
         ranked=ranked,
         submissions=submissions_view(store, period, root, today),
-        overdue=overdue_tasks(store, today),
+        overdue=overdue_tasks(store, today, root),
         demo=store.has_demo(),
         map=progress_map(store, period, root, ranked),
     )

@@ -24,13 +24,13 @@ import pandas as pd
 from indicators import metrics
 from indicators.domain import catalog, clock, format, periods, tasks
 from indicators.domain.accounts import Actor, require
-from indicators.domain.text import fold
+from indicators.domain.text import fold, markdown_literal
 from indicators.domain.units import OrgUnit
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
 from indicators.render.report import TEMPLATE, annex_bytes, docx_bytes
 from indicators.storage import Store
 from indicators.views import maps
-from indicators.views.common import figure_text, root_unit, timestamp_text
+from indicators.views.common import figure_text, root_unit, task_register, timestamp_text
 from indicators.views.overview import overview
 from indicators.views.presentation import hamlet_progress
 
@@ -163,7 +163,7 @@ def report_context(store: Store, period: str, root: OrgUnit, today: date) -> dic
     has_data = bool(table["monthly_value"].notna().any())  # something was submitted this month
     place = settings.place_name or root.name
     month_label = format.month(period).replace("Tháng", "tháng")
-    register = tasks.register(store.tasks(), store.task_notes(), today, settings.deadline_day)
+    register = task_register(store, root, today)
 
     groups = []
     for group in view.groups.itertuples():
@@ -414,10 +414,11 @@ class IssuePrompt:
 
 def issue_prompt(store: Store, period: str, root: OrgUnit) -> IssuePrompt:
     month = format.month(period).lower()
+    name = markdown_literal(root.label)  # the paragraphs are Markdown
     issued = store.issued_reports(period)
     issued = issued[issued["root_code"] == root.code]
     closing = (
-        f"Phát hành sẽ **khóa số liệu {month}** của {root.label} và mọi đơn vị trực thuộc: từ đó số liệu "
+        f"Phát hành sẽ **khóa số liệu {month}** của {name} và mọi đơn vị trực thuộc: từ đó số liệu "
         "tháng này chỉ thay đổi được khi nhập lại kèm lý do (được liệt kê ở báo cáo tháng sau) hoặc "
         "khi lãnh đạo, quản trị mở bổ sung cho một đơn vị."
     )
@@ -427,7 +428,7 @@ def issue_prompt(store: Store, period: str, root: OrgUnit) -> IssuePrompt:
     )
     if issued.empty:
         return IssuePrompt(1, "Phát hành báo cáo", f"{format.month(period)} chưa phát hành báo cáo.",
-                           [f"Phát hành báo cáo {month} của {root.label}?", stored, closing])  # fmt: skip
+                           [f"Phát hành báo cáo {month} của {name}?", stored, closing])  # fmt: skip
     latest = issued.iloc[0]
     version, at = int(latest["version"]) + 1, timestamp_text(latest["issued_at"])
     return IssuePrompt(

@@ -45,7 +45,7 @@ def returned_notices(store: Store, root_code: str, actor, today: _date) -> list[
         returned = table[(table["state"] == "returned") & table["unit_code"].isin(allowed)]
         for r in returned.itertuples():
             notices.append(
-                f"{format.month(period)} – {r.unit_name}: số liệu bị trả lại lúc {timestamp_text(r.reviewed_at)} "
+                f"{format.month(period)} – {markdown_literal(r.unit_name)}: số liệu bị trả lại lúc {timestamp_text(r.reviewed_at)} "
                 f"({markdown_literal(r.reviewed_by)}), lý do: “{markdown_literal(r.reason)}”. Sửa lại rồi nộp tệp ở bước 2."
             )
     return notices
@@ -138,7 +138,8 @@ def late_import_message(report: _ImportReport) -> tuple[str, str]:
     if refusal:
         return (
             "error",
-            f"Chưa nhập tệp “{report.file_name}”: cần ghi lý do điều chỉnh sau phát hành. {refusal}",
+            f"Chưa nhập tệp “{markdown_literal(report.file_name)}”: cần ghi lý do điều chỉnh sau phát hành. "
+            f"{markdown_literal(refusal)}",
         )
     return upload_message(report)
 
@@ -167,15 +168,16 @@ def import_note(to_import: int, rejected: int, closed: int) -> str:
 
 
 def upload_message(report: _ImportReport) -> tuple[str, str]:
-    """(kind, text) of a file's status line: kind is "error", "success" or "info"."""
+    """(kind, text) of a file's status line, as Markdown (the file's name escaped): kind is "error",
+    "success" or "info"."""
     refusal = closed_refusal(report)
     if refusal:
-        return "error", f"Tệp “{report.file_name}” chưa được nhập. {refusal}"
+        return "error", f"Tệp “{markdown_literal(report.file_name)}” chưa được nhập. {markdown_literal(refusal)}"
     if report.status == "rejected":
-        return "error", f"{report.summary()} Hãy sửa các lỗi sau rồi tải lên lại."
+        return "error", f"{report.summary(markdown=True)} Hãy sửa các lỗi sau rồi tải lên lại."
     if report.status in ("dry_run", "imported"):
-        return "success", report.summary()
-    return "info", report.summary()
+        return "success", report.summary(markdown=True)
+    return "info", report.summary(markdown=True)
 
 
 def issues_table(report: _ImportReport) -> pd.DataFrame:
@@ -229,3 +231,21 @@ def preview_table(report: _ImportReport, units: list[OrgUnit]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=columns)
+
+
+PHONE_PREVIEW_ROWS = 100
+
+
+def preview_cards(preview: pd.DataFrame) -> list[str]:
+    """`preview_table` for a phone: one short block per figure, its values first (a table that
+    wide shows only the unit and the code on 390 px). At most PHONE_PREVIEW_ROWS."""
+    cards = []
+    for r in preview.head(PHONE_PREVIEW_ROWS).to_dict("records"):
+        item = catalog.indicator_by_code().get(r["Chỉ tiêu"])
+        name = item.label if item else r["Chỉ tiêu"]
+        change = f" · {r['Thay đổi']}" if r["Thay đổi"] else ""
+        now = f" (hiện có {r['Số liệu hiện có']})" if r["Số liệu hiện có"] not in ("", "–") else ""
+        note = f"  \nGhi chú: {markdown_literal(r['Ghi chú'])}" if r["Ghi chú"] else ""
+        cards.append(f"**{markdown_literal(r['Đơn vị'])}** · {r['Kỳ báo cáo']} · dòng {r['Dòng']}{change}  \n{name}: "
+                     f"**{r['Số liệu trong tệp']}**{now}{note}")  # fmt: skip
+    return cards
