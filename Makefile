@@ -32,7 +32,8 @@ deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
 # Debian packages: python3-venv, Chromium (browser tests, chart export), Noto fonts, PostgreSQL
-# (the store's tests on a shared database); only if missing.
+# (the store's tests on a shared database), tesseract-ocr-vie (chart images read back),
+# LibreOffice Writer and Impress (the report converted to PDF, the slides' PPTX opened); only if missing.
 sysdeps:
 	bash scripts/install-system-deps.sh --tests
 browser: sysdeps

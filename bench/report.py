@@ -170,6 +170,17 @@ def tables(result: dict) -> str:
             f"{_met(None if send is None else send < TARGETS['entry_send_s'])} | {_n(form)} |")  # fmt: skip
         add("")
 
+    deck = f.get("slides.files")
+    if deck:
+        cold, warm = _get(deck, "cold_s"), _get(deck, "warm_s")
+        target = TARGETS["slides_files_s"]
+        add("| Slide files (issue 27) | cold / warm | target | met? | peak memory | runs |")
+        add("|---|---|---|---|---|---|")
+        add(f"| the month's 11 slides as PDF (Chromium) and PPTX (python-pptx) | {_s(cold)} / {_s(warm)}{_err(deck)} | "
+            f"< {target:.0f} s | {_met(None if cold is None else cold < target)} | "
+            f"{_mb(_get(deck, 'maxrss_mb') or deck.get('maxrss_mb'))} | {_n(deck)} |")  # fmt: skip
+        add("")
+
     pages = {k: v for k, v in f.items() if k.startswith("page.")}
     if pages:
         add("| Page (AppTest, server side) | cold | warm | target cold / warm | met? | peak memory | runs |")

@@ -44,6 +44,7 @@ TARGETS = {
     "as_of": 2.0,  # × the current summary (metric.overview.product)
     "entry_change_s": 0.3,  # a field change's round trip on the server (commune size)
     "entry_send_s": 1.0,  # sending a hamlet's month
+    "slides_files_s": 5.0,  # the PDF and the PPTX of the month's 11 slides (issue 27)
     "metric": 1.5,  # × floor
     "page_warm_s": 0.5,
     "page_cold_s": 2.0,
@@ -264,6 +265,9 @@ def run_size(size: Size, repeat: int, timeout: float, slow: float, rebuild: bool
 
     # the entry form: a field change (draft + checks) and sending a hamlet's month (issue 24)
     fig("entry.form", {"kind": "entry", **base})
+
+    # the meeting's PDF and PPTX (issue 27)
+    fig("slides.files", {"kind": "slides", **base})
 
     # pages (AppTest): cold in a new process, warm in the same process
     for url in PAGES:

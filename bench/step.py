@@ -363,13 +363,41 @@ def entry(args: dict) -> dict:
     return {"cold_s": cold, "warm_s": warm, "send_s": send, "rows": len(checked.codes), "rss_before_mb": rss_before}
 
 
+def slides(args: dict) -> dict:
+    """The meeting's slide files (issue 27): the 11 slides of the month drawn, then the PDF (their HTML
+    printed by Chromium) and the PPTX (python-pptx), as the presentation page's button makes them;
+    cold then warm. The month's figures are gathered first, not timed (the page has them cached)."""
+    from datetime import date
+
+    from indicators.render import slides as slide_deck
+    from indicators.render import slides_html, slides_pptx
+    from indicators.storage import Store
+    from indicators.views import presentation
+
+    store = Store(args["db"])
+    root = next(u for u in store.units() if u.code == args["root"])
+    data = presentation.month_data(store, args["period"], root, date.fromisoformat(args["period"] + "-28"))
+    store.close()
+
+    def files():
+        deck = slide_deck.draw_slides(data)
+        return deck, slides_html.slides_pdf(deck), slides_pptx.slides_pptx(deck)
+
+    rss_before = _start_measuring()
+    cold, (deck, pdf, pptx) = _timed(files)
+    warm, _ = _timed(files)
+    return {"cold_s": cold, "warm_s": warm, "rows": len(deck), "rss_before_mb": rss_before,
+            "elements": {"pdf_kb": len(pdf) // 1024, "pptx_kb": len(pptx) // 1024}}  # fmt: skip
+
+
 def main() -> None:
     import os
 
     if os.environ.get("BENCH_PEAK_FILE"):
         _watch_peak(os.environ["BENCH_PEAK_FILE"])
     args = json.loads(sys.argv[1])
-    fn = {"metric": metric, "import": import_files, "page": page, "check": check, "entry": entry}[args["kind"]]
+    fn = {"metric": metric, "import": import_files, "page": page, "check": check, "entry": entry,
+          "slides": slides}[args["kind"]]  # fmt: skip
     from bench.run import product_hash
 
     code = product_hash()

@@ -1,15 +1,17 @@
 """Trình chiếu: the month's slides full screen for steering-committee meetings.
 
 The URL holds the month and the slide (?ky=2026-11&trang=3), so a link opens the same slide. The top
-bar: previous / next (also the ← → keys), "Trang N/M", the month, the text size, auto-advance and
-the PDF / PowerPoint files (made only when asked: one chart export costs seconds).
+bar: previous / next (also the ← → keys), "Trang N/M", the month, auto-advance and the PDF /
+PowerPoint files (made only when asked). The slide is HTML (`slides_html`): its text scales with the
+window and reflows to one column on a phone. No widget of the bar has a tooltip: one would cover the
+slide's title.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from datetime import date
 
 import streamlit as st
@@ -17,14 +19,11 @@ from streamlit.errors import StreamlitAPIException
 
 from indicators.domain import clock, format
 from indicators.domain.text import markdown_literal
-from indicators.render import slides
+from indicators.render import slides, slides_html, slides_pptx
 from indicators.views import presentation
 from pages._shared import empty_state, require_page, store, url_root
 
 INTERVAL = 15  # seconds per slide when advancing by itself
-# text sizes by the screen's width: ?co=vua|lon|rat-lon (slides.SCALE is the exported files')
-SIZES = {"vua": ("Chữ vừa · 1280×720", 1.0), "lon": ("Chữ lớn · 1600×900", 1.25),
-         "rat-lon": ("Chữ rất lớn · 1920×1080", 1.5)}  # fmt: skip
 
 # Full screen: no sidebar, no header or toolbar, no page padding; the page is one window high and
 # the slide takes what the top bar leaves.
@@ -43,12 +42,20 @@ section.main .block-container, [data-testid="stMainBlockContainer"], .block-cont
 [data-testid="stElementContainer"]:has(style) { display: none; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-pres_slide) { flex: 1 1 0; min-height: 0; }
 .st-key-pres_slide { flex: 1 1 0 !important; height: 100%; min-height: 0; }
-.st-key-pres_slide [data-testid="stElementContainer"], .st-key-pres_slide [data-testid="stFullScreenFrame"],
-.st-key-pres_slide [data-testid="stPlotlyChart"] { height: 100% !important; }
+.st-key-pres_slide [data-testid="stElementContainer"], .st-key-pres_slide [data-testid="stHtml"]
+  { height: 100% !important; width: 100%; }
 .st-key-pres_bar [data-testid="stMarkdown"] * { margin: 0 !important; white-space: nowrap; }
 .st-key-pres_page_up, .st-key-pres_page_down { display: none; }
+.pres-keys { color: #4D4D4D; font-size: 0.85rem; }
+/* a phone: the slide's cards stack and the page scrolls */
+@media (max-width: 640px) {
+  section.main .block-container, [data-testid="stMainBlockContainer"], .block-container { height: auto; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-pres_slide), .st-key-pres_slide { flex: none !important; height: auto; }
+  .st-key-pres_slide [data-testid="stElementContainer"], .st-key-pres_slide [data-testid="stHtml"] { height: auto !important; }
+  .pres-keys { display: none; }
+}
 </style>
-""",
+""" + f"<style>{slides_html.CSS}</style>",
     unsafe_allow_html=True,
 )
 
@@ -56,7 +63,7 @@ section.main .block-container, [data-testid="stMainBlockContainer"], .block-cont
 def exit_link() -> None:
     """The way out (the sidebar is hidden), when the app's navigation has the overview."""
     with suppress(StreamlitAPIException):
-        st.page_link("pages/overview.py", label="Thoát", icon=":material/close:", help="Về trang Tổng quan")
+        st.page_link("pages/overview.py", label="Thoát", icon=":material/close:")
 
 
 if empty_state():
@@ -104,11 +111,11 @@ def files_key(period: str, data: slides.MonthData | None) -> tuple:
 
 
 def make_files(period: str, data: slides.MonthData | None) -> None:
-    """PDF and PPTX from the same images (one Kaleido session), kept for this session (the latest
-    month asked for only: the files weigh megabytes)."""
-    with st.spinner("Đang tạo tệp PDF và PowerPoint (khoảng nửa phút)…"):
-        images = slides.slide_images(slides.draw_slides(data, slides.SCALE))
-        files = (slides.pdf_from_images(images), slides.pptx_from_images(images))
+    """PDF (the slides' HTML printed by Chromium) and PPTX (python-pptx: text, tables, native
+    charts), kept for this session (the latest month asked for only)."""
+    with st.spinner("Đang tạo tệp PDF và PowerPoint…"):
+        deck = slides.draw_slides(data)
+        files = (slides_html.slides_pdf(deck), slides_pptx.slides_pptx(deck))
     st.session_state["pres_files"] = (files_key(period, data), *files)
 
 
@@ -126,10 +133,6 @@ if period not in months:
     period = months[0]
     st.query_params["ky"] = period
 
-size = st.query_params.get("co")
-if size not in SIZES:
-    size = "vua"
-
 data = month_data(period, _today())
 total = slides.slide_count(data)
 number = _int(st.query_params.get("trang"))
@@ -144,10 +147,11 @@ if st.session_state.get("pres_shown") != (period, number):
 # --- the top bar -----------------------------------------------------------------------------------
 with st.container(horizontal=True, vertical_alignment="center", gap="small", key="pres_bar"):
     st.button("◀ Trước", key="pres_prev", on_click=go_to, args=(max(1, number - 1),), disabled=number <= 1,
-              shortcut="Left", help="Trang trước (phím ←)")  # fmt: skip
+              shortcut="Left")  # fmt: skip
     st.markdown(f"**Trang {number}/{total}**")
     st.button("Sau ▶", key="pres_next", on_click=go_to, args=(min(total, number + 1),),
-              disabled=number >= total, shortcut="Right", help="Trang sau (phím →)")  # fmt: skip
+              disabled=number >= total, shortcut="Right")  # fmt: skip
+    st.html("<span class='pres-keys'>phím ← →</span>")
     # the remote clickers of meeting rooms send Page Up / Page Down (hidden twins of the buttons)
     st.button(
         "Trang trước", key="pres_page_up", on_click=go_to, args=(max(1, number - 1),), shortcut="PageUp"
@@ -160,18 +164,11 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small", key
         st.query_params["ky"] = chosen
         st.query_params["trang"] = "1"
         st.rerun()
-    size = st.selectbox("Cỡ chữ", list(SIZES), index=list(SIZES).index(size), format_func=lambda k: SIZES[k][0],
-                        key="pres_size", label_visibility="collapsed", width=205,
-                        help="Cỡ chữ theo độ phân giải của màn hình hoặc máy chiếu")  # fmt: skip
-    if st.query_params.get("co") != size:
-        st.query_params["co"] = size
-    auto = st.toggle("Tự chuyển trang", key="pres_auto", help=f"Sang trang sau mỗi {INTERVAL} giây")
+    auto = st.toggle(f"Tự chuyển trang ({INTERVAL} giây)", key="pres_auto")
     files = ready_files(period, data)
     if files is None:
         # not while the slides move by themselves: the export takes half a minute
-        if st.button("Tạo PDF, PPTX", key="pres_make", icon=":material/slideshow:", disabled=auto,
-                     help="Tắt “Tự chuyển trang” để tạo tệp." if auto else
-                     "Xuất các trang thành tệp PDF và PowerPoint (mất khoảng nửa phút)."):  # fmt: skip
+        if st.button("Tạo PDF, PPTX", key="pres_make", icon=":material/slideshow:", disabled=auto):
             make_files(period, data)
             st.rerun()
     else:
@@ -185,10 +182,12 @@ with st.container(horizontal=True, vertical_alignment="center", gap="small", key
     exit_link()
 
 # --- the slide -------------------------------------------------------------------------------------
-slide = slides.draw_slide(data, number - 1, SIZES[size][1])
-slide.figure.update_layout(width=None, height=None)  # the window's size, not the export's
+slide = slides.draw_slide(data, number - 1)
 with st.container(key="pres_slide"):
-    st.plotly_chart(slide.figure, width="stretch", height="stretch", config={"displayModeBar": False})
+    # a city's map is a picture made by Kaleido the first time it is shown (seconds), then kept
+    with st.spinner("Đang vẽ bản đồ…") if slide.picture is not None else nullcontext():
+        body = slides_html.slide_html(slide)
+    st.html(body)
 
 if auto:
 

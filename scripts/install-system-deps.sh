@@ -4,10 +4,13 @@
 #   scripts/install-system-deps.sh            python3 + venv, Chromium, Noto fonts (tests, charts)
 #   scripts/install-system-deps.sh --python   only what `python3 -m venv` needs
 #   scripts/install-system-deps.sh --tests    the first, PostgreSQL and nginx (the store's tests on a
-#                                             shared database, the city deployment's proxy)
+#                                             shared database, the city deployment's proxy),
+#                                             tesseract (reads chart images back), LibreOffice
+#                                             (the report converted to PDF)
 #
 # Chromium drives the browser tests (Playwright with executable_path) and Kaleido's chart export;
-# fonts-noto-core gives charts and reports Vietnamese glyphs ("Noto Sans").
+# fonts-noto-core gives the app's pages Vietnamese glyphs ("Noto Sans"); chart images and slide files
+# use the fonts shipped in indicators/fonts whatever the machine has.
 set -euo pipefail
 
 need=()
@@ -26,6 +29,14 @@ if [ "${1:-}" = "--tests" ]; then
   command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
   # the city deployment's reverse proxy (deploy/nginx.conf), checked by a browser test
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  # chart images read back in Vietnamese (tests/test_chart_images.py), fc-match to check the fonts
+  command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+  ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
+  command -v fc-match >/dev/null 2>&1 || need+=(fontconfig)
+  # the report converted to PDF (tests/test_report.py) and the slides' PowerPoint file opened
+  # (tests/test_slides.py): Writer and Impress without the desktop's libraries
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+  [ -f /usr/lib/libreoffice/program/libslideshowlo.so ] || need+=(libreoffice-impress-nogui)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 

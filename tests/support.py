@@ -234,6 +234,19 @@ def app_test(timeout: int = 60, name: str | None = SIGNED_IN, **account) -> AppT
     return sign_in(at, name, **account) if name else at
 
 
+BARE_FONT_DIRS = ["/usr/share/fonts/truetype/dejavu"]  # what fontconfig itself brings (fonts-dejavu-core)
+
+
+def bare_fonts_config(folder: Path) -> Path:
+    """A fontconfig file for a machine without the Noto fonts (DejaVu only): set it as
+    FONTCONFIG_FILE to draw as such a machine would."""
+    dirs = "".join(f"  <dir>{d}</dir>\n" for d in BARE_FONT_DIRS)
+    config = folder / "bare-fonts.conf"
+    config.write_text(f'<?xml version="1.0"?>\n<fontconfig>\n{dirs}  <cachedir>{folder / "fc-cache"}</cachedir>\n'
+                      "</fontconfig>\n", encoding="utf-8")  # fmt: skip
+    return config
+
+
 def shown(text: str) -> str:
     """What a Markdown text shows, its backslash escapes resolved: pages escape what users typed
     (file names, unit names, values from the URL), which AppTest returns as written."""

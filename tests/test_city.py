@@ -132,9 +132,8 @@ def test_a_city_submission_status_is_summed_per_commune(city_path):
         from indicators.views import presentation
 
         data = presentation.month_data(store, "2026-11", metrics.tree(store).by_code[CITY.code], DEMO_TODAY)
-        tiles = {a.name for a in slides.submissions_slide(data).figure.layout.annotations
-                 if (a.name or "").startswith("unit:")}  # fmt: skip
-        assert tiles == {f"unit:{code}" for code in members.index}
+        tiles = {tile.code for tile in slides.submissions_slide(data).units}
+        assert tiles == set(members.index)
     finally:
         store.close()
 

@@ -20,7 +20,7 @@ from indicators.domain.units import OrgUnit
 from indicators.ingest.demo import CITY, COMMUNE, load_city_demo
 from indicators.render import maps as render_maps
 from indicators.render import report as render_report
-from indicators.render import slides
+from indicators.render import slides, typeface
 from indicators.render.charts import STATUS_COLORS
 from indicators.storage import Store
 from indicators.views import maps, presentation, report
@@ -276,26 +276,49 @@ def test_a_commune_overview_has_no_map(city_path, monkeypatch):
 
 
 def test_the_city_slides_have_a_map_slide_and_a_commune_has_none(city_store):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    from indicators.render import slides_html, slides_pptx
+
     city = next(u for u in city_store.units() if u.code == CITY.code)
     data = presentation.month_data(city_store, PERIOD, city, DEMO_TODAY)
     assert data.map is not None and slides.slide_count(data) == 12
-    shown = slides.draw_slides(data, scale=1.0)
+    shown = slides.draw_slides(data)
     kinds = [s.kind for s in shown]
     assert kinds.index("map") == kinds.index("ranking") + 1
     slide = shown[kinds.index("map")]
-    assert slide.title == "Tiến độ chung theo xã – Tháng 11/2026"
+    assert slide.title == "Tiến độ chung theo xã – Tháng 11/2026" and slide.page == f"{kinds.index('map') + 1}/12"
     assert "Ranh giới mang tính tham khảo." in slide.subtitle
-    fig = slide.figure
-    assert fig.layout.map.style == "white-bg" and {t.type for t in fig.data} == {"choroplethmap"}
-    drawn = {c for t in fig.data for c in t.locations}
-    assert COMMUNE.code in drawn and "99999" not in drawn
-    notes = {a.name: a.text for a in fig.layout.annotations}
     counts = dict(data.map.status_counts())
-    assert notes["legend:behind"] == f"<b>▼ Chậm</b>: {counts['behind']} xã"
-    assert "Xã Thử Nghiệm" in notes["unmapped"].replace("<br>", " ")
+    assert slides.MapKey("behind", f"▼ Chậm: {counts['behind']} xã") in slide.keys
+    assert slide.note == "Chưa có ranh giới trên bản đồ (1 xã): Xã Thử Nghiệm."
+    png = slide.picture()
+    assert png.startswith(b"\x89PNG") and slide.picture() is png  # made once, kept by the map
+    from PIL import Image
+
+    image = Image.open(BytesIO(png)).convert("RGB")
+    assert image.size == tuple(2 * n for n in slides.MAP_PICTURE)
+    colours = {pixel for _, pixel in image.getcolors(maxcolors=1 << 22)}
+    drawn = set(data.map.rows.loc[data.map.rows["mapped"], "status"])
+    assert drawn
+    for status in metrics.STATUSES:  # every status a drawn commune has, in its colour; no other
+        rgb = tuple(int(STATUS_COLORS[status][i : i + 2], 16) for i in (1, 3, 5))
+        assert (rgb in colours) == (status in drawn), status
+    html = slides_html.slide_html(slide)
+    assert 'data-card="map"' in html and "data:image/png;base64," in html and "Xã Thử Nghiệm" in html
+    from pypdf import PdfReader
+
+    printed = PdfReader(BytesIO(slides_html.slides_pdf([slide]))).pages[0]  # the HTML printed by Chromium
+    assert len(printed.images) == 1 and "Chưa có ranh giới trên bản đồ" in printed.extract_text()
+    page = Presentation(BytesIO(slides_pptx.slides_pptx([slide]))).slides[0]
+    pictures = [s for s in page.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert [p.name for p in pictures] == ["map"] and pictures[0].image.blob == png
+    texts = [s.text_frame.text for s in page.shapes if s.has_text_frame]
+    assert f"▼ Chậm: {counts['behind']} xã" in texts and slide.note in texts
     commune = next(u for u in city_store.units() if u.code == COMMUNE.code)
     alone = presentation.month_data(city_store, PERIOD, commune, DEMO_TODAY)
-    assert alone.map is None and "map" not in [s.kind for s in slides.draw_slides(alone, scale=1.0)]
+    assert alone.map is None and "map" not in [s.kind for s in slides.draw_slides(alone)]
 
 
 def test_the_city_report_carries_the_map_with_its_caption(city_store):
@@ -307,6 +330,7 @@ def test_the_city_report_carries_the_map_with_its_caption(city_store):
     )
     figures = render_report.report_figures(context)
     assert len(figures) == 3 and figures[2].layout.map.style == "white-bg"
+    assert figures[2].layout.font.family == typeface.CSS_FAMILY  # the shipped font, as the charts
     document = Document(BytesIO(render_report.docx_bytes(context)))
     assert len(document.inline_shapes) == 3  # the two charts and the map
     assert context["map_caption"] in [p.text for p in document.paragraphs]

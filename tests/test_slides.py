@@ -1,8 +1,9 @@
 """Presentation mode: the slides (`indicators.render.slides`) and the page `pages/presentation.py`.
 
-The slide figures are checked directly (AppTest cannot look inside Plotly charts): every number a
-slide writes must equal what `indicators.metrics` / `indicators.domain.tasks` compute, formatted by
-`indicators.domain.format`. The page runs through the app when app.py lists it, else as its own script.
+The slides are checked as what they say (`slides.Slide`): every number a slide writes must equal what
+`indicators.metrics` / `indicators.domain.tasks` compute, formatted by `indicators.domain.format`;
+then as HTML, PDF and PowerPoint. Their layout at each screen size is checked in a browser
+(tests/e2e/test_slides_browser.py). The page runs through the app when app.py lists it.
 """
 
 from __future__ import annotations
@@ -10,21 +11,22 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import time
+import shutil
+import subprocess
+import unicodedata
 import zipfile
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from indicators import metrics
 from indicators.domain import catalog, format, tasks
-from indicators.render import charts, slides
+from indicators.render import charts, slides, slides_html, slides_pptx
 from indicators.storage import Store, StoreError, open_store
 from indicators.views import common, presentation, submissions
 from tests import support
@@ -57,15 +59,6 @@ def deck(data: slides.MonthData) -> list[slides.Slide]:
     return slides.draw_slides(data)
 
 
-def texts(fig: go.Figure, prefix: str = "") -> dict[str, str]:
-    """{annotation name: text} of the annotations whose name starts with `prefix`."""
-    return {a.name: a.text for a in fig.layout.annotations if (a.name or "").startswith(prefix)}
-
-
-def named(fig: go.Figure, name: str) -> list[str]:
-    return [a.text for a in fig.layout.annotations if a.name == name]
-
-
 def plain(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
 
@@ -84,65 +77,35 @@ def test_build_slides_gives_eleven_slides_with_vietnamese_titles(demo_store: Sto
     assert re.fullmatch(rf"\d+/\d+ thôn đã nộp đúng hạn – {month}", deck[9].title)
     assert deck[10].title.endswith("nhiệm vụ quá hạn")
     for i, slide in enumerate(deck, start=1):
-        fig = slide.figure
-        assert (fig.layout.width, fig.layout.height) == (slides.WIDTH, slides.HEIGHT)
-        assert plain(named(fig, "title")[0]) == slide.title
-        assert named(fig, "page") == [f"{i}/11"]
-        words = " ".join([slide.title, slide.subtitle, *(a.text for a in fig.layout.annotations)])
-        assert not ENGLISH.search(plain(words)), plain(words)
-
-
-@pytest.mark.parametrize("scale", [1.0, slides.SCALE])
-def test_type_is_big_enough_for_the_back_of_the_room(data: slides.MonthData, scale: float):
-    """At scale 1 (a 1280×720 screen) the title is at least 40 px and every text at least 22 px;
-    the default scale (1920×1080) is 1.5 times that."""
-    for slide in slides.draw_slides(data, scale):
-        notes = slide.figure.layout.annotations
-        assert next(a.font.size for a in notes if a.name == "title") >= 40 * scale
-        assert min(a.font.size for a in notes) >= 22 * scale, slide.title
-        for trace in slide.figure.data:
-            if isinstance(trace, go.Table):
-                assert trace.cells.font.size >= 22 * scale and trace.header.font.size >= 22 * scale
-        axis_font = slide.figure.layout.xaxis.tickfont.size
-        assert axis_font is None or axis_font >= 22 * scale
+        assert slide.page == f"{i}/11"
+        assert slide.footer.endswith("DỮ LIỆU MẪU (minh họa)") and slide.demo
+        words = " ".join(slide.texts())
+        assert not ENGLISH.search(words), words
 
 
 def test_headline_slide_writes_the_commune_summary(demo_store: Store, deck: list[slides.Slide]):
     root = common.root_unit(demo_store)
     table = metrics.commune_summary(demo_store, PERIOD, root.code).set_index("indicator_code")
-    fig = deck[0].figure
-    values, targets, statuses = texts(fig, "value:"), texts(fig, "target:"), texts(fig, "status:")
-    assert len(values) == len(catalog.HEADLINE_CODES) == 6
+    tiles = {t.code: t for t in deck[0].tiles}
+    assert list(tiles) == list(catalog.HEADLINE_CODES) and len(tiles) == 6
     for code in catalog.HEADLINE_CODES:
-        row = table.loc[code]
-        assert plain(values[f"value:{code}"]) == format.indicator_value(row["value"], row["kind"])
-        assert (
-            plain(targets[f"target:{code}"])
-            == f"Mục tiêu {format.indicator_value(row['target'], row['kind'])}"
-        )
-        assert plain(statuses[f"status:{code}"]) == charts.status_label(row["status"])
-        assert plain(texts(fig, f"label:{code}")[f"label:{code}"]) == catalog.HEADLINE[code]
-    # one tile per indicator in its status colour, with the status band
-    colours = [s.line.color for s in fig.layout.shapes]
-    assert colours == [
-        charts.STATUS_COLORS[table.loc[c, "status"]] for c in catalog.HEADLINE_CODES for _ in (1, 2)
-    ]
+        row, tile = table.loc[code], tiles[code]
+        assert tile.value == format.indicator_value(row["value"], row["kind"])
+        assert tile.target == format.indicator_value(row["target"], row["kind"])
+        assert tile.status == row["status"] and tile.label == catalog.HEADLINE[code]
 
 
 def test_group_slides_show_every_indicator_of_the_group(data: slides.MonthData, deck: list[slides.Slide]):
     for slide, group in zip(deck[1:8], catalog.task_groups()):
         part = data.indicators[data.indicators["task_group"] == group.number]
-        fig = slide.figure
-        assert named(fig, "label") == [charts.short_name(c) for c in part["indicator_code"]]
-        assert [plain(t) for t in named(fig, "value")] == [
+        assert [r.label for r in slide.rows] == [charts.short_name(c) for c in part["indicator_code"]]
+        assert [f"{r.value} / {r.target}" for r in slide.rows] == [
             f"{format.indicator_value(r.value, r.kind)} / {format.indicator_value(r.target, r.kind)}"
             for r in part.itertuples()
         ]
-        assert [plain(t) for t in named(fig, "status")] == [charts.status_label(s) for s in part["status"]]
-        bars = fig.data[1]  # the coloured bars over the grey track
-        expected = [min(max(p, 0), 1) * 100 if pd.notna(p) else 0 for p in part["progress"]]
-        assert list(bars.x) == pytest.approx(expected)
-        assert list(bars.marker.color) == [charts.STATUS_COLORS[s] for s in part["status"]]
+        assert [r.note for r in slide.rows] == [charts.status_label(s) for s in part["status"]]
+        expected = [min(max(p, 0), 1) if pd.notna(p) else 0 for p in part["progress"]]
+        assert [r.progress for r in slide.rows] == pytest.approx(expected)
 
 
 def test_ranking_slide_orders_hamlets_by_mean_progress(demo_store: Store, deck: list[slides.Slide]):
@@ -150,26 +113,22 @@ def test_ranking_slide_orders_hamlets_by_mean_progress(demo_store: Store, deck: 
     table = metrics.member_table(demo_store, PERIOD, root.code)
     mean = table.assign(p=table["progress"].clip(upper=1)).groupby("unit_name")["p"].mean()
     order = sorted(mean.index, key=lambda name: -mean[name])
-    labels = named(deck[8].figure, "label")
-    assert labels == [f"{i}. {name}" for i, name in enumerate(order, start=1)]
-    assert [plain(v) for v in named(deck[8].figure, "value")] == [
-        format.percent(mean[n] * 100) for n in order
-    ]
+    rows = deck[8].rows
+    assert [r.label for r in rows] == [f"{i}. {name}" for i, name in enumerate(order, start=1)]
+    assert [r.value for r in rows] == [format.percent(mean[n] * 100) for n in order]
     behind = table[table["status"] == "behind"].groupby("unit_name").size()
-    assert [plain(t).rsplit(" (", 1)[1] for t in named(deck[8].figure, "status")] == [
-        f"{int(behind.get(n, 0))})" for n in order
-    ]
+    assert [r.note.rsplit(" (", 1)[1] for r in rows] == [f"{int(behind.get(n, 0))})" for n in order]
 
 
 def test_submission_slide_counts_hamlets_on_time(demo_store: Store, deck: list[slides.Slide]):
     view = submissions.submissions_view(demo_store, PERIOD, common.root_unit(demo_store), TODAY)
-    fig = deck[9].figure
-    assert deck[9].title.startswith(f"{view.hamlets_on_time}/{view.hamlets_total} thôn đã nộp đúng hạn")
-    tiles = texts(fig, "unit:")
-    assert set(tiles) == {f"unit:{c}" for c in view.completeness["unit_code"]}
+    slide = deck[9]
+    assert slide.title.startswith(f"{view.hamlets_on_time}/{view.hamlets_total} thôn đã nộp đúng hạn")
+    tiles = {u.code: u for u in slide.units}
+    assert set(tiles) == set(view.completeness["unit_code"])
     for r in view.completeness.itertuples():
-        text = plain(tiles[f"unit:{r.unit_code}"])
-        assert text.startswith(r.unit_name) and metrics.SUBMISSION_STATUS_VI[r.status] in text
+        assert tiles[r.unit_code].name == r.unit_name
+        assert metrics.SUBMISSION_STATUS_VI[r.status] in tiles[r.unit_code].detail
 
 
 def test_many_units_are_listed_by_name_under_their_status(data: slides.MonthData):
@@ -179,18 +138,17 @@ def test_many_units_are_listed_by_name_under_their_status(data: slides.MonthData
                             "unit_name": [f"Xã Số {i:03d}" for i in range(len(statuses))],
                             "level": "commune", "status": statuses, "submitted": 1, "expected": 2})  # fmt: skip
     sub = dataclasses.replace(data.submissions, members=members)
-    fig = slides.submissions_slide(dataclasses.replace(data, submissions=sub)).figure
-    assert not texts(fig, "unit:")
-    counts = {name: plain(text) for name, text in texts(fig, "count:").items()}
-    assert counts == {"count:missing": "✗ Chưa nộp: 0", "count:partial": "◐ Chưa đủ: 60",
-                      "count:late": "◷ Muộn: 3", "count:on_time": "✓ Đúng hạn: 2"}  # fmt: skip
-    names = texts(fig, "names:")
-    assert names["names:missing"] == "–"
-    assert plain(names["names:late"]) == "Xã Số 060, Xã Số 061, Xã Số 062"
-    long = names["names:partial"].split("<br>")
-    assert len(long) == slides.LIST_LINES and all(len(line) <= slides.LIST_CHARS for line in long)
-    shown = sum(line.count("Xã Số") for line in long)
-    assert long[-1] == f"… và {60 - shown} đơn vị khác" and long[0].startswith("Xã Số 000, ")
+    slide = slides.submissions_slide(dataclasses.replace(data, submissions=sub))
+    assert not slide.units
+    lists = {item.status: item for item in slide.lists}
+    assert [slides.list_heading(lists[s]) for s in ("missing", "partial", "late", "on_time")] == [
+        "✗ Chưa nộp: 0", "◐ Chưa đủ: 60", "◷ Muộn: 3", "✓ Đúng hạn: 2"]  # fmt: skip
+    assert lists["missing"].names == [] and lists["late"].names == ["Xã Số 060", "Xã Số 061", "Xã Số 062"]
+    shown = lists["partial"].names
+    assert shown == [f"Xã Số {i:03d}" for i in range(len(shown))] and lists["partial"].more == 60 - len(shown)
+    assert sum(len(n) + 2 for n in shown) <= slides.LIST_CHARS < sum(len(n) + 2 for n in shown) + 11
+    html = slides_html.slide_html(slide)
+    assert f"… và {60 - len(shown)} đơn vị khác" in html
 
 
 def test_tasks_slide_lists_exactly_the_overdue_tasks(demo_store: Store, deck: list[slides.Slide]):
@@ -201,16 +159,15 @@ def test_tasks_slide_lists_exactly_the_overdue_tasks(demo_store: Store, deck: li
     assert 0 < len(overdue) <= slides.MAX_TASK_ROWS  # the demo shows them all on one slide
     slide = deck[10]
     assert slide.title == f"{len(overdue)} nhiệm vụ quá hạn"
-    table = next(t for t in slide.figure.data if isinstance(t, go.Table))
-    codes, titles, units, due, late = (list(column) for column in table.cells.values)
-    assert sorted(codes) == sorted(overdue["code"])
+    assert list(slide.headers) == ["Mã", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn", "Quá hạn"]
+    assert sorted(row[0] for row in slide.table) == sorted(overdue["code"])
     by_code = overdue.set_index("code")
-    for code, title, unit, deadline, days in zip(codes, titles, units, due, late):
+    for code, title, unit, deadline, days in slide.table:
         row = by_code.loc[code]
         when = (
             row["deadline"] if row["deadline"] is not None and pd.notna(row["deadline"]) else row["next_due"]
         )
-        assert (plain(title), plain(unit)) == (row["title"], row["unit"])
+        assert (title, unit) == (row["title"], row["unit"])
         assert deadline.startswith(format.day(when))
         assert days == f"{format.number((TODAY - when).days)} ngày"
 
@@ -218,8 +175,7 @@ def test_tasks_slide_lists_exactly_the_overdue_tasks(demo_store: Store, deck: li
 def test_tasks_slide_says_when_nothing_is_overdue(data: slides.MonthData):
     slide = slides.tasks_slide(dataclasses.replace(data, overdue=data.overdue.iloc[0:0]))
     assert slide.title == "Không có nhiệm vụ quá hạn"
-    assert not [t for t in slide.figure.data if isinstance(t, go.Table)]
-    assert "Không có nhiệm vụ quá hạn" in named(slide.figure, "message")[0]
+    assert not slide.table and "Không có nhiệm vụ quá hạn" in slide.message
 
 
 def test_an_empty_database_gives_a_slide_that_says_there_is_no_data(tmp_path: Path):
@@ -230,8 +186,7 @@ def test_an_empty_database_gives_a_slide_that_says_there_is_no_data(tmp_path: Pa
     finally:
         store.close()
     assert [s.kind for s in deck] == ["empty"]
-    assert deck[0].title == "Chưa có số liệu"
-    assert "Chưa có số liệu" in named(deck[0].figure, "message")[0]
+    assert deck[0].title == "Chưa có số liệu" and "Chưa có số liệu" in deck[0].message
 
 
 def test_units_without_figures_give_every_slide_with_no_data(store: Store):
@@ -239,12 +194,13 @@ def test_units_without_figures_give_every_slide_with_no_data(store: Store):
     root = common.root_unit(store)
     deck = presentation.build_slides(store, "2026-03", root, date(2026, 3, 25))
     assert [s.kind for s in deck] == KINDS
-    statuses = texts(deck[0].figure, "status:")
-    assert set(map(plain, statuses.values())) == {charts.status_label("no_data")}
-    assert set(map(plain, texts(deck[0].figure, "value:").values())) == {"–"}
+    assert {t.status for t in deck[0].tiles} == {"no_data"}
+    assert {t.value for t in deck[0].tiles} == {"–"}
     assert "nhóm chưa có số liệu" in deck[1].subtitle
-    assert "Chưa có số liệu theo thôn" in named(deck[8].figure, "message")[0]
+    assert "Chưa có số liệu theo thôn" in deck[8].message
     assert deck[9].title.startswith("0/7 thôn đã nộp đúng hạn")
+    for slide in deck:  # every one draws
+        assert slide.title in slides_html.slide_html(slide)
 
 
 def test_many_hamlets_show_the_best_and_the_slowest(data: slides.MonthData):
@@ -253,41 +209,90 @@ def test_many_hamlets_show_the_best_and_the_slowest(data: slides.MonthData):
         ignore_index=True,
     ).sort_values("progress", ascending=False, ignore_index=True)
     slide = slides.ranking_slide(dataclasses.replace(data, ranked=many))
-    labels = named(slide.figure, "label")
+    labels = [r.label for r in slide.rows]
     assert len(labels) == slides.MAX_RANKED
     assert labels[0].startswith("1. ") and labels[-1].startswith(f"{len(many)}. ")
     assert f"trong {len(many)} thôn" in slide.subtitle
 
 
-# --- files -------------------------------------------------------------------------------------
+# --- HTML, PDF, PowerPoint ----------------------------------------------------------------------
 
 
-def test_pdf_and_pptx_of_two_slides_from_one_export(deck: list[slides.Slide]):
-    started = time.monotonic()
-    images = slides.slide_images(deck[:2])  # one Kaleido session for both files
-    pdf, pptx = slides.pdf_from_images(images), slides.pptx_from_images(images)
-    assert time.monotonic() - started < 120
+def test_html_marks_every_text_in_a_card_and_escapes_names(data: slides.MonthData, deck: list[slides.Slide]):
+    html = slides_html.slide_html(deck[0])
+    assert html.count('data-card="tile:') == 6 and 'data-slide="headline"' in html
+    for tile in deck[0].tiles:
+        assert f">{tile.value}<" in html and f">{tile.label}<" in html
+    hostile = data.ranked.assign(unit_name="<script>alert(1)</script> & Thôn")
+    html = slides_html.slide_html(slides.ranking_slide(dataclasses.replace(data, ranked=hostile)))
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Thôn" in html
+
+
+def test_pdf_has_a_page_per_slide_with_real_text(deck: list[slides.Slide], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch):  # fmt: skip
+    """Printed on a machine without the Noto fonts: the shipped ones are embedded all the same."""
+    monkeypatch.setenv("FONTCONFIG_FILE", str(support.bare_fonts_config(tmp_path)))
+    pdf = slides_html.slides_pdf(deck)
     assert pdf.startswith(b"%PDF")
-    try:
-        from pypdf import PdfReader
+    from pypdf import PdfReader
 
-        assert len(PdfReader(io.BytesIO(pdf)).pages) == 2
-    except ImportError:
-        assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 2
-    with zipfile.ZipFile(io.BytesIO(pptx)) as archive:
-        names = archive.namelist()
-    assert sorted(n for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n)) == [
-        "ppt/slides/slide1.xml", "ppt/slides/slide2.xml",
-    ]  # fmt: skip
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == len(deck)
+    box = reader.pages[0].mediabox
+    assert float(box.width) / float(box.height) == pytest.approx(16 / 9, rel=0.01)
+    for page, slide in zip(reader.pages, deck):
+        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", page.extract_text()))
+        assert slide.title.split(" – ")[0] in text, (slide.title, text[:200])
+    fonts = {f for page in reader.pages for f in (page["/Resources"].get("/Font") or {}).values()}
+    names = {str(f.get_object().get("/BaseFont")) for f in fonts}
+    assert any("NotoSans-Regular" in n for n in names) and any("NotoSans-Bold" in n for n in names), names
+    assert not any("DejaVu" in n for n in names), names  # nothing fell back to the machine's font
+
+
+def test_pptx_is_editable_text_tables_and_native_charts(deck: list[slides.Slide]):
     from pptx import Presentation
 
+    pptx = slides_pptx.slides_pptx(deck)
+    with zipfile.ZipFile(io.BytesIO(pptx)) as archive:
+        names = archive.namelist()
+    assert not [n for n in names if n.startswith("ppt/media/")], "no pictures: everything is editable"
+    charts_xml = [n for n in names if re.fullmatch(r"ppt/charts/chart\d+\.xml", n)]
+    assert len(charts_xml) == 8  # the seven groups and the ranking
     deck_file = Presentation(io.BytesIO(pptx))
-    assert (deck_file.slide_width, deck_file.slide_height) == slides.SLIDE_EMU
-    picture = deck_file.slides[0].shapes[0]
-    assert (picture.left, picture.top, picture.width, picture.height) == (0, 0, *slides.SLIDE_EMU)
-    from PIL import Image
+    assert (deck_file.slide_width, deck_file.slide_height) == slides_pptx.SLIDE_EMU
+    assert len(deck_file.slides) == len(deck)
+    for page, slide in zip(deck_file.slides, deck):
+        text = " ".join(shape.text_frame.text for shape in page.shapes if shape.has_text_frame)
+        assert slide.title in text and slide.page in text
+    headline = deck_file.slides[0].shapes
+    tiles = {s.name: s.text_frame.text for s in headline if s.name.startswith("tile:")}
+    assert tiles == {f"tile:{t.code}": f"{t.label}\n{t.value}\nMục tiêu {t.target}" for t in deck[0].tiles}
+    group = deck_file.slides[1]
+    chart = next(s for s in group.shapes if s.has_chart).chart
+    assert list(chart.plots[0].categories) == [r.label for r in deck[1].rows]
+    assert list(chart.series[0].values) == pytest.approx([round(r.progress * 100, 1) for r in deck[1].rows])
+    table = next(s for s in group.shapes if s.has_table).table
+    assert [table.cell(1, c).text for c in range(3)] == [deck[1].rows[0].label,
+        f"{deck[1].rows[0].value} / {deck[1].rows[0].target}", deck[1].rows[0].note]  # fmt: skip
+    tasks_table = next(s for s in deck_file.slides[10].shapes if s.has_table).table
+    assert [tasks_table.cell(1, c).text for c in range(5)] == deck[10].table[0]
 
-    assert Image.open(io.BytesIO(images[0])).size == (2 * slides.WIDTH, 2 * slides.HEIGHT)
+
+def test_libreoffice_opens_the_pptx(deck: list[slides.Slide], tmp_path: Path):
+    """The PowerPoint file opens in LibreOffice Impress (`make sysdeps` installs it) with every title."""
+    assert shutil.which("soffice"), "LibreOffice (soffice) is missing: run `make sysdeps`"
+    source = tmp_path / "trinh_chieu.pptx"
+    source.write_bytes(slides_pptx.slides_pptx(deck))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(tmp_path / "trinh_chieu.pdf"))
+    assert len(reader.pages) == len(deck)
+    for page, slide in zip(reader.pages, deck):
+        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", page.extract_text()))
+        assert slide.title.split(" – ")[0] in text, (slide.title, text[:200])
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -362,14 +367,12 @@ def test_page_opens_the_slide_of_the_link_and_mends_a_bad_one(page_db):
 def test_page_makes_the_files_only_when_asked(page_db, monkeypatch: pytest.MonkeyPatch):
     page_db("demo")
     exports: list[int] = []
-    png = io.BytesIO()
-    __import__("PIL.Image", fromlist=["Image"]).new("RGB", (32, 18), "white").save(png, "PNG")
 
-    def fake_images(deck):  # no Kaleido here: the export itself is tested above
+    def fake_pdf(deck):  # no Chromium here: the export itself is tested above
         exports.append(len(deck))
-        return [png.getvalue()] * len(deck)
+        return b"%PDF-1.4"
 
-    monkeypatch.setattr(slides, "slide_images", fake_images)
+    monkeypatch.setattr(slides_html, "slides_pdf", fake_pdf)
     at = run_page(ky=PERIOD)
     at.button(key="pres_next").click().run()
     assert exports == [] and not at.get("download_button")
@@ -398,4 +401,4 @@ def test_page_on_an_empty_database_explains_how_to_start(page_db):
     page_db("empty")
     at = run_page()
     assert any("Chưa có số liệu" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert not at.get("html")

@@ -6,14 +6,18 @@ status is also written as text, so colour is never the only cue.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from indicators.domain import catalog, format
 from indicators.domain.catalog import Indicator
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
+from indicators.render import typeface
 
-FONT = "Noto Sans, Arial, sans-serif"
+FONT = typeface.CSS_FAMILY  # shipped with the product (indicators/fonts), found by Kaleido's Chromium
+BASE_SIZE = 14  # the font size of `_layout`: tick labels, axis titles, legend
 STATUS_COLORS = {
     "achieved": "#0072B2",  # blue
     "on_track": "#009E73",  # bluish green
@@ -87,6 +91,30 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 380) ->
     fig.update_yaxes(title_text=y_title, gridcolor="#E5E5E5", zeroline=False)
     fig.update_xaxes(gridcolor="#F0F0F0")
     return fig
+
+
+TICK_PAD = 8  # pixels between an axis and its tick labels (Plotly's, for ticks="")
+TITLE_STANDOFF = 12  # pixels between the tick labels and the axis title
+
+
+def fit_left_margin(fig: go.Figure, labels: list[str], title: str = "", first_x_label: str = "",
+                    x_angle: float = 0, size: int = BASE_SIZE) -> int:  # fmt: skip
+    """Set the left margin for the y axis' tick labels and its title, measured in the shipped
+    font (Plotly's own automargin depends on the fonts of the machine that draws, and left the task
+    groups' names cut in the report's image): the labels whole, the title clear of them. A slanted
+    first x label (`x_angle` degrees) reaching left of the plot is also kept inside."""
+    widest = max((typeface.text_width(str(label), size) for label in labels), default=0.0)
+    left = TICK_PAD + widest * 1.06 + 6  # 6 %: a browser without Noto Sans draws a little wider
+    if title:
+        left += TITLE_STANDOFF + size * 1.35
+    if first_x_label:
+        left = max(left, typeface.text_width(first_x_label, size) * math.cos(math.radians(abs(x_angle))) + 8)
+    left = math.ceil(left)
+    fig.update_yaxes(automargin=False, ticklabelstandoff=TICK_PAD - 2)
+    if title:
+        fig.update_yaxes(title_standoff=TITLE_STANDOFF)
+    fig.update_layout(margin_l=left)
+    return left
 
 
 def _unit_title(item: Indicator) -> str:
@@ -205,6 +233,7 @@ def group_bars(groups: pd.DataFrame, period: str) -> go.Figure:
     fig.update_xaxes(range=[0, 110], ticksuffix="%", title_text="Tiến độ so với mục tiêu (%)")
     _status_legend(fig)
     fig.update_yaxes(autorange="reversed")
+    fit_left_margin(fig, labels)
     return fig
 
 
@@ -411,4 +440,7 @@ def headline_trends(series: dict[str, pd.DataFrame], period: str) -> go.Figure:
         )  # fmt: skip
     fig = _layout(fig, f"Xu hướng các chỉ tiêu chính đến {format.month(period)}", "Tỷ lệ (%)", height=460)
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
-    return tidy_months(fig)
+    fig = tidy_months(fig)
+    first = next((t.x[0] for t in fig.data if t.x is not None and len(t.x)), "")
+    fit_left_margin(fig, ["100%"], "Tỷ lệ (%)", first_x_label=first, x_angle=fig.layout.xaxis.tickangle or 0)
+    return fig

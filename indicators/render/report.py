@@ -21,17 +21,19 @@ from openpyxl.utils import get_column_letter
 from indicators.domain import clock
 from indicators.domain.text import safe_text
 from indicators.metrics import STATUS_VI, SUBMISSION_STATUS_VI
-from indicators.render import charts
+from indicators.render import charts, typeface
 
 TEMPLATE = Path(__file__).parent.parent / "templates" / "bao_cao_thang.docx"
 
 
 def figure_pngs(figures: list, width: int | list[int] = 1000, height: int | list[int] = 480) -> list[bytes]:
-    """PNG bytes of Plotly figures, exported in one Kaleido session (each start costs seconds);
-    `width` and `height` are one size for all or one per figure."""
+    """PNG bytes of Plotly figures, exported in one Kaleido session (each start costs seconds), in
+    the shipped fonts whatever the machine has (`typeface.use_project_fonts`); `width` and `height`
+    are one size for all or one per figure."""
     import plotly.io as pio
 
     os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
+    typeface.use_project_fonts()
     with tempfile.TemporaryDirectory() as folder:
         paths = [str(Path(folder) / f"chart{i}.png") for i in range(len(figures))]
         pio.write_images(figures, paths, width=width, height=height, scale=2)

@@ -19,6 +19,7 @@ from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
 from indicators.render import maps
 from indicators.render.charts import short_name, status_label
+from indicators.render.report import figure_pngs
 from indicators.storage import Store
 from indicators.storage.memo import by_data_version
 from indicators.views.common import member_noun, member_table
@@ -41,6 +42,7 @@ class MemberMap:
     ratio: bool  # values are percentages
     rows: pd.DataFrame
     _figures: dict = field(default_factory=dict, repr=False)  # drawn once per mode and size
+    _pictures: dict = field(default_factory=dict, repr=False)  # PNGs of the status map, once per size
 
     @property
     def noun(self) -> str:
@@ -83,6 +85,16 @@ class MemberMap:
         if key not in self._figures:
             self._figures[key] = self._draw(mode, width, height, title, whole)
         return self._figures[key]
+
+    def picture(self, width: int, height: int) -> bytes:
+        """The status map alone (no legend, no title: the slide writes them beside it) as a PNG of
+        width × height pixels at scale 2, in the shipped fonts (`render.report.figure_pngs`), made
+        once per size (a Kaleido run costs seconds)."""
+        if (width, height) not in self._pictures:
+            fig = self._draw("status", width, height, False, True)
+            fig.update_layout(showlegend=False, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+            self._pictures[(width, height)] = figure_pngs([fig], width, height)[0]
+        return self._pictures[(width, height)]
 
     def _draw(self, mode: str, width: int, height: int, title: bool, whole: bool) -> go.Figure:
         mapped = self.rows[self.rows["mapped"]]

@@ -9,7 +9,7 @@ import pandas as pd
 from indicators import metrics
 from indicators.domain.text import fold
 from indicators.domain.units import OrgUnit
-from indicators.render.slides import SCALE, MonthData, Slide, draw_slides
+from indicators.render.slides import MonthData, Slide, draw_slides
 from indicators.storage import Store
 from indicators.views.common import task_register
 from indicators.views.maps import progress_map
@@ -69,10 +69,9 @@ def month_data(store: Store, period: str | None, root: OrgUnit | None, today: da
     )
 
 
-def build_slides(store: Store, period: str | None, root: OrgUnit | None, today: date,
-                 scale: float = SCALE) -> list[Slide]:  # fmt: skip
+def build_slides(store: Store, period: str | None, root: OrgUnit | None, today: date) -> list[Slide]:
     """The meeting's slides for `period` below `root`: the headline indicators, the 7 task groups,
     the hamlet ranking, a city's communes on a map, the submissions and the overdue tasks (11 slides,
     12 with the map). Without units or a period,
     one slide that says there is no data."""
-    return draw_slides(month_data(store, period, root, today), scale)
+    return draw_slides(month_data(store, period, root, today))
