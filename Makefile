@@ -57,7 +57,7 @@ run: demo
 #                               restore); PostgreSQL's counterparts are in tests/test_postgres.py
 #   tests/test_postgres.py,     already on PostgreSQL in the first pass
 #   tests/e2e/test_deploy_browser.py
-POSTGRES_PASS := -m "not duckdb_file" --ignore=tests/test_postgres.py --ignore=tests/e2e/test_deploy_browser.py
+POSTGRES_PASS := -m "not duckdb_file and not screen_only" --ignore=tests/test_postgres.py --ignore=tests/e2e/test_deploy_browser.py
 
 # Every test, the browser ones included. pytest's exit status is never softened: 1 (failures),
 # 2 (interrupted or collection errors) and 5 (no tests collected) all fail the build, and the

@@ -17,7 +17,8 @@ import pytest
 
 from tests.e2e.test_browser import VIEWPORTS
 
-pytestmark = pytest.mark.e2e
+# what the browser shows, whichever store is behind it: the DuckDB pass is enough
+pytestmark = [pytest.mark.e2e, pytest.mark.screen_only]
 
 ENGLISH_UI = (
     "Upload", "Browse files", "Drag and drop", "per file", "Download", "Search", "Fullscreen",

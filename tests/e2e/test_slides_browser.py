@@ -12,7 +12,8 @@ import pytest
 
 from tests.e2e.conftest import SCREENSHOTS, full_screenshot
 
-pytestmark = pytest.mark.e2e
+# what the browser shows, whichever store is behind it: the DuckDB pass is enough
+pytestmark = [pytest.mark.e2e, pytest.mark.screen_only]
 
 SIZES = [(1920, 1080), (1280, 720), (1024, 768), (390, 844)]
 PERIOD = "2026-11"
