@@ -156,6 +156,16 @@ MODEBAR = {
         "Double-click on legend to isolate one trace": "Bấm đúp vào chú giải để chỉ xem một đường",
     }}},
 }  # fmt: skip
+# A map pans by touch and zooms by its own buttons (a map has no axes to reset).
+MAP_MODEBAR = {
+    **MODEBAR,
+    "scrollZoom": True,
+    "modeBarButtons": [["toImage", "zoomInMap", "zoomOutMap", "resetViewMap"]],
+    "locales": {"vi": {"dictionary": {
+        **MODEBAR["locales"]["vi"]["dictionary"],
+        "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ", "Reset view": "Về khung ban đầu",
+    }}},
+}  # fmt: skip
 
 
 def chart(fig) -> None:
@@ -336,8 +346,7 @@ def member_map(view, mode: str, key: str, switch: bool = False) -> None:
     with left:
         st.plotly_chart(view.figure(mode), width="stretch", key=f"{key}_chart",
                         on_select=partial(_chart_choice, f"{key}_chart"), selection_mode="points",
-                        config={"displaylogo": False, "locale": "vi", "scrollZoom": True,
-                                "modeBarButtonsToRemove": ["select2d", "lasso2d"]})  # fmt: skip
+                        config=MAP_MODEBAR)  # fmt: skip
         st.caption(f"{view.notice} Chạm vào một {noun} trên bản đồ hoặc chọn bên cạnh để mở trang của {noun}.")
         if view.unmapped_text:
             st.caption(view.unmapped_text)

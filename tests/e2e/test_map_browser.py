@@ -13,6 +13,7 @@ from indicators.domain.boundaries import boundaries
 from indicators.ingest.demo import CITY, COMMUNE
 from indicators.render.charts import STATUS_COLORS
 from tests.e2e.test_browser import check_clean
+from tests.e2e.test_english_browser import english
 
 pytestmark = pytest.mark.e2e
 
@@ -142,6 +143,10 @@ def test_the_city_map_on_a_desktop_opens_a_commune_clicked(city_server, open_pag
     page.wait_for_timeout(500)
     hover = page.locator(".hoverlayer").first.text_content()
     assert COMMUNE.label in hover and "Mục tiêu 2026" in hover and "Trạng thái" in hover, hover
+    # the map's own mode bar speaks Vietnamese too (the English sweep's demo is a commune: no map)
+    titles = page.locator(MAP).first.evaluate(
+        "m => [...m.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title'))")
+    assert titles and not english(" ".join(titles)), titles
     page.mouse.click(x, y)
     settle(page)
     check_clean(page)
