@@ -73,6 +73,20 @@ TOOLTIPS = """() => {
 }"""
 
 
+
+def _shot_and_problems(page, shot, phone: bool, width: int) -> list[str]:
+    """Screenshot the slide (the whole page on a phone, where it scrolls) and list what is wrong
+    with its layout and text sizes."""
+    if phone:
+        full_screenshot(page, shot)
+    else:
+        page.screenshot(path=str(shot))
+    problems = page.evaluate(LAYOUT, phone)
+    smallest, title = page.evaluate(SIZES_JS)
+    if smallest < SMALLEST[width] or title < TITLE[width]:
+        problems.append(f"text too small to read: {smallest:.0f} px, title {title:.0f} px")
+    return problems
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_slide_keeps_its_text_in_its_cards(demo_server, open_page, settle, size):
     width, height = size
@@ -86,14 +100,7 @@ def test_every_slide_keeps_its_text_in_its_cards(demo_server, open_page, settle,
     for number in range(1, SLIDES + 1):
         page.get_by_text(f"Trang {number}/{SLIDES}").wait_for()
         shot = folder / f"slide{number:02d}_{width}x{height}.png"
-        if phone:  # the page scrolls: the whole of it
-            full_screenshot(page, shot)
-        else:
-            page.screenshot(path=str(shot))
-        problems = page.evaluate(LAYOUT, phone)
-        smallest, title = page.evaluate(SIZES_JS)
-        if smallest < SMALLEST[width] or title < TITLE[width]:
-            problems.append(f"text too small to read: {smallest:.0f} px, title {title:.0f} px")
+        problems = _shot_and_problems(page, shot, phone, width)
         if problems:
             found[number] = problems
         if number < SLIDES:
@@ -128,14 +135,7 @@ def test_the_city_map_slide_keeps_its_text_in_its_cards(city_server, open_page, 
     page.locator('[data-slide="map"] img').wait_for()
     settle(page)
     shot = SCREENSHOTS / "slides" / f"city_map_{width}x{height}.png"
-    if phone:
-        full_screenshot(page, shot)
-    else:
-        page.screenshot(path=str(shot))
-    problems = page.evaluate(LAYOUT, phone)
-    smallest, title = page.evaluate(SIZES_JS)
-    if smallest < SMALLEST[width] or title < TITLE[width]:
-        problems.append(f"text too small to read: {smallest:.0f} px, title {title:.0f} px")
+    problems = _shot_and_problems(page, shot, phone, width)
     picture = page.evaluate(PICTURE)
     assert picture and picture["loaded"], "the map's picture is not shown"
     # the picture takes the room it has: most of the slide's width on a phone, half of it on a screen
