@@ -71,24 +71,30 @@ except StoreError as exc:
     st.stop()
 
 # the data version is read once per run (every kept view checks it); a write in the run reads it again
-with store().one_version():
-    actor = _session.current_actor()
-    if actor is None and (st.session_state.get("show_login") or not store().settings().public_view):
-        st.session_state.pop("actor", None)
-        # every page stays routable (a deep link opens its page after login) but only the form runs
-        login = st.Page(lambda: None, title="Đăng nhập", icon=":material/login:", url_path="dang-nhap", default=True)
-        routes = [page for section in pages_for(accounts.SYSTEM, overview_is_default=False).values() for page in section]
-        st.navigation([login, *routes], position="hidden")
-        _session.login_form(store().has_demo())
+try:
+    with store().one_version():
+        actor = _session.current_actor()
+        if actor is None and (st.session_state.get("show_login") or not store().settings().public_view):
+            st.session_state.pop("actor", None)
+            # every page stays routable (a deep link opens its page after login) but only the form runs
+            login = st.Page(lambda: None, title="Đăng nhập", icon=":material/login:", url_path="dang-nhap", default=True)
+            routes = [page for section in pages_for(accounts.SYSTEM, overview_is_default=False).values() for page in section]
+            st.navigation([login, *routes], position="hidden")
+            _session.login_form(store().has_demo())
+            _session.write_cookie()
+            st.stop()
+        actor = actor or accounts.PUBLIC
+        st.session_state["actor"] = actor
+        page = st.navigation(pages_for(actor), expanded=True)  # every page listed: no "View more" fold
+        _session.sidebar(actor)
         _session.write_cookie()
-        st.stop()
-    actor = actor or accounts.PUBLIC
-    st.session_state["actor"] = actor
-    page = st.navigation(pages_for(actor), expanded=True)  # every page listed: no "View more" fold
-    _session.sidebar(actor)
-    _session.write_cookie()
-    demo_banner()
-    try:
-        page.run()
-    except StoreError as exc:  # a write the database refused, or a refusal: said, never a traceback
-        st.error(str(exc))
+        demo_banner()
+        try:
+            page.run()
+        except StoreError as exc:  # a write the database refused, or a refusal: said, never a traceback
+            st.error(str(exc))
+except Exception as exc:  # a read the database refused (a damaged block, a lost server)
+    message = store().read_failure(exc)
+    if message is None:
+        raise
+    st.error(message)

@@ -148,16 +148,26 @@ for i, section in enumerate(form.sections):
 scroll_to = st.session_state.pop(f"{prefix}scroll_to", None)
 if scroll_to is not None:
     # The section closed above the one just opened leaves the phone's screen further down, past the
-    # new section's first fields: bring its title to the top.
-    # Checked twice: the sections above may close after the first look, moving the page again.
-    # Clear of the app's top bar (about 60 px).
-    st.html(f"""<script>for (const wait of [100, 500]) setTimeout(() => {{
-                  const section = document.querySelector(".st-key-{prefix}section_{scroll_to}");
-                  const top = section?.getBoundingClientRect().top;
-                  if (!section || (top >= 60 && top <= window.innerHeight / 2)) return;
-                  section.style.scrollMarginTop = "70px";
-                  section.scrollIntoView({{block: "start"}});
-                }}, wait)</script>""", unsafe_allow_javascript=True)  # fmt: skip
+    # new section's first fields: bring its title to the top, clear of the app's top bar (about 60 px).
+    # The sections above close when the server's answer arrives, later on a busy server: keep looking
+    # for two seconds, and stop at once if the user touches or scrolls (never pull the page from them).
+    st.html(f"""<script>(() => {{
+                  const started = Date.now();
+                  let touched = false;
+                  for (const event of ["touchstart", "wheel", "keydown", "mousedown"])
+                      window.addEventListener(event, () => {{ touched = true; }}, {{once: true, passive: true}});
+                  const bring = () => {{
+                      if (touched) return;
+                      const section = document.querySelector(".st-key-{prefix}section_{scroll_to}");
+                      const top = section?.getBoundingClientRect().top;
+                      if (section && !(top >= 60 && top <= window.innerHeight / 2)) {{
+                          section.style.scrollMarginTop = "70px";
+                          section.scrollIntoView({{block: "start"}});
+                      }}
+                      if (Date.now() - started < 2000) setTimeout(bring, 100);
+                  }};
+                  setTimeout(bring, 50);
+                }})()</script>""", unsafe_allow_javascript=True)  # fmt: skip
 
 st.subheader("Gửi số liệu")
 missing = form.missing_text(figures)

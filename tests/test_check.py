@@ -121,6 +121,30 @@ def test_the_app_says_so_in_vietnamese(file_db, monkeypatch):
     assert "bị hỏng" in at.error[0].value and str(file_db) in at.error[0].value
 
 
+@pytest.mark.duckdb_file
+def test_a_damaged_block_met_by_a_page_is_said_in_vietnamese(file_db, monkeypatch):
+    """The file opens (the schema is sound); the overview then reads the damaged figures."""
+    _damage(file_db, "current_totals")
+    _damage(file_db, "current_submissions")
+    Store(file_db).close()  # opening does not notice
+    monkeypatch.setenv("CDS_DB", str(file_db))
+    at = support.app_test().run()
+    assert not at.exception, at.exception
+    message = at.error[0].value
+    assert message.startswith("Không đọc được số liệu từ tệp dữ liệu") and str(file_db) in message
+    assert f"check --db {file_db}" in message and "Không có gì bị thay đổi" in message
+
+
+def test_a_read_failure_names_the_database_without_its_password_and_a_bug_stays_a_bug():
+    from indicators.storage.connection import not_read
+
+    store = support.memory_store()
+    assert store.read_failure(ValueError("a bug in a page")) is None  # shown as an error, not hidden
+    assert store.read_failure(duckdb.IOException("Could not read block 12")).startswith("Không đọc được số liệu")
+    said = not_read("postgresql://cds:secret@db.example/cds", duckdb.IOException("server closed the connection"))
+    assert "secret" not in said and "cds:***@db.example" in said and "máy chủ cơ sở dữ liệu" in said
+
+
 # --- check ---------------------------------------------------------------------------------------
 
 

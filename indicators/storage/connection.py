@@ -105,6 +105,24 @@ def damaged(path: str | os.PathLike, exc: BaseException) -> str:
     )
 
 
+def not_read(path: str | os.PathLike, exc: BaseException) -> str:
+    """The Vietnamese message of a read the database refused while a page was shown: a damaged
+    block of the file, or a PostgreSQL server gone away. Nothing was changed by the failed read."""
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if is_postgres(path):
+        return (
+            f"Không đọc được số liệu từ cơ sở dữ liệu PostgreSQL {shown_path(path)} ({reason[:300]}). "
+            "Không có gì bị thay đổi. Hãy tải lại trang sau ít phút; nếu lỗi lặp lại, báo quản trị viên "
+            "kiểm tra máy chủ cơ sở dữ liệu."
+        )
+    return (
+        f"Không đọc được số liệu từ tệp dữ liệu {path} ({reason[:300]}). Không có gì bị thay đổi. "
+        f"Nếu lỗi lặp lại, tệp có thể đã bị hỏng: quản trị viên kiểm tra bằng python -m indicators check "
+        f"--db {path}, rồi khôi phục từ bản sao lưu gần nhất nếu cần: python -m indicators restore "
+        f"--db {path} --from TỆP_SAO_LƯU."
+    )
+
+
 def _quietly(cur: duckdb.DuckDBPyConnection, statement: str) -> None:
     """Run `statement` if the connection still can (after a fatal error it cannot; DuckDB then
     discards the transaction itself)."""
@@ -203,6 +221,11 @@ class Connection:
         return int(
             cur.execute(f"SELECT min(nextval('{sequence}')) FROM range(?)", [int(count)]).fetchone()[0]
         )
+
+    def read_failure(self, exc: BaseException) -> str | None:
+        """What to tell the user when a page's read failed with `exc`; None when `exc` is not the
+        database's (a bug in the page, shown as such)."""
+        return not_read(self.path, exc) if isinstance(exc, duckdb.Error) else None
 
     @contextmanager
     def transaction(self, what: str = "thay đổi") -> Iterator[duckdb.DuckDBPyConnection]:

@@ -6,6 +6,7 @@ form is refused. The form at desktop width for the commune's staff."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from indicators.domain import catalog, clock, format, periods
 from indicators.views import entry
@@ -34,10 +35,22 @@ def _section(page, item) -> None:
     if not field.is_visible():
         header.click()
         field.wait_for()
-        page.wait_for_timeout(300)
-        box = header.bounding_box()
-        height = page.viewport_size["height"]
-        assert box and 50 <= box["y"] <= height / 2, f"the section opened is scrolled to, clear of the top bar: {box}"
+        # The page settles when the server's answer closes the sections above: wait for the title to
+        # come to rest in the top half of the screen, clear of the app bar (a busy server is slower).
+        try:
+            page.wait_for_function(
+                """(text) => {
+                    const title = [...document.querySelectorAll("[data-testid=stExpander] summary")]
+                        .find((s) => s.textContent.includes(text));
+                    const top = title?.getBoundingClientRect().top;
+                    return top >= 50 && top <= window.innerHeight / 2;
+                }""",
+                arg=entry.spelled_out(group.name_vi),
+                timeout=8000,
+            )
+        except PlaywrightTimeout:
+            box = header.bounding_box()
+            raise AssertionError(f"the section opened is scrolled to, clear of the top bar: {box}") from None
     field.wait_for()
 
 
