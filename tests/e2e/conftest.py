@@ -259,6 +259,19 @@ def wait_for_app(page, timeout: int = RUN_TIMEOUT) -> None:
     page.wait_for_timeout(300)
 
 
+def eventually(page, check: Callable[[], object], timeout: float = 8.0):
+    """`check()`'s result once it stops failing: what the browser draws after the script ends (a map,
+    a hover label) comes later on a busy machine. The last failure is raised after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(200)
+
+
 def log_in(page, name: str, password: str = PASSWORD) -> None:
     """Fill the login form as a person would and wait for the page behind it."""
     page.get_by_label("Tên đăng nhập").fill(name)

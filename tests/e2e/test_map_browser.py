@@ -12,6 +12,7 @@ from indicators.domain import catalog
 from indicators.domain.boundaries import boundaries
 from indicators.ingest.demo import CITY, COMMUNE
 from indicators.render.charts import STATUS_COLORS
+from tests.e2e.conftest import eventually
 from tests.e2e.test_browser import check_clean
 from tests.e2e.test_english_browser import english
 
@@ -100,7 +101,10 @@ def _screen_point(page, lon: float, lat: float) -> tuple[float, float]:
 
 def _check_map(page) -> dict:
     page.locator(MAP).first.wait_for(state="visible")
-    page.wait_for_timeout(800)  # MapLibre draws after Plotly
+    return eventually(page, lambda: _drawn_map(page))  # MapLibre draws after Plotly
+
+
+def _drawn_map(page) -> dict:
     state = _map_state(page)
     assert state["style"] == "white-bg"
     assert {t["type"] for t in state["traces"]} == {"choroplethmap"}
@@ -131,7 +135,7 @@ def test_the_city_map_on_a_desktop_opens_a_commune_clicked(city_server, open_pag
     page.locator("[data-testid=stMain] button").filter(has_text="Giá trị").first.click()
     settle(page)
     page.locator(MAP).first.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)
+    page.locator(MAP).first.locator(".colorbar").wait_for()
     assert page.locator(MAP).first.locator(".colorbar").count() == 1
     scale = page.locator(MAP).first.locator(".colorbar").text_content()
     assert catalog.HEADLINE[catalog.HEADLINE_CODES[0]] in scale and "%" in scale, scale
@@ -140,9 +144,13 @@ def test_the_city_map_on_a_desktop_opens_a_commune_clicked(city_server, open_pag
     # touching (hovering) a commune names it with its value, target and status
     x, y = _screen_point(page, *_inside_point(COMMUNE.code))
     page.mouse.move(x, y)
-    page.wait_for_timeout(500)
-    hover = page.locator(".hoverlayer").first.text_content()
-    assert COMMUNE.label in hover and "Mục tiêu 2026" in hover and "Trạng thái" in hover, hover
+
+    def hovered() -> str:
+        hover = page.locator(".hoverlayer").first.text_content()
+        assert COMMUNE.label in hover and "Mục tiêu 2026" in hover and "Trạng thái" in hover, hover
+        return hover
+
+    eventually(page, hovered)
     # the map's own mode bar speaks Vietnamese too (the English sweep's demo is a commune: no map)
     titles = page.locator(MAP).first.evaluate(
         "m => [...m.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title'))")
