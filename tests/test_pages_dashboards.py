@@ -523,10 +523,12 @@ def test_phone_cards_list_every_hamlet_with_each_indicator_worst_first(demo_stor
     view = hamlets.hamlets_view(demo_store, PERIOD, root)
     cards = view.phone_cards()
     assert [c.label for c in cards] == [u.label for u in view.hamlets]
-    card = cards[0]
-    assert len(card.lines) == len(view.codes)
-    symbols = [line.split(" ")[0] for line in card.lines]
     order = [charts.STATUS_SYMBOLS[s] for s in ("behind", "at_risk", "no_data", "on_track", "achieved")]
-    assert [order.index(s) for s in symbols] == sorted(order.index(s) for s in symbols)
-    assert all(f"{symbol}{n}" in card.counts for symbol, n in ((charts.STATUS_SYMBOLS[s], n)
-               for s, n in common.status_counts(view.table[view.table["unit_code"] == view.hamlets[0].code])))
+    for card, unit in zip(cards, view.hamlets, strict=True):  # every card is its own member's
+        rows = view.table[view.table["unit_code"] == unit.code]
+        assert len(card.lines) == len(view.codes) == len(rows)
+        symbols = [line.split(" ")[0] for line in card.lines]
+        assert [order.index(s) for s in symbols] == sorted(order.index(s) for s in symbols)
+        worst = rows.iloc[[order.index(charts.STATUS_SYMBOLS[s]) for s in rows["status"]].index(order.index(symbols[0]))]
+        assert charts.short_name(worst["indicator_code"]) in card.lines[0]  # the worst first, catalog order among equals
+        assert card.counts == " ".join(f"{charts.STATUS_SYMBOLS[s]}{n}" for s, n in common.status_counts(rows))

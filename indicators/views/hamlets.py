@@ -83,15 +83,23 @@ class HamletsView:
         """The heat map for a phone: one card per member, its indicators worst first, each with
         its status symbol and value (a 16-column grid is unreadable 390 px wide)."""
         rank = {s: i for i, s in enumerate(["behind", "at_risk", "no_data", "on_track", "achieved"])}
+        # one stable sort of the whole table: each member's rows stay in catalog order within a status
+        # (a filter and a sort per member cost 0,4 s for a city's 114 communes)
+        table = self.table.assign(rank=self.table["status"].map(rank)).sort_values("rank", kind="stable")
+        lines: dict[str, list[str]] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for r in table[["unit_code", "indicator_code", "status", "value", "kind"]].itertuples(index=False):
+            lines.setdefault(r.unit_code, []).append(
+                f"{STATUS_SYMBOLS[r.status]} {short_name(r.indicator_code)}: "
+                f"**{format.indicator_value(r.value, r.kind)}** ({STATUS_VI[r.status].lower()})"
+            )
+            tally = counts.setdefault(r.unit_code, {})
+            tally[r.status] = tally.get(r.status, 0) + 1
         cards = []
         for unit in self.hamlets:
-            rows = self.table[self.table["unit_code"] == unit.code]
-            rows = rows.assign(rank=rows["status"].map(rank)).sort_values("rank", kind="stable")
-            lines = [f"{STATUS_SYMBOLS[r.status]} {short_name(r.indicator_code)}: "
-                     f"**{format.indicator_value(r.value, r.kind)}** ({STATUS_VI[r.status].lower()})"
-                     for r in rows.itertuples()]  # fmt: skip
-            counts = " ".join(f"{STATUS_SYMBOLS[s]}{n}" for s, n in status_counts(rows))
-            cards.append(PhoneCard(unit.label, counts, lines))
+            tally = counts.get(unit.code, {})
+            summary = " ".join(f"{STATUS_SYMBOLS[s]}{tally[s]}" for s in metrics.STATUSES if tally.get(s))
+            cards.append(PhoneCard(unit.label, summary, lines.get(unit.code, [])))
         return cards
 
     def ranking_table(self, code: str) -> pd.DataFrame:
@@ -186,7 +194,9 @@ def member_heatmap(store: Store, period: str, root: OrgUnit) -> go.Figure:
 def member_ranking(store: Store, period: str, root: OrgUnit, code: str) -> go.Figure:
     view = hamlets_view.shared(store, period, root)
     item = catalog.indicator(code)
-    return charts.hamlet_ranking(view.ranking_table(code), item, view.ranking_target(code), period, member_noun(root))
+    return charts.hamlet_ranking(
+        view.ranking_table(code), item, view.ranking_target(code), period, member_noun(root)
+    )
 
 
 @by_data_version(size=64, copies=False)

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.e2e.conftest import eventually
 from tests.e2e.test_browser import VIEWPORTS
 
 # what the browser shows, whichever store is behind it: the DuckDB pass is enough
@@ -191,9 +192,12 @@ def test_heat_map_on_a_phone_is_a_list_of_hamlets(demo_server, open_page, screen
     if viewport == "phone":
         assert _visible(page, cards) == 14 and _visible(page, "[data-testid=stPlotlyChart]") == 0
         page.locator(f"{cards} summary").first.click()
-        page.wait_for_timeout(300)
-        opened = page.locator(cards).first.inner_text()
-        assert "Thôn An Cường" in opened and re.search(r"[★▲●▼–] .+: \d", opened), opened
+
+        def opened() -> None:
+            text = page.locator(cards).first.inner_text()
+            assert "Thôn An Cường" in text and re.search(r"[★▲●▼–] .+: \d", text), text
+
+        eventually(page, opened)
     else:
         assert _visible(page, cards) == 0 and _visible(page, "[data-testid=stPlotlyChart]") == 1
     screenshot(page, f"heat_map_{width}")
