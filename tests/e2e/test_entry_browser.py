@@ -6,11 +6,10 @@ form is refused. The form at desktop width for the commune's staff."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from indicators.domain import catalog, clock, format, periods
 from indicators.views import entry
-from tests.e2e.conftest import serve, warm_up
+from tests.e2e.conftest import eventually, serve, warm_up
 from tests.support import demo_db
 
 pytestmark = pytest.mark.e2e
@@ -35,22 +34,13 @@ def _section(page, item) -> None:
     if not field.is_visible():
         header.click()
         field.wait_for()
-        # The page settles when the server's answer closes the sections above: wait for the title to
-        # come to rest in the top half of the screen, clear of the app bar (a busy server is slower).
-        try:
-            page.wait_for_function(
-                """(text) => {
-                    const title = [...document.querySelectorAll("[data-testid=stExpander] summary")]
-                        .find((s) => s.textContent.includes(text));
-                    const top = title?.getBoundingClientRect().top;
-                    return top >= 50 && top <= window.innerHeight / 2;
-                }""",
-                arg=entry.spelled_out(group.name_vi),
-                timeout=8000,
-            )
-        except PlaywrightTimeout:
+        height = page.viewport_size["height"]
+
+        def in_view() -> None:  # after the server's answer closes the sections above (later when busy)
             box = header.bounding_box()
-            raise AssertionError(f"the section opened is scrolled to, clear of the top bar: {box}") from None
+            assert box and 50 <= box["y"] <= height / 2, f"the section opened is scrolled to, clear of the top bar: {box}"
+
+        eventually(page, in_view)
     field.wait_for()
 
 
